@@ -1,0 +1,42 @@
+"""Administrator routes: users and installs. Writes to shared tables go through the merge path."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from central import accounts
+from central.api.deps import CurrentAdmin, DbEngine
+
+router = APIRouter(prefix="/api/admin", tags=["admin"])
+
+
+class NewUser(BaseModel):
+    username: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
+    password: str = Field(min_length=8, max_length=1024)
+    display_name: str = ""
+    team: str = ""
+    language: str = ""
+    role: str = Field(default="translator", pattern="^(translator|lead|admin)$")
+
+
+@router.post("/users", status_code=201)
+def create_user(user: NewUser, engine: DbEngine, admin: CurrentAdmin) -> dict[str, str]:
+    with engine.begin() as conn:
+        accounts.create_user(
+            conn,
+            user.username,
+            user.password,
+            display_name=user.display_name,
+            team=user.team,
+            language=user.language,
+            role=user.role,
+        )
+    return {"username": user.username}
+
+
+@router.post("/installs/{install_id}/revoke")
+def revoke(install_id: str, engine: DbEngine, admin: CurrentAdmin) -> dict[str, str]:
+    with engine.begin() as conn:
+        accounts.revoke(conn, install_id)
+    return {"install_id": install_id, "status": "revoked"}

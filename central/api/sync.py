@@ -1,0 +1,56 @@
+"""Routes of the sync protocol: state, push, pull."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from pydantic import ValidationError
+
+from central import sync
+from central.api.body import read_limited
+from central.api.deps import CurrentInstall, DbEngine
+from central.errors import BadChangeset
+from replicator.wire import PullResponse, PushRequest, PushResponse, SiteState
+
+router = APIRouter(prefix="/api/sync", tags=["sync"])
+
+
+def describe(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first["loc"]) or "body"
+    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    return f"{where}: {first['msg']}{more}"
+
+
+@router.get("/state")
+def state(engine: DbEngine, install: CurrentInstall) -> SiteState:
+    with engine.connect() as conn:
+        return SiteState(acked_db_version=sync.site_acked(conn, install))
+
+
+@router.post("/push")
+async def push(request: Request, engine: DbEngine, install: CurrentInstall) -> PushResponse:
+    body = await read_limited(request, request.app.state.settings.max_body_bytes)
+    try:
+        changeset = PushRequest.model_validate_json(body)
+    except ValidationError as exc:
+        raise BadChangeset(f"malformed changeset: {describe(exc)}") from None
+
+    def merge() -> PushResponse:
+        with engine.begin() as conn:
+            return sync.push(conn, install, changeset)
+
+    return await run_in_threadpool(merge)
+
+
+@router.get("/pull")
+def pull(
+    engine: DbEngine,
+    install: CurrentInstall,
+    since: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=20_000)] = 5000,
+) -> PullResponse:
+    with engine.connect() as conn:
+        return sync.pull(conn, install, since, limit)

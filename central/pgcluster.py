@@ -1,0 +1,295 @@
+"""A private PostgreSQL cluster under central's data dir, for when no DSN is configured.
+
+The cluster directory is the PGDATA itself; `postmaster.pid` inside it is the shared truth that
+lets a second process (the admin dashboard) find the port of a cluster started by `central`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pwd
+import re
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+import psycopg
+from psycopg import sql
+
+log = logging.getLogger(__name__)
+
+PG_USER = "postgres"
+SUGGESTED_DIR = "/var/lib/locanext"
+_TIMEOUT = 60  # seconds for the server to come up
+_LOG_TAIL = 20
+# Failures worth another try: a port taken between our probe and the bind, or children of a
+# killed postmaster still holding the old shared memory interlock.
+_TRANSIENT = ("Address already in use", "could not bind", "pre-existing shared memory block")
+
+
+class ClusterError(Exception):
+    """The private cluster cannot be created, started or found; the message says why."""
+
+
+def find_bindir() -> Path | None:
+    """Newest /usr/lib/postgresql/*/bin (Debian's layout), else wherever `pg_ctl` on PATH lives."""
+    debian = [p.parent for p in Path("/usr/lib/postgresql").glob("*/bin/pg_ctl")]
+    if debian:
+        return max(debian, key=lambda b: [int(n) for n in re.findall(r"\d+", b.parent.name)])
+    on_path = shutil.which("pg_ctl")
+    # Resolve symlinks: initdb sits next to the real pg_ctl, not necessarily next to the link.
+    return Path(on_path).resolve().parent if on_path else None
+
+
+def _install_postgresql() -> None:
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    install = ["apt-get", "install", "-y", "postgresql"]
+    log.warning("PostgreSQL binaries not found; installing Debian's 'postgresql' package")
+    if subprocess.run(install, env=env, capture_output=True, text=True).returncode == 0:
+        return
+    # A fresh container usually has no package lists yet.
+    subprocess.run(["apt-get", "update"], env=env, capture_output=True, text=True)
+    done = subprocess.run(install, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise ClusterError(
+            "PostgreSQL is not installed and `apt-get install -y postgresql` failed:\n"
+            + _tail(done.stdout + done.stderr)
+        )
+
+
+def _tail(text: str) -> str:
+    return "\n".join(text.rstrip().splitlines()[-_LOG_TAIL:])
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _is_postmaster(pid: int, datadir: Path) -> bool:
+    """Whether pid is a live (non-zombie) postmaster of datadir; pids get reused after a reboot."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # alive, owned by someone else
+    proc = Path(f"/proc/{pid}")
+    if not proc.is_dir():
+        return True  # no procfs to ask; trust kill()
+    try:
+        state = (proc / "stat").read_text().rpartition(")")[2].split()[0]
+        cmdline = (proc / "cmdline").read_bytes()
+    except (OSError, IndexError):
+        return False  # vanished meanwhile
+    if state in ("Z", "X") or not (b"postgres" in cmdline or b"postmaster" in cmdline):
+        return False
+    try:
+        # The postmaster chdirs into its data directory; another cluster's process is not ours.
+        return Path(os.readlink(proc / "cwd")) == datadir.resolve()
+    except OSError:
+        return True  # not allowed to look; the name check has to do
+
+
+def _postgres_can_enter(path: Path) -> bool:
+    probe = ["runuser", "-u", PG_USER, "--", "test", "-x", str(path)]
+    return subprocess.run(probe, cwd="/", capture_output=True).returncode == 0
+
+
+class PrivateCluster:
+    def __init__(self, directory: Path, database: str = "locanext") -> None:
+        self.directory = Path(directory).absolute()
+        self.database = database
+        self.port: int | None = None
+        self._started = False  # only the object that launched the server stops it
+        self._bindir: Path | None = None
+
+    def start(self) -> str:
+        port = self._running_port()
+        if port is not None:
+            log.info("reusing the PostgreSQL cluster already running in %s", self.directory)
+        else:
+            self._prepare()
+            port = self._launch()
+        self.port = port
+        try:
+            self._ensure_database(port)
+        except BaseException:
+            self.stop()  # do not leave a server behind that nobody will stop
+            raise
+        return self._dsn(port)
+
+    def dsn(self) -> str | None:
+        port = self._running_port()
+        return None if port is None else self._dsn(port)
+
+    def stop(self) -> None:
+        if not self._started:
+            return
+        done = self._run(["pg_ctl", "-D", str(self.directory), "-m", "fast", "-w", "stop"])
+        self._started = False
+        self.port = None
+        if done.returncode != 0 and self._running_port() is not None:
+            raise ClusterError(f"could not stop PostgreSQL in {self.directory}:\n{done.stderr}")
+        log.info("stopped the PostgreSQL cluster in %s", self.directory)
+
+    def __enter__(self) -> PrivateCluster:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _dsn(self, port: int) -> str:
+        return f"postgresql+psycopg://{PG_USER}@127.0.0.1:{port}/{quote(self.database, safe='')}"
+
+    def _pidfile(self) -> tuple[list[str] | None, bool]:
+        """postmaster.pid's lines (None if absent) and whether its postmaster is alive."""
+        path = self.directory / "postmaster.pid"
+        try:
+            lines = path.read_text().splitlines()
+        except FileNotFoundError:
+            return None, False
+        except PermissionError as e:
+            raise ClusterError(f"cannot read {path}: run as root or as the cluster's owner") from e
+        # Line 1 is the pid, line 4 the port; a half-written file counts as not running yet.
+        if len(lines) < 4 or not lines[0].strip().isdigit() or not lines[3].strip().isdigit():
+            return lines, False
+        return lines, _is_postmaster(int(lines[0]), self.directory)
+
+    def _running_port(self) -> int | None:
+        lines, alive = self._pidfile()
+        return int(lines[3]) if lines and alive else None
+
+    def _bin(self, name: str) -> str:
+        if self._bindir is None:
+            self._bindir = find_bindir()
+            if self._bindir is None and os.geteuid() == 0:
+                _install_postgresql()
+                self._bindir = find_bindir()
+            if self._bindir is None:
+                raise ClusterError(
+                    "PostgreSQL server binaries (pg_ctl, initdb) not found: install Debian's "
+                    "'postgresql' package (apt-get install postgresql) or pass --dsn"
+                )
+        return str(self._bindir / name)
+
+    def _run(self, argv: list[str]) -> subprocess.CompletedProcess[str]:
+        argv = [self._bin(argv[0]), *argv[1:]]
+        if os.geteuid() == 0:  # initdb and postgres refuse to run as root
+            argv = ["runuser", "-u", PG_USER, "--", *argv]
+        # cwd=/ so postgres never complains about a cwd it cannot enter (e.g. /root).
+        return subprocess.run(argv, cwd="/", capture_output=True, text=True, timeout=2 * _TIMEOUT)
+
+    def _prepare(self) -> None:
+        """Create and initdb the directory if needed, making sure postgres can reach it."""
+        self._bin("pg_ctl")  # fail early (or install) before touching the filesystem
+        if os.geteuid() == 0:
+            self._hand_to_postgres()
+        else:
+            self.directory.mkdir(parents=True, exist_ok=True)
+        lines, alive = self._pidfile()
+        if lines is not None and not alive:
+            # postmaster refuses a pid file whose pid now belongs to another process of its user
+            # (or to an unreaped zombie); we know it is stale, so it goes.
+            log.info("removing stale %s", self.directory / "postmaster.pid")
+            (self.directory / "postmaster.pid").unlink(missing_ok=True)
+        if (self.directory / "PG_VERSION").exists():
+            return
+        log.info("creating a PostgreSQL cluster in %s", self.directory)
+        try:
+            locales = subprocess.run(["locale", "-a"], capture_output=True, text=True).stdout
+        except OSError:
+            locales = ""
+        locale = "C.UTF-8" if re.search(r"^c\.utf-?8$", locales, re.M | re.I) else "C"
+        args = ["-D", str(self.directory), "-U", PG_USER, "--auth=trust", "-E", "UTF8"]
+        done = self._run(["initdb", *args, f"--locale={locale}"])
+        if done.returncode != 0:
+            raise ClusterError(
+                f"initdb failed for {self.directory}:\n{_tail(done.stdout + done.stderr)}"
+            )
+
+    def _hand_to_postgres(self) -> None:
+        try:
+            user = pwd.getpwnam(PG_USER)
+        except KeyError as e:
+            raise ClusterError(f"running as root but there is no '{PG_USER}' user") from e
+        if not shutil.which("runuser"):
+            raise ClusterError("running as root but `runuser` (util-linux) is missing")
+        # Check the deepest existing ancestor before creating anything (no litter under /root),
+        # then the parent again: directories we create follow our umask.
+        existing = next(p for p in self.directory.parents if p.exists())
+        for ancestor in dict.fromkeys([existing, self.directory.parent]):
+            if ancestor == self.directory.parent:
+                self.directory.mkdir(parents=True, exist_ok=True)
+            if not _postgres_can_enter(ancestor):
+                blocking = next(a for a in [*reversed(ancestor.parents), ancestor]
+                                if not _postgres_can_enter(a))  # fmt: skip
+                raise ClusterError(
+                    f"the PostgreSQL directory {self.directory} is not reachable by the "
+                    f"'{PG_USER}' user ({blocking} is not traversable for it); "
+                    f"use a data dir such as {SUGGESTED_DIR}"
+                )
+        st = self.directory.stat()
+        if (st.st_uid, st.st_gid) != (user.pw_uid, user.pw_gid):
+            os.chown(self.directory, user.pw_uid, user.pw_gid)
+
+    def _launch(self) -> int:
+        logfile = self.directory / "postgres.log"
+        deadline = time.monotonic() + _TIMEOUT
+        while True:
+            port = _free_port()
+            offset = logfile.stat().st_size if logfile.exists() else 0
+            opts = f"-c port={port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''"
+            args = ["-l", str(logfile), "-w", "-t", str(_TIMEOUT), "-o", opts, "start"]
+            done = self._run(["pg_ctl", "-D", str(self.directory), *args])
+            if done.returncode == 0:
+                log.info("started PostgreSQL in %s on 127.0.0.1:%d", self.directory, port)
+                self._started = True
+                return port
+            if any(m in self._read_log(offset) for m in _TRANSIENT) and time.monotonic() < deadline:
+                log.info("PostgreSQL start hit a transient error; retrying")
+                time.sleep(0.5)
+                continue
+            # Another process may have started this cluster meanwhile; share it then.
+            other = self._running_port()
+            if other is not None:
+                return other
+            raise ClusterError(
+                f"PostgreSQL failed to start in {self.directory} "
+                f"({(done.stderr or done.stdout).strip()}); last lines of {logfile}:\n"
+                + _tail(self._read_log(0))
+            )
+
+    def _read_log(self, offset: int) -> str:
+        try:
+            with open(self.directory / "postgres.log", encoding="utf-8", errors="replace") as f:
+                f.seek(offset)
+                return f.read()
+        except OSError:
+            return ""
+
+    def _ensure_database(self, port: int) -> None:
+        deadline = time.monotonic() + _TIMEOUT
+        while True:
+            try:
+                conn = psycopg.connect(
+                    f"host=127.0.0.1 port={port} user={PG_USER} dbname=postgres connect_timeout=5",
+                    autocommit=True,
+                )
+                break
+            except psycopg.OperationalError as e:
+                # A cluster started by another process may still be recovering.
+                if time.monotonic() > deadline:
+                    raise ClusterError(f"cannot connect to PostgreSQL on port {port}: {e}") from e
+                time.sleep(0.2)
+        with conn:
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (self.database,))
+            if exists.fetchone() is None:
+                log.info("creating database %s", self.database)
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(self.database)))

@@ -1,0 +1,51 @@
+"""Running central: find or start its PostgreSQL, migrate, bootstrap the admin, serve HTTP."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import uvicorn
+from sqlalchemy import Engine
+
+from central import accounts
+from central.api.app import create_app
+from central.db import make_engine, migrate
+from central.pgcluster import PrivateCluster
+from central.settings import CentralSettings
+
+log = logging.getLogger(__name__)
+
+
+@contextmanager
+def database(settings: CentralSettings) -> Iterator[str]:
+    """The DSN to use: the configured one, or a private cluster started (and later stopped) here."""
+    if settings.central_dsn:
+        yield settings.central_dsn
+        return
+    with PrivateCluster(settings.cluster_dir) as cluster:
+        yield cluster.start()
+
+
+@dataclass
+class Prepared:
+    engine: Engine
+    generated_admin_password: str | None
+
+
+def prepare(settings: CentralSettings, dsn: str) -> Prepared:
+    engine = make_engine(dsn)
+    migrate(engine)
+    with engine.begin() as conn:
+        generated = accounts.ensure_admin(conn, settings.admin_password)
+    return Prepared(engine, generated if not settings.admin_password else None)
+
+
+def serve(settings: CentralSettings, engine: Engine) -> None:
+    """Serve until SIGINT/SIGTERM (uvicorn handles both)."""
+    config = uvicorn.Config(
+        create_app(settings, engine), host=settings.host, port=settings.port, log_level="warning"
+    )
+    uvicorn.Server(config).run()

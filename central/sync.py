@@ -1,0 +1,171 @@
+"""Push and pull: what central does with an install's changeset, and what it sends back.
+
+A push is checked whole before anything is written (tables, columns, keys, site ids, rights),
+then merged in one transaction together with the install's watermark, so it applies entirely or
+not at all, and re-sending it changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, func, select, text, update
+
+from central import sqlvalues
+from central.accounts import Install
+from central.errors import BadChangeset, Forbidden, UpdateRequired
+from central.merge import SENTINEL, Merger, begin_merge, written_by_another_site
+from central.tables import REPLICATED, SHARED, enrollments
+from replicator.wire import Change, PullResponse, PushRequest, PushResponse, SqlValue, pk
+
+log = logging.getLogger(__name__)
+
+# Replicated schema versions central understands (engine/migrations.py numbers them).
+SCHEMA_VERSIONS = range(1, 2)
+# What installs may write: their own upstream rows and the team glossary.
+WRITABLE_BY_INSTALLS = frozenset(
+    name for name, r in REPLICATED.items() if r.direction == "up"
+) | {"glossary_terms"}
+
+
+def check_schema(version: int) -> None:
+    if version < SCHEMA_VERSIONS.start:
+        raise UpdateRequired(
+            f"this install speaks schema version {version}; central needs at least "
+            f"{SCHEMA_VERSIONS.start}. Update LocaNext."
+        )
+    if version >= SCHEMA_VERSIONS.stop:
+        raise UpdateRequired(
+            f"this install speaks schema version {version}, newer than central "
+            f"({SCHEMA_VERSIONS.stop - 1}). Ask an administrator to update central."
+        )
+
+
+def validate(changes: Sequence[Change], install: Install) -> list[tuple[Change, SqlValue]]:
+    """Check every change of a push; returns each with its decoded primary key."""
+    checked: list[tuple[Change, SqlValue]] = []
+    previous_version = -1
+    for index, change in enumerate(changes):
+        where = f"change #{index} ({change.table}, cid {change.cid!r})"
+        if change.site_id != install.site_id:
+            raise Forbidden(
+                f"{where}: site_id {change.site_id.hex()} is not this install's "
+                f"({install.install_id}); installs send only their own changes"
+            )
+        spec = REPLICATED.get(change.table)
+        if spec is None:
+            raise BadChangeset(f"{where}: unknown table {change.table!r}")
+        if change.table not in WRITABLE_BY_INSTALLS:
+            raise Forbidden(f"{where}: installs may not write {change.table!r}")
+        if change.cid != SENTINEL and change.cid not in spec.value_columns:
+            raise BadChangeset(f"{where}: {change.table!r} has no column {change.cid!r}")
+        try:
+            key = pk.unpack(change.pk)
+        except pk.PkError as exc:
+            raise BadChangeset(f"{where}: malformed primary key: {exc}") from None
+        if len(key) != 1 or not isinstance(key[0], str):
+            raise BadChangeset(f"{where}: the primary key of {change.table!r} is one TEXT value")
+        if change.db_version < previous_version:
+            raise BadChangeset(f"{where}: changes must be in db_version order")
+        previous_version = change.db_version
+        if change.table == "installs" and key[0] != install.install_id:
+            raise Forbidden(f"{where}: an install may only describe itself")
+        if change.cid == "install_id" and change.val != install.install_id:
+            raise Forbidden(f"{where}: install_id must be this install's own id")
+        checked.append((change, key[0]))
+    return checked
+
+
+def push(conn: Connection, install: Install, request: PushRequest) -> PushResponse:
+    """Merge a push inside the caller's transaction."""
+    check_schema(request.schema_version)
+    if request.site_id != install.site_id:
+        raise Forbidden(f"this token belongs to install {install.install_id}, not {request.site_id.hex()}")
+    checked = validate(request.changes, install)
+    version = begin_merge(conn)
+    merger = Merger(conn, version)
+    for change, key in checked:
+        if REPLICATED[change.table].direction == "up" and written_by_another_site(
+            conn, change.table, change.pk, install.site_id
+        ):
+            raise Forbidden(f"{change.table} row {key!r} belongs to another install")
+        merger.apply(change, key)
+    top = max((c.db_version for c in request.changes), default=0)
+    acked = conn.execute(
+        update(enrollments)
+        .where(enrollments.c.install_id == install.install_id)
+        .values(
+            acked_db_version=func.greatest(enrollments.c.acked_db_version, top),
+            last_push=datetime.now(UTC),
+        )
+        .returning(enrollments.c.acked_db_version)
+    ).scalar_one()
+    log.info(
+        "install %s pushed %d changes (%d applied), acked %d",
+        install.install_id, len(request.changes), merger.applied, acked,
+    )
+    return PushResponse(acked_db_version=acked, applied=merger.applied)
+
+
+_PULL = text(
+    """
+    SELECT c.tbl, c.pk, c.cid, c.vtype, c.vint, c.vreal, c.vbytes, c.col_version, c.db_version,
+           c.site_id, c.seq, coalesce(s.col_version, 1) AS cl
+      FROM crr_clock c
+      LEFT JOIN crr_clock s ON s.tbl = c.tbl AND s.pk = c.pk AND s.cid = '-1'
+     WHERE c.db_version > :since AND c.tbl = ANY(:tables) AND c.site_id <> :site
+     ORDER BY c.db_version, c.tbl, c.pk, c.cid
+     LIMIT :limit
+    """
+)
+
+
+def pull(conn: Connection, install: Install, since: int, limit: int) -> PullResponse:
+    """Shared changes after ``since`` that this install did not write, whole versions only."""
+    rows = conn.execute(
+        _PULL,
+        {"since": since, "tables": list(SHARED), "site": install.site_id, "limit": limit + 1},
+    ).all()
+    more = len(rows) > limit
+    if more:
+        last = rows[limit].db_version
+        whole = [r for r in rows if r.db_version < last]
+        if whole:
+            rows = whole
+        else:  # one version larger than the limit travels whole
+            rows = conn.execute(
+                _PULL,
+                {"since": last - 1, "tables": list(SHARED), "site": install.site_id,
+                 "limit": 10**9},
+            ).all()
+            rows = [r for r in rows if r.db_version == last]
+    changes = [
+        Change(
+            table=r.tbl, pk=bytes(r.pk), cid=r.cid,
+            val=sqlvalues.from_clock(r.vtype, r.vint, r.vreal, r.vbytes),
+            col_version=r.col_version, db_version=r.db_version, site_id=bytes(r.site_id),
+            cl=r.cl, seq=r.seq,
+        )
+        for r in rows
+    ]
+    # With nothing new, the cursor moves to central's current version so the next pull is cheap.
+    cursor = rows[-1].db_version if rows else max(since, _visible_version(conn))
+    return PullResponse(changes=changes, cursor=cursor, more=more)
+
+
+def _visible_version(conn: Connection) -> int:
+    from central.merge import current_db_version
+
+    return current_db_version(conn)
+
+
+def site_acked(conn: Connection, install: Install) -> int:
+    return int(
+        conn.execute(
+            select(enrollments.c.acked_db_version).where(
+                enrollments.c.install_id == install.install_id
+            )
+        ).scalar_one()
+    )

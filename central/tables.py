@@ -1,0 +1,156 @@
+"""PostgreSQL tables of central (SQLAlchemy Core), and the catalog of replicated tables.
+
+Mirror tables have the names and columns of engine.db's replicated tables, with real PostgreSQL
+types so admins can query them. Every mirror column except the key is nullable: a value that does
+not fit its column's type is NULL here, and the exact SQLite value always lives in ``crr_clock``.
+web_admin reads these definitions (and nothing else of central).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Double,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    SmallInteger,
+    Table,
+    Text,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = MetaData()
+
+
+def _ts(name: str) -> Column:
+    return Column(name, DateTime(timezone=True))
+
+
+# --- mirror tables: "up" (install -> central) --------------------------------------------------
+installs = Table(
+    "installs", metadata,
+    Column("id", Text, primary_key=True),
+    Column("name", Text), Column("os", Text), Column("app_version", Text),
+    _ts("first_seen"), _ts("last_seen"),
+)
+sessions = Table(
+    "sessions", metadata,
+    Column("id", Text, primary_key=True),
+    Column("install_id", Text), Column("username", Text),
+    _ts("started"), _ts("ended"), Column("end_reason", Text),
+)
+operations = Table(
+    "operations", metadata,
+    Column("id", Text, primary_key=True),
+    Column("install_id", Text), Column("username", Text),
+    Column("tool", Text), Column("function", Text), Column("status", Text),
+    _ts("started"), _ts("finished"), Column("duration", Double),
+    Column("rows_in", BigInteger), Column("rows_out", BigInteger),
+    Column("input_files", JSONB), Column("output_files", JSONB), Column("parameters", JSONB),
+    Column("error", Text),
+    Index("ix_operations_install_id", "install_id"),
+    Index("ix_operations_username", "username"),
+    Index("operations_started_idx", text("started DESC")),
+)
+events = Table(
+    "events", metadata,
+    Column("id", Text, primary_key=True),
+    Column("install_id", Text), _ts("time"),
+    Column("level", Text), Column("component", Text), Column("message", Text),
+    Column("data", JSONB),
+)
+# --- mirror tables: "shared" (both ways) --------------------------------------------------------
+users = Table(
+    "users", metadata,
+    Column("username", Text, primary_key=True),
+    Column("display_name", Text), Column("team", Text), Column("language", Text),
+    Column("role", Text), Column("active", Boolean),
+)
+glossary_terms = Table(
+    "glossary_terms", metadata,
+    Column("id", Text, primary_key=True),
+    Column("source", Text), Column("translation", Text), Column("game", Text),
+    Column("language", Text), Column("note", Text),
+)
+announcements = Table(
+    "announcements", metadata,
+    Column("id", Text, primary_key=True),
+    Column("title", Text), Column("body", Text), Column("level", Text),
+    _ts("created"), _ts("expires"),
+)
+app_releases = Table(
+    "app_releases", metadata,
+    Column("version", Text, primary_key=True),
+    Column("required", Boolean), Column("notes", Text), Column("url", Text), _ts("released"),
+)
+
+# --- replication metadata -----------------------------------------------------------------------
+# One row per (table, pk, cid), as in a cr-sqlite clock table; cid '-1' is the row's sentinel,
+# whose col_version is the causal length (odd = alive, even = deleted). db_version is central's
+# own counter (one per merge transaction); site_id stays the origin's. The winning value is kept
+# exactly as SQLite typed it: vtype 0 NULL, 1 INTEGER, 2 REAL, 3 TEXT, 4 BLOB.
+crr_clock = Table(
+    "crr_clock", metadata,
+    Column("tbl", Text, primary_key=True),
+    Column("pk", LargeBinary, primary_key=True),
+    Column("cid", Text, primary_key=True),
+    Column("col_version", BigInteger, nullable=False),
+    Column("db_version", BigInteger, nullable=False),
+    Column("site_id", LargeBinary, nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("vtype", SmallInteger, nullable=False),
+    Column("vint", BigInteger),
+    Column("vreal", Double),
+    Column("vbytes", LargeBinary),
+    Index("crr_clock_db_version_idx", "db_version"),
+)
+
+# --- central-only tables ------------------------------------------------------------------------
+central_meta = Table(
+    "central_meta", metadata,
+    Column("key", Text, primary_key=True),
+    Column("value", Text, nullable=False),
+)
+credentials = Table(
+    "credentials", metadata,
+    Column("username", Text, primary_key=True),
+    Column("password_hash", Text, nullable=False),
+    _ts("updated"),
+)
+enrollments = Table(
+    "enrollments", metadata,
+    Column("install_id", Text, primary_key=True),  # the install's site id, hex
+    Column("username", Text, nullable=False),
+    Column("token_hash", Text, nullable=False, unique=True),
+    Column("acked_db_version", BigInteger, nullable=False, server_default="0"),
+    _ts("enrolled"), _ts("last_push"), _ts("revoked"),
+)
+
+
+@dataclass(frozen=True)
+class Replicated:
+    table: Table
+    direction: str  # "up" or "shared"
+
+    @property
+    def pk_column(self) -> Column:
+        (column,) = self.table.primary_key.columns
+        return column
+
+    @property
+    def value_columns(self) -> dict[str, Column]:
+        return {c.name: c for c in self.table.columns if not c.primary_key}
+
+
+REPLICATED: dict[str, Replicated] = {
+    t.name: Replicated(t, "up") for t in (installs, sessions, operations, events)
+} | {t.name: Replicated(t, "shared") for t in (users, glossary_terms, announcements, app_releases)}
+SHARED = tuple(name for name, r in REPLICATED.items() if r.direction == "shared")

@@ -1,0 +1,97 @@
+"""The engine's HTTP surface: a small JSON API on 127.0.0.1 and the NiceGUI pages mounted on it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, HTTPException
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field
+
+from engine import __version__, sync_state
+from engine.db import Database
+from engine.operations import OperationLog
+from engine.runner import UnknownTool, run_tool
+from engine.tools import registry
+
+
+class ToolRunRequest(BaseModel):
+    inputs: list[Path] = Field(min_length=1)
+    params: dict[str, Any] = Field(default_factory=dict)
+    username: str | None = None
+
+
+class EngineContext:
+    """What the HTTP layer and the pages need: the database, the operation log, who is working."""
+
+    def __init__(self, db: Database, username: str) -> None:
+        self.db = db
+        self.operations = OperationLog(db)
+        self.username = username
+
+    def sync_status(self) -> sync_state.SyncStatus:
+        with self.db.read() as conn:
+            return sync_state.status(conn)
+
+    def users(self) -> list[dict[str, Any]]:
+        with self.db.read() as conn:
+            cursor = conn.execute(
+                "SELECT username, display_name, team, language, role, active FROM users"
+                " ORDER BY username"
+            )
+            columns = [c[0] for c in cursor.description]
+            return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+def create_app(ctx: EngineContext, *, with_ui: bool = True) -> FastAPI:
+    app = FastAPI(title="LocaNext engine", version=__version__)
+
+    @app.get("/api/health")
+    def health() -> dict[str, str]:
+        return {"status": "ok", "install_id": ctx.db.install_id, "version": __version__}
+
+    @app.get("/api/operations")
+    def operations(limit: int = 50) -> list[dict[str, Any]]:
+        return ctx.operations.recent(min(max(limit, 1), 1000))
+
+    @app.get("/api/tools")
+    def tools() -> list[dict[str, str]]:
+        return [
+            {"name": t.name, "title": t.title, "description": t.description}
+            for t in registry().values()
+        ]
+
+    @app.post("/api/tools/{name}/run")
+    async def run(name: str, request: ToolRunRequest) -> dict[str, Any]:
+        try:
+            outcome = await run_in_threadpool(
+                run_tool,
+                ctx.operations,
+                name,
+                request.inputs,
+                request.params,
+                username=request.username or ctx.username,
+            )
+        except UnknownTool as exc:
+            raise HTTPException(status_code=404, detail=str(exc)) from exc
+        return {
+            "operation_id": outcome.operation_id,
+            "status": outcome.status,
+            "error": outcome.error,
+            "summary": outcome.result.summary if outcome.result else None,
+        }
+
+    @app.get("/api/sync")
+    def sync() -> dict[str, object]:
+        return ctx.sync_status().as_dict()
+
+    @app.get("/api/users")
+    def users() -> list[dict[str, Any]]:
+        return ctx.users()
+
+    if with_ui:
+        from engine.ui import pages
+
+        pages.mount(app, ctx)
+    return app

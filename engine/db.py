@@ -1,0 +1,105 @@
+"""engine.db: the one owner of this install's SQLite + cr-sqlite database.
+
+All writes go through :meth:`Database.write`, which serializes them on one connection (one
+writer) inside ``BEGIN IMMEDIATE`` and commits once. Reads use a second connection; WAL lets them
+run while a write is in progress. Every connection is finalized for cr-sqlite before it closes.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pysqlite3.dbapi2 as sqlite3
+
+from engine import crsqlite, migrations
+from engine.errors import DatabaseUnusable
+
+log = logging.getLogger(__name__)
+
+Connection = sqlite3.Connection
+
+
+class Database:
+    """Open (creating and migrating if needed) the engine database at ``path``."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self._write_lock = threading.RLock()
+        self._read_lock = threading.Lock()
+        self._after_commit: list[Callable[[], None]] = []
+        self._closed = False
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._writer = self._open()
+        try:
+            migrations.migrate(self._writer)
+            self.site_id: bytes = self._writer.execute("SELECT crsql_site_id()").fetchone()[0]
+            self._reader = self._open()
+        except sqlite3.DatabaseError as exc:
+            crsqlite.close(self._writer)
+            raise DatabaseUnusable(f"cannot use {self.path}: {exc}") from exc
+        except BaseException:
+            crsqlite.close(self._writer)
+            raise
+
+    def _open(self) -> Connection:
+        try:
+            conn = crsqlite.connect(self.path)
+            conn.execute("PRAGMA busy_timeout = 5000")
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            raise DatabaseUnusable(
+                f"{self.path} is not a usable LocaNext database ({exc}). Move it aside to start "
+                "with an empty one; nothing in it has been changed."
+            ) from exc
+        if mode.lower() != "wal":
+            log.warning("engine.db journal mode is %s, not WAL", mode)
+        conn.execute("PRAGMA synchronous = NORMAL")
+        return conn
+
+    @property
+    def install_id(self) -> str:
+        """This install's identity: its cr-sqlite site id, as lowercase hex."""
+        return self.site_id.hex()
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """One unit of work: a write transaction on the single writer connection."""
+        with self._write_lock:
+            conn = self._writer
+            nested = conn.in_transaction
+            if not nested:
+                conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                if not nested:
+                    conn.execute("ROLLBACK")
+                raise
+            if not nested:
+                conn.execute("COMMIT")
+        if not nested:
+            for callback in list(self._after_commit):
+                callback()
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        with self._read_lock:
+            yield self._reader
+
+    def on_commit(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` after every committed write (the replicator's nudge)."""
+        self._after_commit.append(callback)
+
+    def close(self) -> None:
+        """Finalize and close both connections; later calls do nothing."""
+        with self._write_lock, self._read_lock:
+            if self._closed:
+                return
+            self._closed = True
+            for conn in (self._reader, self._writer):
+                crsqlite.close(conn)
+        log.debug("engine.db closed")

@@ -1,0 +1,18 @@
+"""Local-only key/value settings of this install (the ``settings`` table)."""
+
+from __future__ import annotations
+
+from engine.db import Connection
+
+
+def get(conn: Connection, key: str, default: str | None = None) -> str | None:
+    row = conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+    return default if row is None else row[0]
+
+
+def put(conn: Connection, key: str, value: str | None) -> None:
+    conn.execute(
+        "INSERT INTO settings (key, value) VALUES (?, ?)"
+        " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (key, value),
+    )

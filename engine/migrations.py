@@ -1,0 +1,75 @@
+"""Versioned migrations of engine.db, each applied in its own transaction.
+
+Applied versions are recorded in ``schema_migrations``. DDL is transactional in SQLite, so a
+migration that fails midway leaves nothing behind. A database written by a newer LocaNext is
+refused rather than guessed at.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pysqlite3.dbapi2 as sqlite3
+
+from engine import schema
+from engine.errors import DatabaseUnusable
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    apply: Callable[[sqlite3.Connection], None]
+
+
+def _initial(conn: sqlite3.Connection) -> None:
+    for table, ddl in schema.REPLICATED_DDL.items():
+        conn.execute(ddl)
+        conn.execute("SELECT crsql_as_crr(?)", (table,))
+    for ddl in schema.LOCAL_DDL:
+        conn.execute(ddl)
+
+
+MIGRATIONS: tuple[Migration, ...] = (Migration(1, "replicated and local tables", _initial),)
+
+# The version of the replicated schema this build speaks; sent with every push.
+SCHEMA_VERSION = MIGRATIONS[-1].version
+
+
+def applied_version(conn: sqlite3.Connection) -> int:
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version INTEGER NOT NULL PRIMARY KEY, name TEXT NOT NULL,"
+        " applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))) STRICT"
+    )
+    row = conn.execute("SELECT max(version) FROM schema_migrations").fetchone()
+    return int(row[0] or 0)
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Bring ``conn`` to the newest schema; returns the number of migrations applied."""
+    current = applied_version(conn)
+    if current > SCHEMA_VERSION:
+        raise DatabaseUnusable(
+            f"engine.db is at schema version {current}, newer than this LocaNext "
+            f"({SCHEMA_VERSION}). Update LocaNext to open it."
+        )
+    pending = [m for m in MIGRATIONS if m.version > current]
+    for migration in pending:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            migration.apply(conn)
+            conn.execute(
+                "INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
+                (migration.version, migration.name),
+            )
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        log.info("engine.db migrated to version %d (%s)", migration.version, migration.name)
+    return len(pending)

@@ -1,0 +1,66 @@
+"""Running a tool and recording the run as one operation (from the UI, the API or the CLI)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from engine.errors import EngineError, ToolFailed
+from engine.operations import OperationLog
+from engine.tools import ToolResult, registry
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    operation_id: str
+    status: str
+    result: ToolResult | None
+    error: str | None
+
+
+class UnknownTool(EngineError):
+    pass
+
+
+def run_tool(
+    operations: OperationLog,
+    name: str,
+    inputs: list[Path],
+    params: dict[str, Any] | None = None,
+    *,
+    username: str,
+) -> RunOutcome:
+    tools = registry()
+    if name not in tools:
+        raise UnknownTool(f"unknown tool {name!r}; available: {', '.join(sorted(tools))}")
+    tool = tools[name]
+    params = params or {}
+    op_id = operations.start(
+        tool=tool.name,
+        function=tool.function,
+        username=username,
+        parameters=params,
+        input_files=inputs,
+    )
+    try:
+        result = tool.run(inputs, params)
+    except ToolFailed as exc:
+        operations.finish(op_id, status="failed", error=str(exc))
+        return RunOutcome(op_id, "failed", None, str(exc))
+    except Exception as exc:
+        log.exception("tool %s crashed (operation %s)", name, op_id)
+        message = f"internal error: {type(exc).__name__}: {exc}"
+        operations.finish(op_id, status="failed", error=message)
+        return RunOutcome(op_id, "failed", None, message)
+    operations.finish(
+        op_id,
+        status="succeeded",
+        rows_in=result.rows_in,
+        rows_out=result.rows_out,
+        output_files=result.output_files,
+    )
+    return RunOutcome(op_id, "succeeded", result, None)

@@ -1,0 +1,115 @@
+"""The tables of engine.db.
+
+Replicated tables are cr-sqlite CRRs; their rules (DESIGN.md): text primary key, no UNIQUE index
+besides it, no checked foreign key, a DEFAULT on every NOT NULL column, STRICT. Their column list is
+the contract with central's mirror (central/tables.py); tests/test_schema_contract.py compares them.
+
+Direction: "up" tables flow install -> central only; "shared" tables flow both ways.
+"""
+
+from __future__ import annotations
+
+UP_TABLES = ("installs", "sessions", "operations", "events")
+SHARED_TABLES = ("users", "glossary_terms", "announcements", "app_releases")
+REPLICATED_TABLES = UP_TABLES + SHARED_TABLES
+
+REPLICATED_DDL = {
+    "installs": """
+        CREATE TABLE installs (
+            id TEXT NOT NULL PRIMARY KEY,
+            name TEXT NOT NULL DEFAULT '',
+            os TEXT NOT NULL DEFAULT '',
+            app_version TEXT NOT NULL DEFAULT '',
+            first_seen TEXT,
+            last_seen TEXT
+        ) STRICT""",
+    "sessions": """
+        CREATE TABLE sessions (
+            id TEXT NOT NULL PRIMARY KEY,
+            install_id TEXT,
+            username TEXT,
+            started TEXT,
+            ended TEXT,
+            end_reason TEXT
+        ) STRICT""",
+    "operations": """
+        CREATE TABLE operations (
+            id TEXT NOT NULL PRIMARY KEY,
+            install_id TEXT,
+            username TEXT,
+            tool TEXT NOT NULL DEFAULT '',
+            function TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL DEFAULT 'running',
+            started TEXT,
+            finished TEXT,
+            duration REAL,
+            rows_in INTEGER,
+            rows_out INTEGER,
+            input_files TEXT,
+            output_files TEXT,
+            parameters TEXT,
+            error TEXT
+        ) STRICT""",
+    "events": """
+        CREATE TABLE events (
+            id TEXT NOT NULL PRIMARY KEY,
+            install_id TEXT,
+            time TEXT,
+            level TEXT NOT NULL DEFAULT 'info',
+            component TEXT NOT NULL DEFAULT '',
+            message TEXT NOT NULL DEFAULT '',
+            data TEXT
+        ) STRICT""",
+    "users": """
+        CREATE TABLE users (
+            username TEXT NOT NULL PRIMARY KEY,
+            display_name TEXT NOT NULL DEFAULT '',
+            team TEXT NOT NULL DEFAULT '',
+            language TEXT NOT NULL DEFAULT '',
+            role TEXT NOT NULL DEFAULT 'translator',
+            active INTEGER NOT NULL DEFAULT 1
+        ) STRICT""",
+    "glossary_terms": """
+        CREATE TABLE glossary_terms (
+            id TEXT NOT NULL PRIMARY KEY,
+            source TEXT NOT NULL DEFAULT '',
+            translation TEXT NOT NULL DEFAULT '',
+            game TEXT NOT NULL DEFAULT '',
+            language TEXT NOT NULL DEFAULT '',
+            note TEXT NOT NULL DEFAULT ''
+        ) STRICT""",
+    "announcements": """
+        CREATE TABLE announcements (
+            id TEXT NOT NULL PRIMARY KEY,
+            title TEXT NOT NULL DEFAULT '',
+            body TEXT NOT NULL DEFAULT '',
+            level TEXT NOT NULL DEFAULT 'info',
+            created TEXT,
+            expires TEXT
+        ) STRICT""",
+    "app_releases": """
+        CREATE TABLE app_releases (
+            version TEXT NOT NULL PRIMARY KEY,
+            required INTEGER NOT NULL DEFAULT 0,
+            notes TEXT NOT NULL DEFAULT '',
+            url TEXT NOT NULL DEFAULT '',
+            released TEXT
+        ) STRICT""",
+}
+
+# Local-only tables: never CRRs, never leave this PC.
+LOCAL_DDL = (
+    # Key/value settings of this install, including its link to central (url, token).
+    """CREATE TABLE settings (key TEXT NOT NULL PRIMARY KEY, value TEXT) STRICT""",
+    # One row: the replicator's watermarks and the last sync outcome, for the status bar.
+    """CREATE TABLE sync_state (
+            id INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
+            acked_db_version INTEGER NOT NULL DEFAULT 0,
+            pull_cursor INTEGER NOT NULL DEFAULT 0,
+            last_attempt TEXT,
+            last_success TEXT,
+            last_error TEXT,
+            online INTEGER NOT NULL DEFAULT 0
+        ) STRICT""",
+    "INSERT INTO sync_state (id) VALUES (1)",
+)

@@ -1,0 +1,67 @@
+"""Text statistics: lines, non-empty lines and characters of text files.
+
+A deliberately small built-in tool so every part of the pipeline has a real run to record; the
+localization tools proper live beside it.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from engine.errors import ToolFailed
+from engine.tools import Tool, ToolResult
+
+
+def _count(path: Path) -> tuple[int, int, int]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ToolFailed(f"{path}: file not found") from None
+    except UnicodeDecodeError as exc:
+        raise ToolFailed(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    lines = text.splitlines()
+    return len(lines), sum(1 for line in lines if line.strip()), len(text)
+
+
+def _write_report(path: Path, rows: list[tuple[str, int, int, int]]) -> None:
+    """Write the TSV report to a temporary file beside ``path`` and rename it into place."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
+            out.write("file\tlines\tnon_empty\tcharacters\n")
+            for row in rows:
+                out.write("\t".join(str(v) for v in row) + "\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def run(inputs: list[Path], params: dict[str, Any]) -> ToolResult:
+    if not inputs:
+        raise ToolFailed("text_stats needs at least one input file")
+    rows = [(p.name, *_count(p)) for p in inputs]
+    outputs: list[Path] = []
+    if params.get("report"):
+        report = Path(params["report"])
+        _write_report(report, rows)
+        outputs.append(report)
+    total_lines = sum(r[1] for r in rows)
+    return ToolResult(
+        rows_in=total_lines,
+        rows_out=len(rows),
+        output_files=outputs,
+        summary={"files": len(rows), "lines": total_lines, "characters": sum(r[3] for r in rows)},
+    )
+
+
+TOOL = Tool(
+    name="text_stats",
+    function="count",
+    title="Text statistics",
+    description="Count lines, non-empty lines and characters of UTF-8 text files.",
+    run=run,
+)

@@ -1,0 +1,3 @@
+from locanext.cli import main
+
+main()

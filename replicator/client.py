@@ -1,0 +1,85 @@
+"""HTTP client for central's sync API (httpx). Transport errors and 5xx become
+:class:`CentralUnavailable`; 4xx become :class:`CentralRejected` with central's own message."""
+
+from __future__ import annotations
+
+import gzip
+from typing import Any, TypeVar
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from replicator.errors import CentralRejected, CentralUnavailable
+from replicator.wire import (
+    EnrollRequest,
+    EnrollResponse,
+    ErrorBody,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+    SiteState,
+)
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class CentralClient:
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None = None,
+        *,
+        timeout: float = 30.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self._http = httpx.Client(
+            base_url=base_url.rstrip("/"), headers=headers, timeout=timeout, transport=transport
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> CentralClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _call(self, model: type[M], method: str, path: str, **kwargs: Any) -> M:
+        try:
+            response = self._http.request(method, path, **kwargs)
+        except httpx.TransportError as exc:
+            raise CentralUnavailable(f"cannot reach central at {self._http.base_url}: {exc}") from exc
+        if response.status_code >= 500:
+            raise CentralUnavailable(f"central failed ({response.status_code}): {response.text[:200]}")
+        if response.status_code >= 400:
+            try:
+                body = ErrorBody.model_validate_json(response.content)
+                code, detail = body.code, body.detail
+            except ValidationError:
+                code, detail = "http_error", response.text[:200]
+            raise CentralRejected(response.status_code, code, detail)
+        try:
+            return model.model_validate_json(response.content)
+        except ValidationError as exc:
+            raise CentralUnavailable(f"central sent an unreadable {path} response: {exc}") from exc
+
+    def enroll(self, request: EnrollRequest) -> EnrollResponse:
+        return self._call(EnrollResponse, "POST", "/api/enroll", json=request.model_dump(mode="json"))
+
+    def site_state(self) -> SiteState:
+        return self._call(SiteState, "GET", "/api/sync/state")
+
+    def push(self, request: PushRequest) -> PushResponse:
+        body = gzip.compress(request.model_dump_json().encode("utf-8"), compresslevel=5)
+        return self._call(
+            PushResponse,
+            "POST",
+            "/api/sync/push",
+            content=body,
+            headers={"Content-Type": "application/json", "Content-Encoding": "gzip"},
+        )
+
+    def pull(self, since: int, limit: int = 5000) -> PullResponse:
+        return self._call(PullResponse, "GET", "/api/sync/pull", params={"since": since, "limit": limit})

@@ -1,0 +1,137 @@
+"""The sync loop: push our own changes, then pull shared ones, forever or once.
+
+Watermarks move only after central acknowledges (push) or after the pulled changes are applied in
+the same local transaction (pull), so a crash at any point re-sends at most one batch, and
+re-sending is harmless because central's merge is idempotent.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from dataclasses import dataclass
+
+from engine import sync_state
+from engine.db import Database
+from engine.migrations import SCHEMA_VERSION
+from replicator import inbox, link, outbox
+from replicator.client import CentralClient
+from replicator.errors import SyncError
+from replicator.wire import MAX_CHANGES_PER_PUSH, PushRequest
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    pushed: int
+    pulled: int
+    acked_db_version: int
+    pull_cursor: int
+
+
+def push_all(db: Database, client: CentralClient, batch_size: int = 2000) -> tuple[int, int]:
+    """Send every unacknowledged change of ours; returns (changes sent, central's watermark)."""
+    acked = client.site_state().acked_db_version
+    sent = 0
+    while True:
+        with db.read() as conn:
+            batch = outbox.read_batch(conn, acked, min(batch_size, MAX_CHANGES_PER_PUSH))
+        if not batch:
+            break
+        response = client.push(
+            PushRequest(site_id=db.site_id, schema_version=SCHEMA_VERSION, changes=batch)
+        )
+        acked = response.acked_db_version
+        with db.write() as conn:
+            sync_state.advance_acked(conn, acked)
+        sent += len(batch)
+    with db.write() as conn:
+        sync_state.advance_acked(conn, acked)
+    return sent, acked
+
+
+def pull_all(db: Database, client: CentralClient, limit: int = 5000) -> tuple[int, int]:
+    """Apply every shared change central has past our cursor; returns (changes, cursor)."""
+    with db.read() as conn:
+        cursor = sync_state.pull_cursor(conn)
+    received = 0
+    while True:
+        response = client.pull(cursor, limit)
+        with db.write() as conn:
+            inbox.apply(conn, response.changes)
+            sync_state.advance_cursor(conn, response.cursor)
+        received += len(response.changes)
+        cursor = max(cursor, response.cursor)
+        if not response.more:
+            return received, cursor
+
+
+def sync_once(db: Database) -> SyncReport:
+    """One full round. Records the outcome for the status bar; raises :class:`SyncError`."""
+    try:
+        central = link.load(db)
+        with central.client() as client:
+            pushed, acked = push_all(db, client)
+            pulled, cursor = pull_all(db, client)
+    except SyncError as exc:
+        with db.write() as conn:
+            sync_state.record_failure(conn, str(exc), online=not exc.is_unavailable())
+        raise
+    with db.write() as conn:
+        sync_state.record_success(conn)
+    log.info("synced: pushed %d, pulled %d (acked %d, cursor %d)", pushed, pulled, acked, cursor)
+    return SyncReport(pushed, pulled, acked, cursor)
+
+
+class Syncer:
+    """Runs :func:`sync_once` in a background thread: every ``interval`` seconds, soon after a
+    local commit, and with jittered exponential back-off while central is unreachable."""
+
+    def __init__(
+        self, db: Database, interval: float = 5.0, max_backoff: float = 2.0, debounce: float = 0.2
+    ) -> None:
+        self._db = db
+        self._interval, self._max_backoff, self._debounce = interval, max_backoff, debounce
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="replicator", daemon=True)
+
+    def nudge(self) -> None:
+        # Our own bookkeeping commits must not re-trigger a round.
+        if threading.current_thread() is not self._thread:
+            self._wake.set()
+
+    def start(self) -> None:
+        self._db.on_commit(self.nudge)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        failures = 0
+        while not self._stop.is_set():
+            self._wake.clear()  # a commit during this round wakes the next one at once
+            try:
+                sync_once(self._db)
+                failures = 0
+                delay = self._interval
+            except SyncError as exc:
+                failures += 1
+                base = min(self._max_backoff, 0.25 * 2 ** min(failures, 10))
+                delay = base * random.uniform(0.5, 1.0)
+                log.log(
+                    logging.DEBUG if exc.is_unavailable() else logging.WARNING,
+                    "sync failed (%d in a row), next try in %.1f s: %s", failures, delay, exc,
+                )
+            except Exception:
+                failures += 1
+                delay = self._max_backoff
+                log.exception("sync crashed; retrying in %.1f s", delay)
+            if self._wake.wait(delay):
+                self._stop.wait(self._debounce)

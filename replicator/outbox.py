@@ -1,0 +1,42 @@
+"""Reading this install's own changes that central has not acknowledged yet.
+
+Only our own changes are sent (``site_id = crsql_site_id()``); changes pulled from central carry
+their origin's site_id and so never go back. Batches hold whole db_versions: a transaction is never
+split across two pushes, so central never sees half of one.
+"""
+
+from __future__ import annotations
+
+from engine.db import Connection
+from replicator.wire import Change
+
+_SELECT = (
+    'SELECT "table", pk, cid, val, col_version, db_version, site_id, cl, seq FROM crsql_changes'
+    " WHERE site_id = crsql_site_id() AND db_version > ?"
+)
+
+
+def _changes(rows: list[tuple]) -> list[Change]:
+    return [
+        Change(
+            table=r[0], pk=r[1], cid=r[2], val=r[3], col_version=r[4], db_version=r[5],
+            site_id=r[6], cl=r[7], seq=r[8],
+        )
+        for r in rows
+    ]
+
+
+def read_batch(conn: Connection, after: int, limit: int) -> list[Change]:
+    """Up to about ``limit`` changes with db_version > ``after``, cut at a version boundary."""
+    rows = conn.execute(
+        _SELECT + " ORDER BY db_version, seq LIMIT ?", (after, limit + 1)
+    ).fetchall()
+    if len(rows) <= limit:
+        return _changes(rows)
+    last = rows[limit][5]
+    whole = [r for r in rows if r[5] < last]
+    if whole:
+        return _changes(whole)
+    # One transaction larger than the limit travels alone, whole.
+    rows = conn.execute(_SELECT + " AND db_version = ? ORDER BY seq", (after, last)).fetchall()
+    return _changes(rows)

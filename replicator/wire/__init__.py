@@ -1,0 +1,102 @@
+"""The wire format between an install's replicator and central: plain pydantic models, no I/O.
+
+This module is the only code the install side and the central side share. One :class:`Change` is
+exactly one row of cr-sqlite's ``crsql_changes``.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from replicator.wire.values import SqlValue, WireValue
+
+__all__ = [
+    "Change",
+    "EnrollRequest",
+    "EnrollResponse",
+    "ErrorBody",
+    "PullResponse",
+    "PushRequest",
+    "PushResponse",
+    "SiteState",
+    "SqlValue",
+    "PROTOCOL_VERSION",
+    "MAX_CHANGES_PER_PUSH",
+    "MAX_BODY_BYTES",
+]
+
+PROTOCOL_VERSION = 1
+MAX_CHANGES_PER_PUSH = 5_000
+MAX_BODY_BYTES = 16 * 1024 * 1024
+
+_bytes_b64 = ConfigDict(ser_json_bytes="base64", val_json_bytes="base64", frozen=True)
+
+
+class Change(BaseModel):
+    """One crsql_changes row. ``site_id`` is the origin's, never NULL on the wire."""
+
+    model_config = _bytes_b64
+
+    table: str = Field(min_length=1, max_length=128)
+    pk: bytes = Field(min_length=1, max_length=4096)
+    cid: str = Field(min_length=1, max_length=128)
+    val: WireValue = None
+    col_version: int = Field(ge=0, le=2**63 - 1)
+    db_version: int = Field(ge=0, le=2**63 - 1)
+    site_id: bytes = Field(min_length=16, max_length=16)
+    cl: int = Field(ge=0, le=2**63 - 1)
+    seq: int = Field(ge=0, le=2**31 - 1)
+
+
+class PushRequest(BaseModel):
+    """An install's own changes, whole db_versions only, in db_version order."""
+
+    model_config = _bytes_b64
+
+    site_id: bytes = Field(min_length=16, max_length=16)
+    schema_version: int = Field(ge=1)
+    changes: list[Change] = Field(max_length=MAX_CHANGES_PER_PUSH)
+
+
+class PushResponse(BaseModel):
+    acked_db_version: int
+    applied: int = Field(description="changes that won and changed the mirror")
+
+
+class SiteState(BaseModel):
+    """What central holds for one install: the watermark the replicator resumes from."""
+
+    acked_db_version: int
+
+
+class PullResponse(BaseModel):
+    """Shared-table changes stamped with central's db_version, complete versions only."""
+
+    model_config = _bytes_b64
+
+    changes: list[Change]
+    cursor: int = Field(description="pass back as `since` on the next pull")
+    more: bool
+
+
+class EnrollRequest(BaseModel):
+    model_config = _bytes_b64
+
+    username: str = Field(min_length=1, max_length=128)
+    password: str = Field(min_length=1, max_length=1024)
+    site_id: bytes = Field(min_length=16, max_length=16)
+    install_name: str = Field(default="", max_length=200)
+    schema_version: int = Field(ge=1)
+
+
+class EnrollResponse(BaseModel):
+    install_id: str
+    token: str
+    username: str
+
+
+class ErrorBody(BaseModel):
+    """Every 4xx/5xx from central has this body: a stable code and a sentence for people."""
+
+    code: str
+    detail: str

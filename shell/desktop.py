@@ -1,0 +1,74 @@
+"""The desktop app: the engine, its replicator, and a window (or a headless wait).
+
+Shutdown is one path whatever triggers it (window closed, SIGINT, SIGTERM): stop the sync loop,
+stop the HTTP server, end the app session, finalize engine.db.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+
+from engine.runtime import EngineRuntime
+from engine.settings import EngineSettings
+from replicator.loop import Syncer
+
+log = logging.getLogger(__name__)
+
+
+def wait_for_signal() -> str:
+    """Block until SIGINT or SIGTERM; returns the signal's name."""
+    stopped = threading.Event()
+    received: list[str] = []
+
+    def handler(signum: int, _frame: object) -> None:
+        received.append(signal.Signals(signum).name)
+        stopped.set()
+
+    previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        while not stopped.wait(0.5):
+            pass
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
+    return received[0] if received else "signal"
+
+
+def run_desktop(
+    settings: EngineSettings,
+    *,
+    headless: bool = False,
+    sync: bool = True,
+    on_ready: Callable[[str, bool], None] | None = None,
+) -> int:
+    """Run the app until its window closes or a signal arrives; returns the exit code.
+
+    ``on_ready(url, windowed)`` is called once the UI is being served.
+    """
+    runtime = EngineRuntime(settings)
+    syncer = Syncer(runtime.db, interval=settings.sync_interval) if sync else None
+    reason = "closed"
+    try:
+        url = runtime.serve()
+        if syncer:
+            syncer.start()
+        from shell import window
+
+        windowed = not headless and window.display_available()
+        if on_ready:
+            on_ready(url, windowed)
+        if windowed:
+            code = window.open_window(url + "/")
+            reason = "window closed"
+        else:
+            reason = wait_for_signal()
+            code = 0
+    finally:
+        if syncer:
+            syncer.stop()
+        runtime.close(reason)
+    log.info("app stopped (%s)", reason)
+    return code

@@ -1,0 +1,168 @@
+"""The private PostgreSQL cluster: start, share, stop, restart, survive a crash, fail clearly."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.pool import NullPool
+
+from central.pgcluster import ClusterError, PrivateCluster
+from tests import pg
+
+
+def _query(dsn: str, sql: str) -> object:
+    engine = create_engine(dsn, poolclass=NullPool)
+    try:
+        with engine.begin() as conn:
+            result = conn.execute(text(sql))
+            return result.scalar() if result.returns_rows else None
+    finally:
+        engine.dispose()
+
+
+def _table_names(dsn: str) -> list[str]:
+    engine = create_engine(dsn, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            return inspect(conn).get_table_names()
+    finally:
+        engine.dispose()
+
+
+def _postmaster_pid(directory: Path) -> int | None:
+    try:
+        return int((directory / "postmaster.pid").read_text().split()[0])
+    except (FileNotFoundError, IndexError, ValueError):
+        return None
+
+
+def _wait_gone(pid: int, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+            if Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] == "Z":
+                return  # a zombie nobody reaps is as dead as it gets
+        except (ProcessLookupError, FileNotFoundError):
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"process {pid} still alive")
+
+
+@pytest.fixture
+def cluster_dir() -> Iterator[Path]:
+    # Under /tmp and 0755 so the postgres user can reach it when the tests run as root.
+    tmp = Path(tempfile.mkdtemp(prefix="locanext-pgtest-", dir="/tmp"))
+    tmp.chmod(0o755)
+    directory = tmp / "pg"
+    try:
+        yield directory
+    finally:
+        pid = _postmaster_pid(directory)
+        if pid is not None and PrivateCluster(directory).dsn() is not None:
+            os.kill(pid, signal.SIGQUIT)  # a test failed half-way; immediate shutdown
+            _wait_gone(pid)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_lifecycle_share_stop_and_restart(cluster_dir: Path) -> None:
+    owner = PrivateCluster(cluster_dir)
+    assert owner.dsn() is None
+    dsn = owner.start()
+    assert dsn.startswith("postgresql+psycopg://postgres@127.0.0.1:")
+    assert dsn.endswith("/locanext")
+    assert "PostgreSQL" in str(_query(dsn, "SELECT version()"))
+    _query(dsn, "CREATE TABLE kept (id integer PRIMARY KEY)")
+    assert (cluster_dir / "postgres.log").exists()
+
+    # The admin process: finds the cluster, and its start() shares instead of launching.
+    other = PrivateCluster(cluster_dir)
+    assert other.dsn() == dsn
+    assert other.start() == dsn
+    other.stop()
+    assert owner.dsn() == dsn
+    assert _query(dsn, "SELECT 1") == 1
+
+    owner.stop()
+    assert owner.dsn() is None
+    assert other.dsn() is None
+    owner.stop()  # idempotent
+
+    with PrivateCluster(cluster_dir) as again:
+        assert again.port is not None
+        dsn2 = again.dsn()
+        assert dsn2 is not None
+        assert "kept" in _table_names(dsn2)
+    assert PrivateCluster(cluster_dir).dsn() is None
+
+
+def test_stale_pid_file_does_not_block_start(cluster_dir: Path) -> None:
+    PrivateCluster(cluster_dir).start()
+    pid = _postmaster_pid(cluster_dir)
+    assert pid is not None
+    os.kill(pid, signal.SIGKILL)
+    _wait_gone(pid)
+    assert (cluster_dir / "postmaster.pid").exists()
+    assert PrivateCluster(cluster_dir).dsn() is None
+
+    with PrivateCluster(cluster_dir) as cluster:
+        dsn = cluster.dsn()
+        assert dsn is not None
+        assert _query(dsn, "SELECT 1") == 1
+        assert _postmaster_pid(cluster_dir) != pid
+
+
+def test_database_name_is_created(cluster_dir: Path) -> None:
+    with PrivateCluster(cluster_dir, database="other db") as cluster:
+        dsn = cluster.dsn()
+        assert dsn is not None and dsn.endswith("/other%20db")
+        assert _query(dsn, "SELECT current_database()") == "other db"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the postgres-user hand-off only happens as root")
+def test_directory_postgres_cannot_reach_is_a_clear_error() -> None:
+    locked = Path(tempfile.mkdtemp(prefix="locanext-locked-", dir="/tmp"))  # 0700, root's
+    try:
+        target = locked / "data" / "pg"
+        with pytest.raises(ClusterError) as err:
+            PrivateCluster(target).start()
+        message = str(err.value)
+        assert str(target) in message
+        assert str(locked) in message
+        assert "/var/lib/locanext" in message
+    finally:
+        shutil.rmtree(locked)
+
+
+def test_missing_cluster_has_no_dsn(tmp_path: Path) -> None:
+    assert PrivateCluster(tmp_path / "nothing").dsn() is None
+
+
+def test_fresh_database_on_test_server() -> None:
+    with pg.test_server() as server:
+        assert server.startswith("postgresql+psycopg://")
+        with pg.fresh_database(server) as dsn:
+            name = dsn.rsplit("/", 1)[1]
+            assert name.startswith("locanext_test_")
+            assert _query(dsn, "SELECT current_database()") == name
+            _query(dsn, "CREATE TABLE t (id integer)")
+        gone = f"SELECT count(*) FROM pg_database WHERE datname = '{name}'"
+        assert _query(server, gone) == 0
+
+
+@pytest.mark.parametrize(
+    "given",
+    ["postgresql://postgres@127.0.0.1:5432/postgres", "postgres://postgres@127.0.0.1:5432/postgres"],
+)
+def test_normalise_dsn(given: str) -> None:
+    expected = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+    assert pg.normalise_dsn(given) == expected
+    assert pg.normalise_dsn(expected) == expected

@@ -1,0 +1,67 @@
+"""PostgreSQL for tests: an existing server named by LOCANEXT_TEST_PG_DSN, else a throwaway
+private cluster; and a fresh, uniquely named database per test on top of either."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
+
+from central.pgcluster import PrivateCluster
+
+ENV_DSN = "LOCANEXT_TEST_PG_DSN"
+
+
+def normalise_dsn(dsn: str) -> str:
+    """postgres://, postgresql:// or postgresql+psycopg:// -> the psycopg 3 SQLAlchemy form."""
+    url = make_url(dsn.replace("postgres://", "postgresql://", 1))
+    return url.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+
+
+@contextmanager
+def test_server() -> Iterator[str]:
+    """Yield an admin DSN (database `postgres`) of a server that tests may create databases on."""
+    if os.environ.get(ENV_DSN):
+        yield normalise_dsn(os.environ[ENV_DSN])
+        return
+    # Under /tmp and 0755 so that the postgres user (we may be root) can reach the cluster.
+    tmp = Path(tempfile.mkdtemp(prefix="locanext-pg-", dir="/tmp"))
+    try:
+        tmp.chmod(0o755)
+        with PrivateCluster(tmp / "pg", database="postgres") as cluster:
+            dsn = cluster.dsn()
+            assert dsn is not None
+            yield dsn
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@contextmanager
+def fresh_database(server_dsn: str) -> Iterator[str]:
+    """Create locanext_test_<hex> on the server, yield its DSN, drop it (and its sessions) after."""
+    name = f"locanext_test_{secrets.token_hex(6)}"
+    url = make_url(normalise_dsn(server_dsn))
+    # NullPool: no pooled connection outlives the with-block (ResourceWarning is an error here).
+    admin = create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield url.set(database=name).render_as_string(hide_password=False)
+        finally:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+# Imported into test modules these would otherwise be collected as tests themselves.
+test_server.__test__ = False  # type: ignore[attr-defined]
