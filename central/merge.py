@@ -114,7 +114,10 @@ class Merger:
 
     def _create_row(self, change: Change, pk_value: SqlValue) -> None:
         spec = REPLICATED[change.table]
-        self._put_sentinel(change)
+        # Like cr-sqlite, a first insert (cl 1) through a column change keeps no sentinel: any
+        # clock already means cl 1. A resurrection, or a '-1' change, records it.
+        if change.cid == SENTINEL or change.cl > 1:
+            self._put_sentinel(change)
         self.conn.execute(
             update(crr_clock)
             .where(

@@ -224,20 +224,23 @@ class PrivateCluster:
         # Check the deepest existing ancestor before creating anything (no litter under /root),
         # then the parent again: directories we create follow our umask.
         existing = next(p for p in self.directory.parents if p.exists())
-        for ancestor in dict.fromkeys([existing, self.directory.parent]):
-            if ancestor == self.directory.parent:
-                self.directory.mkdir(parents=True, exist_ok=True)
-            if not _postgres_can_enter(ancestor):
-                blocking = next(a for a in [*reversed(ancestor.parents), ancestor]
-                                if not _postgres_can_enter(a))  # fmt: skip
-                raise ClusterError(
-                    f"the PostgreSQL directory {self.directory} is not reachable by the "
-                    f"'{PG_USER}' user ({blocking} is not traversable for it); "
-                    f"use a data dir such as {SUGGESTED_DIR}"
-                )
+        self._require_reachable(existing)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        if self.directory.parent != existing:
+            self._require_reachable(self.directory.parent)
         st = self.directory.stat()
         if (st.st_uid, st.st_gid) != (user.pw_uid, user.pw_gid):
             os.chown(self.directory, user.pw_uid, user.pw_gid)
+
+    def _require_reachable(self, path: Path) -> None:
+        if _postgres_can_enter(path):
+            return
+        chain = [*reversed(path.parents), path]
+        blocking = next((a for a in chain if not _postgres_can_enter(a)), path)
+        raise ClusterError(
+            f"the PostgreSQL directory {self.directory} is not reachable by the '{PG_USER}' "
+            f"user ({blocking} is not traversable for it); use a data dir such as {SUGGESTED_DIR}"
+        )
 
     def _launch(self) -> int:
         logfile = self.directory / "postgres.log"

@@ -3,7 +3,7 @@
 Byte 0 is the column count. Each column has a header byte ``(n << 3) | type`` with type 1 INTEGER,
 2 REAL, 3 TEXT, 4 BLOB, 5 NULL:
 - INTEGER: ``n`` big-endian bytes; unsigned when n < 8, two's complement when n == 8.
-- REAL: 8 bytes big-endian IEEE-754.
+- REAL: header n = 0, then 8 bytes big-endian IEEE-754.
 - TEXT/BLOB: an ``n``-byte big-endian length, then the data.
 Examples: X'010901' = (1); X'0209040905' = (4, 5).
 """
@@ -43,7 +43,7 @@ def pack(values: tuple[SqlValue, ...] | list[SqlValue]) -> bytes:
                 out.append((n << 3) | INTEGER)
                 out += value.to_bytes(n, "big") if n else b""
         elif isinstance(value, float):
-            out.append((8 << 3) | REAL)
+            out.append(REAL)  # cr-sqlite writes n = 0 for REAL; the length is always 8
             out += struct.pack(">d", value)
         elif isinstance(value, str | bytes):
             data = value.encode("utf-8") if isinstance(value, str) else value
@@ -79,8 +79,6 @@ def unpack(blob: bytes) -> tuple[SqlValue, ...]:
                 raise PkError(f"integer of {n} bytes")
             values.append(int.from_bytes(take(n), "big", signed=(n == 8)))
         elif kind == REAL:
-            if n != 8:
-                raise PkError(f"real of {n} bytes")
             values.append(struct.unpack(">d", take(8))[0])
         elif kind in (TEXT, BLOB):
             length = int.from_bytes(take(n), "big")

@@ -138,6 +138,7 @@ def test_directory_postgres_cannot_reach_is_a_clear_error() -> None:
         assert str(target) in message
         assert str(locked) in message
         assert "/var/lib/locanext" in message
+        assert not (locked / "data").exists()  # refused before creating anything
     finally:
         shutil.rmtree(locked)
 
@@ -160,7 +161,10 @@ def test_fresh_database_on_test_server() -> None:
 
 @pytest.mark.parametrize(
     "given",
-    ["postgresql://postgres@127.0.0.1:5432/postgres", "postgres://postgres@127.0.0.1:5432/postgres"],
+    [
+        "postgresql://postgres@127.0.0.1:5432/postgres",
+        "postgres://postgres@127.0.0.1:5432/postgres",
+    ],
 )
 def test_normalise_dsn(given: str) -> None:
     expected = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
