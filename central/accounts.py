@@ -60,8 +60,13 @@ def create_user(
         conn,
         "users",
         username,
-        {"display_name": display_name or username, "team": team, "language": language,
-         "role": role, "active": 1},
+        {
+            "display_name": display_name or username,
+            "team": team,
+            "language": language,
+            "role": role,
+            "active": 1,
+        },
     )
     set_password(conn, username, password)
     log.info("user created (role %s)", role)

@@ -128,9 +128,7 @@ class Merger:
             .values(col_version=0)
         )
         self.conn.execute(
-            pg_insert(spec.table)
-            .values({spec.pk_column.name: pk_value})
-            .on_conflict_do_nothing()
+            pg_insert(spec.table).values({spec.pk_column.name: pk_value}).on_conflict_do_nothing()
         )
 
     def _write_cell(self, change: Change, pk_value: SqlValue) -> None:
@@ -164,8 +162,10 @@ class Merger:
                 return False
             local = clocks.get(change.cid)
             current = (
-                Cell(local.col_version, sqlvalues.from_clock(local.vtype, local.vint,
-                                                             local.vreal, local.vbytes))
+                Cell(
+                    local.col_version,
+                    sqlvalues.from_clock(local.vtype, local.vint, local.vreal, local.vbytes),
+                )
                 if local is not None
                 else None
             )

@@ -26,7 +26,9 @@ def database(settings: CentralSettings) -> Iterator[str]:
         yield settings.central_dsn
         return
     with PrivateCluster(settings.cluster_dir) as cluster:
-        yield cluster.start()
+        dsn = cluster.dsn()
+        assert dsn is not None
+        yield dsn
 
 
 @dataclass

@@ -25,9 +25,9 @@ log = logging.getLogger(__name__)
 # Replicated schema versions central understands (engine/migrations.py numbers them).
 SCHEMA_VERSIONS = range(1, 2)
 # What installs may write: their own upstream rows and the team glossary.
-WRITABLE_BY_INSTALLS = frozenset(
-    name for name, r in REPLICATED.items() if r.direction == "up"
-) | {"glossary_terms"}
+WRITABLE_BY_INSTALLS = frozenset(name for name, r in REPLICATED.items() if r.direction == "up") | {
+    "glossary_terms"
+}
 
 
 def check_schema(version: int) -> None:
@@ -82,7 +82,9 @@ def push(conn: Connection, install: Install, request: PushRequest) -> PushRespon
     """Merge a push inside the caller's transaction."""
     check_schema(request.schema_version)
     if request.site_id != install.site_id:
-        raise Forbidden(f"this token belongs to install {install.install_id}, not {request.site_id.hex()}")
+        raise Forbidden(
+            f"this token belongs to install {install.install_id}, not {request.site_id.hex()}"
+        )
     checked = validate(request.changes, install)
     version = begin_merge(conn)
     merger = Merger(conn, version)
@@ -104,7 +106,10 @@ def push(conn: Connection, install: Install, request: PushRequest) -> PushRespon
     ).scalar_one()
     log.info(
         "install %s pushed %d changes (%d applied), acked %d",
-        install.install_id, len(request.changes), merger.applied, acked,
+        install.install_id,
+        len(request.changes),
+        merger.applied,
+        acked,
     )
     return PushResponse(acked_db_version=acked, applied=merger.applied)
 
@@ -137,16 +142,25 @@ def pull(conn: Connection, install: Install, since: int, limit: int) -> PullResp
         else:  # one version larger than the limit travels whole
             rows = conn.execute(
                 _PULL,
-                {"since": last - 1, "tables": list(SHARED), "site": install.site_id,
-                 "limit": 10**9},
+                {
+                    "since": last - 1,
+                    "tables": list(SHARED),
+                    "site": install.site_id,
+                    "limit": 10**9,
+                },
             ).all()
             rows = [r for r in rows if r.db_version == last]
     changes = [
         Change(
-            table=r.tbl, pk=bytes(r.pk), cid=r.cid,
+            table=r.tbl,
+            pk=bytes(r.pk),
+            cid=r.cid,
             val=sqlvalues.from_clock(r.vtype, r.vint, r.vreal, r.vbytes),
-            col_version=r.col_version, db_version=r.db_version, site_id=bytes(r.site_id),
-            cl=r.cl, seq=r.seq,
+            col_version=r.col_version,
+            db_version=r.db_version,
+            site_id=bytes(r.site_id),
+            cl=r.cl,
+            seq=r.seq,
         )
         for r in rows
     ]

@@ -36,60 +36,97 @@ def _ts(name: str) -> Column:
 
 # --- mirror tables: "up" (install -> central) --------------------------------------------------
 installs = Table(
-    "installs", metadata,
+    "installs",
+    metadata,
     Column("id", Text, primary_key=True),
-    Column("name", Text), Column("os", Text), Column("app_version", Text),
-    _ts("first_seen"), _ts("last_seen"),
+    Column("name", Text),
+    Column("os", Text),
+    Column("app_version", Text),
+    _ts("first_seen"),
+    _ts("last_seen"),
 )
 sessions = Table(
-    "sessions", metadata,
+    "sessions",
+    metadata,
     Column("id", Text, primary_key=True),
-    Column("install_id", Text), Column("username", Text),
-    _ts("started"), _ts("ended"), Column("end_reason", Text),
+    Column("install_id", Text),
+    Column("username", Text),
+    _ts("started"),
+    _ts("ended"),
+    Column("end_reason", Text),
 )
 operations = Table(
-    "operations", metadata,
+    "operations",
+    metadata,
     Column("id", Text, primary_key=True),
-    Column("install_id", Text), Column("username", Text),
-    Column("tool", Text), Column("function", Text), Column("status", Text),
-    _ts("started"), _ts("finished"), Column("duration", Double),
-    Column("rows_in", BigInteger), Column("rows_out", BigInteger),
-    Column("input_files", JSONB), Column("output_files", JSONB), Column("parameters", JSONB),
+    Column("install_id", Text),
+    Column("username", Text),
+    Column("tool", Text),
+    Column("function", Text),
+    Column("status", Text),
+    _ts("started"),
+    _ts("finished"),
+    Column("duration", Double),
+    Column("rows_in", BigInteger),
+    Column("rows_out", BigInteger),
+    Column("input_files", JSONB),
+    Column("output_files", JSONB),
+    Column("parameters", JSONB),
     Column("error", Text),
     Index("ix_operations_install_id", "install_id"),
     Index("ix_operations_username", "username"),
     Index("operations_started_idx", text("started DESC")),
 )
 events = Table(
-    "events", metadata,
+    "events",
+    metadata,
     Column("id", Text, primary_key=True),
-    Column("install_id", Text), _ts("time"),
-    Column("level", Text), Column("component", Text), Column("message", Text),
+    Column("install_id", Text),
+    _ts("time"),
+    Column("level", Text),
+    Column("component", Text),
+    Column("message", Text),
     Column("data", JSONB),
 )
 # --- mirror tables: "shared" (both ways) --------------------------------------------------------
 users = Table(
-    "users", metadata,
+    "users",
+    metadata,
     Column("username", Text, primary_key=True),
-    Column("display_name", Text), Column("team", Text), Column("language", Text),
-    Column("role", Text), Column("active", Boolean),
+    Column("display_name", Text),
+    Column("team", Text),
+    Column("language", Text),
+    Column("role", Text),
+    Column("active", Boolean),
 )
 glossary_terms = Table(
-    "glossary_terms", metadata,
+    "glossary_terms",
+    metadata,
     Column("id", Text, primary_key=True),
-    Column("source", Text), Column("translation", Text), Column("game", Text),
-    Column("language", Text), Column("note", Text),
+    Column("source", Text),
+    Column("translation", Text),
+    Column("game", Text),
+    Column("language", Text),
+    Column("note", Text),
 )
 announcements = Table(
-    "announcements", metadata,
+    "announcements",
+    metadata,
     Column("id", Text, primary_key=True),
-    Column("title", Text), Column("body", Text), Column("level", Text),
-    _ts("created"), _ts("expires"),
+    Column("title", Text),
+    Column("body", Text),
+    Column("level", Text),
+    _ts("created"),
+    _ts("expires"),
 )
 app_releases = Table(
-    "app_releases", metadata,
+    "app_releases",
+    metadata,
     Column("version", Text, primary_key=True),
-    Column("required", Boolean), Column("notes", Text), Column("url", Text), _ts("released"),
+    Column("required", Boolean),
+    Column("notes", Text),
+    Column("url", Text),
+    _ts("released"),
 )
 
 # --- replication metadata -----------------------------------------------------------------------
@@ -98,7 +135,8 @@ app_releases = Table(
 # own counter (one per merge transaction); site_id stays the origin's. The winning value is kept
 # exactly as SQLite typed it: vtype 0 NULL, 1 INTEGER, 2 REAL, 3 TEXT, 4 BLOB.
 crr_clock = Table(
-    "crr_clock", metadata,
+    "crr_clock",
+    metadata,
     Column("tbl", Text, primary_key=True),
     Column("pk", LargeBinary, primary_key=True),
     Column("cid", Text, primary_key=True),
@@ -115,23 +153,28 @@ crr_clock = Table(
 
 # --- central-only tables ------------------------------------------------------------------------
 central_meta = Table(
-    "central_meta", metadata,
+    "central_meta",
+    metadata,
     Column("key", Text, primary_key=True),
     Column("value", Text, nullable=False),
 )
 credentials = Table(
-    "credentials", metadata,
+    "credentials",
+    metadata,
     Column("username", Text, primary_key=True),
     Column("password_hash", Text, nullable=False),
     _ts("updated"),
 )
 enrollments = Table(
-    "enrollments", metadata,
+    "enrollments",
+    metadata,
     Column("install_id", Text, primary_key=True),  # the install's site id, hex
     Column("username", Text, nullable=False),
     Column("token_hash", Text, nullable=False, unique=True),
     Column("acked_db_version", BigInteger, nullable=False, server_default="0"),
-    _ts("enrolled"), _ts("last_push"), _ts("revoked"),
+    _ts("enrolled"),
+    _ts("last_push"),
+    _ts("revoked"),
 )
 
 

@@ -46,8 +46,15 @@ def write_row(conn: Connection, table: str, key: str, values: dict[str, SqlValue
 
     def change(cid: str, val: SqlValue, col_version: int, seq: int) -> Change:
         return Change(
-            table=table, pk=packed, cid=cid, val=val, col_version=col_version,
-            db_version=version, site_id=site, cl=cl, seq=seq,
+            table=table,
+            pk=packed,
+            cid=cid,
+            val=val,
+            col_version=col_version,
+            db_version=version,
+            site_id=site,
+            cl=cl,
+            seq=seq,
         )
 
     changes = [] if alive else [change(SENTINEL, None, cl, 0)]
@@ -70,8 +77,15 @@ def delete_row(conn: Connection, table: str, key: str) -> bool:
     version = begin_merge(conn)
     Merger(conn, version).apply(
         Change(
-            table=table, pk=packed, cid=SENTINEL, val=None, col_version=local_cl + 1,
-            db_version=version, site_id=site, cl=local_cl + 1, seq=0,
+            table=table,
+            pk=packed,
+            cid=SENTINEL,
+            val=None,
+            col_version=local_cl + 1,
+            db_version=version,
+            site_id=site,
+            cl=local_cl + 1,
+            seq=0,
         ),
         key,
     )

@@ -28,7 +28,9 @@ def cache_dir() -> Path:
 
 def extension_path() -> Path:
     explicit = os.environ.get("LOCANEXT_CRSQLITE_PATH")
-    path = Path(explicit) if explicit else cache_dir() / f"crsqlite-{CRSQLITE_VERSION}" / "crsqlite.so"
+    path = (
+        Path(explicit) if explicit else cache_dir() / f"crsqlite-{CRSQLITE_VERSION}" / "crsqlite.so"
+    )
     if not path.is_file():
         raise ExtensionMissing(
             f"cr-sqlite extension not found at {path}. Build it with `make crsqlite` "

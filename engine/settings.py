@@ -19,7 +19,9 @@ class EngineSettings(BaseSettings):
 
     data_dir: Path = Field(default_factory=default_data_dir, description="Where engine.db lives.")
     install_name: str = Field(default="", description="Shown to admins; defaults to the host name.")
-    username: str = Field(default="", description="Who runs tools here; defaults to the enrolled user.")
+    username: str = Field(
+        default="", description="Who runs tools here; defaults to the enrolled user."
+    )
     sync_interval: float = Field(default=5.0, gt=0, description="Seconds between sync rounds.")
 
     @property

@@ -45,9 +45,7 @@ def advance_acked(conn: Connection, db_version: int) -> None:
 
 
 def advance_cursor(conn: Connection, cursor: int) -> None:
-    conn.execute(
-        "UPDATE sync_state SET pull_cursor = max(pull_cursor, ?) WHERE id = 1", (cursor,)
-    )
+    conn.execute("UPDATE sync_state SET pull_cursor = max(pull_cursor, ?) WHERE id = 1", (cursor,))
 
 
 def record_success(conn: Connection) -> None:

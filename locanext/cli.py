@@ -23,7 +23,9 @@ app = typer.Typer(
 
 DataDir = Annotated[
     Path | None,
-    typer.Option("--data-dir", help="Directory of this install's engine.db (env LOCANEXT_DATA_DIR)."),
+    typer.Option(
+        "--data-dir", help="Directory of this install's engine.db (env LOCANEXT_DATA_DIR)."
+    ),
 ]
 Dsn = Annotated[
     str | None,
@@ -189,7 +191,9 @@ def sync(
 @app.command()
 def central(
     dsn: Dsn = None,
-    data_dir: Annotated[Path | None, typer.Option(help="Central's data dir (private cluster).")] = None,
+    data_dir: Annotated[
+        Path | None, typer.Option(help="Central's data dir (private cluster).")
+    ] = None,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8700,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,

@@ -76,8 +76,13 @@ def run_demo(data_dir: Path, *, until_synced: bool, echo: Callable[[str], None])
         central.wait_http(f"{central_url}/api/health", timeout=120)
         response = httpx.post(
             f"{central_url}/api/admin/users",
-            json={"username": DEMO_USER, "password": DEMO_PASSWORD, "display_name": "Mina Park",
-                  "team": "Korean → English", "language": "en"},
+            json={
+                "username": DEMO_USER,
+                "password": DEMO_PASSWORD,
+                "display_name": "Mina Park",
+                "team": "Korean → English",
+                "language": "en",
+            },
             auth=("admin", ADMIN_PASSWORD),
         )
         if response.status_code not in (201, 409):
@@ -100,12 +105,15 @@ def run_demo(data_dir: Path, *, until_synced: bool, echo: Callable[[str], None])
         )
         children.append(app)
         synced = _wait_for_operations(admin_url, runs, timeout=60)
-        app_url = _app_url(app)
+        app_url = app.app_url()
         echo("")
         echo(f"  central         {central_url}/docs")
         echo(f"  admin          {admin_url}/        ({synced} operations in the mirror)")
-        echo(f"  desktop app    {app_url}  (headless)")
-        echo(f"  admin login    admin / {ADMIN_PASSWORD}   translator login {DEMO_USER} / {DEMO_PASSWORD}")
+        echo(f"  desktop app    {app_url}/  (headless)")
+        echo(
+            f"  logins         admin / {ADMIN_PASSWORD} (admin), "
+            f"{DEMO_USER} / {DEMO_PASSWORD} (translator)"
+        )
         echo(f"  logs           {logs}")
         echo("")
         if until_synced:
@@ -128,17 +136,9 @@ def _wait_for_operations(admin_url: str, expected: int, timeout: float) -> int:
         if seen >= expected:
             return seen
         time.sleep(0.5)
-    raise DemoError(f"the admin dashboard shows {seen} of {expected} operations after {timeout:.0f} s")
-
-
-def _app_url(app: Child, timeout: float = 30.0) -> str:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for line in app.log_path.read_text(errors="replace").splitlines():
-            if line.startswith("LocaNext app: "):
-                return line.split()[2]
-        time.sleep(0.2)
-    return "(see app.log)"
+    raise DemoError(
+        f"the admin dashboard shows {seen} of {expected} operations after {timeout:.0f} s"
+    )
 
 
 def _wait_forever() -> None:

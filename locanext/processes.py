@@ -21,7 +21,9 @@ def free_port() -> int:
 
 
 class Child:
-    def __init__(self, name: str, args: list[str], log_path: Path, env: dict[str, str] | None = None):
+    def __init__(
+        self, name: str, args: list[str], log_path: Path, env: dict[str, str] | None = None
+    ):
         self.name = name
         self.log_path = log_path
         log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -39,8 +41,8 @@ class Child:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(
-                    f"{self.name} exited with code {self.process.returncode}; see {self.log_path}:\n"
-                    + self.tail()
+                    f"{self.name} exited with code {self.process.returncode}; "
+                    f"see {self.log_path}:\n" + self.tail()
                 )
             try:
                 if httpx.get(url, timeout=2.0).status_code < 500:
@@ -48,7 +50,25 @@ class Child:
             except httpx.TransportError:
                 pass
             time.sleep(0.2)
-        raise TimeoutError(f"{self.name} did not answer {url} within {timeout:.0f} s:\n{self.tail()}")
+        raise TimeoutError(
+            f"{self.name} did not answer {url} within {timeout:.0f} s:\n{self.tail()}"
+        )
+
+    def wait_line(self, prefix: str, timeout: float = 60.0) -> str:
+        """The first line of the child's output that starts with ``prefix``, once it is there."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for line in self.log_path.read_text(errors="replace").splitlines():
+                if line.startswith(prefix):
+                    return line
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.1)
+        raise TimeoutError(f"{self.name} never printed {prefix!r}:\n{self.tail()}")
+
+    def app_url(self, timeout: float = 60.0) -> str:
+        """Base URL of a `locanext app` child, from the line it prints when ready."""
+        return self.wait_line("LocaNext app: ", timeout).split()[2].rstrip("/")
 
     def tail(self, lines: int = 30) -> str:
         try:

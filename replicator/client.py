@@ -50,9 +50,13 @@ class CentralClient:
         try:
             response = self._http.request(method, path, **kwargs)
         except httpx.TransportError as exc:
-            raise CentralUnavailable(f"cannot reach central at {self._http.base_url}: {exc}") from exc
+            raise CentralUnavailable(
+                f"cannot reach central at {self._http.base_url}: {exc}"
+            ) from exc
         if response.status_code >= 500:
-            raise CentralUnavailable(f"central failed ({response.status_code}): {response.text[:200]}")
+            raise CentralUnavailable(
+                f"central failed ({response.status_code}): {response.text[:200]}"
+            )
         if response.status_code >= 400:
             try:
                 body = ErrorBody.model_validate_json(response.content)
@@ -66,7 +70,9 @@ class CentralClient:
             raise CentralUnavailable(f"central sent an unreadable {path} response: {exc}") from exc
 
     def enroll(self, request: EnrollRequest) -> EnrollResponse:
-        return self._call(EnrollResponse, "POST", "/api/enroll", json=request.model_dump(mode="json"))
+        return self._call(
+            EnrollResponse, "POST", "/api/enroll", json=request.model_dump(mode="json")
+        )
 
     def site_state(self) -> SiteState:
         return self._call(SiteState, "GET", "/api/sync/state")
@@ -82,4 +88,6 @@ class CentralClient:
         )
 
     def pull(self, since: int, limit: int = 5000) -> PullResponse:
-        return self._call(PullResponse, "GET", "/api/sync/pull", params={"since": since, "limit": limit})
+        return self._call(
+            PullResponse, "GET", "/api/sync/pull", params={"since": since, "limit": limit}
+        )

@@ -11,7 +11,9 @@ class SyncError(Exception):
 
 class NotEnrolled(SyncError):
     def __init__(self) -> None:
-        super().__init__("this install is not enrolled; run `locanext enroll --central URL --user NAME`")
+        super().__init__(
+            "this install is not enrolled; run `locanext enroll --central URL --user NAME`"
+        )
 
 
 class CentralUnavailable(SyncError):

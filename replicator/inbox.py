@@ -16,10 +16,13 @@ _INSERT = (
 
 
 def apply(conn: Connection, changes: Sequence[Change]) -> None:
-    """Apply inside the caller's transaction; rejects the whole batch on a table we must not take."""
+    """Apply inside the caller's transaction; refuses the whole batch if one change is for a
+    table we must not take from central."""
     for change in changes:
         if change.table not in schema.SHARED_TABLES:
-            raise BadPull(f"central sent a change for {change.table!r}, which is not a shared table")
+            raise BadPull(
+                f"central sent a change for {change.table!r}, which is not a shared table"
+            )
     conn.executemany(
         _INSERT,
         [

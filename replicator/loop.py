@@ -127,7 +127,10 @@ class Syncer:
                 delay = base * random.uniform(0.5, 1.0)
                 log.log(
                     logging.DEBUG if exc.is_unavailable() else logging.WARNING,
-                    "sync failed (%d in a row), next try in %.1f s: %s", failures, delay, exc,
+                    "sync failed (%d in a row), next try in %.1f s: %s",
+                    failures,
+                    delay,
+                    exc,
                 )
             except Exception:
                 failures += 1

@@ -19,8 +19,15 @@ _SELECT = (
 def _changes(rows: list[tuple]) -> list[Change]:
     return [
         Change(
-            table=r[0], pk=r[1], cid=r[2], val=r[3], col_version=r[4], db_version=r[5],
-            site_id=r[6], cl=r[7], seq=r[8],
+            table=r[0],
+            pk=r[1],
+            cid=r[2],
+            val=r[3],
+            col_version=r[4],
+            db_version=r[5],
+            site_id=r[6],
+            cl=r[7],
+            seq=r[8],
         )
         for r in rows
     ]

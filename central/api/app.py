@@ -28,8 +28,14 @@ def create_app(settings: CentralSettings, engine: Engine) -> FastAPI:
 
     @app.exception_handler(CentralError)
     async def central_error(request: Request, exc: CentralError) -> JSONResponse:
-        log.warning("%s %s refused (%d %s): %s", request.method, request.url.path,
-                    exc.status, exc.code, exc.detail)
+        log.warning(
+            "%s %s refused (%d %s): %s",
+            request.method,
+            request.url.path,
+            exc.status,
+            exc.code,
+            exc.detail,
+        )
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
         response = _error(exc.status, exc.code, exc.detail)
         if headers:

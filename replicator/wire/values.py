@@ -57,7 +57,7 @@ def decode(raw: Any) -> SqlValue:
     if not isinstance(raw, list | tuple):
         return _check(raw)
     if not raw or not isinstance(raw[0], str):
-        raise ValueError("a value is a tagged list such as [\"i\", 5]")
+        raise ValueError('a value is a tagged list such as ["i", 5]')
     tag, rest = raw[0], raw[1:]
     if tag == "n" and not rest:
         return None

@@ -17,7 +17,9 @@ COLUMNS = ("source", "translation", "game", "language", "note")
 
 
 def _all_changes(db, own_only: bool) -> list[tuple]:
-    sql = 'SELECT "table", pk, cid, val, col_version, db_version, site_id, cl, seq FROM crsql_changes'
+    sql = (
+        'SELECT "table", pk, cid, val, col_version, db_version, site_id, cl, seq FROM crsql_changes'
+    )
     if own_only:
         sql += " WHERE site_id = crsql_site_id()"
     with db.read() as conn:
@@ -72,8 +74,15 @@ def _merge(engine: Engine, batches: list[list[tuple]]) -> None:
             merger = Merger(conn, begin_merge(conn))
             for row in batch:
                 change = Change(
-                    table=row[0], pk=row[1], cid=row[2], val=row[3], col_version=row[4],
-                    db_version=row[5], site_id=row[6], cl=row[7], seq=row[8],
+                    table=row[0],
+                    pk=row[1],
+                    cid=row[2],
+                    val=row[3],
+                    col_version=row[4],
+                    db_version=row[5],
+                    site_id=row[6],
+                    cl=row[7],
+                    seq=row[8],
                 )
                 merger.apply(change, pk.unpack(change.pk)[0])
 
@@ -84,7 +93,7 @@ def _hub_state(hub) -> tuple[list, list]:
             f"SELECT id, {', '.join(COLUMNS)} FROM glossary_terms ORDER BY id"
         ).fetchall()
         clocks = conn.execute(
-            'SELECT pk, cid, val, col_version, site_id, cl FROM crsql_changes'
+            "SELECT pk, cid, val, col_version, site_id, cl FROM crsql_changes"
             " WHERE \"table\" = 'glossary_terms' ORDER BY pk, cid"
         ).fetchall()
     return [tuple(r) for r in rows], [tuple(r) for r in clocks]
@@ -104,8 +113,14 @@ def _mirror_state(engine: Engine) -> tuple[list, list]:
             )
         ).all()
     return [tuple(r) for r in rows], [
-        (bytes(r.pk), r.cid, from_clock(r.vtype, r.vint, r.vreal, r.vbytes), r.col_version,
-         bytes(r.site_id), r.cl)
+        (
+            bytes(r.pk),
+            r.cid,
+            from_clock(r.vtype, r.vint, r.vreal, r.vbytes),
+            r.col_version,
+            bytes(r.site_id),
+            r.cl,
+        )
         for r in clocks
     ]
 

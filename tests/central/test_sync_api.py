@@ -67,8 +67,17 @@ def _valid_push(db) -> dict:
         "site_id": b64(db.site_id),
         "schema_version": 1,
         "changes": [
-            {"table": r[0], "pk": b64(r[1]), "cid": r[2], "val": enc(r[3]), "col_version": r[4],
-             "db_version": r[5], "site_id": b64(r[6]), "cl": r[7], "seq": r[8]}
+            {
+                "table": r[0],
+                "pk": b64(r[1]),
+                "cid": r[2],
+                "val": enc(r[3]),
+                "col_version": r[4],
+                "db_version": r[5],
+                "site_id": b64(r[6]),
+                "cl": r[7],
+                "seq": r[8],
+            }
             for r in rows
         ],
     }
@@ -82,7 +91,9 @@ def test_sync_once_pushes_operations_and_pulls_users(enrolled, central_db: Engin
     report = sync_once(db)
     assert report.pushed > 0
     with central_db.connect() as conn:
-        row = conn.execute(text("SELECT status, rows_in FROM operations WHERE id = :i"), {"i": op}).one()
+        row = conn.execute(
+            text("SELECT status, rows_in FROM operations WHERE id = :i"), {"i": op}
+        ).one()
     assert tuple(row) == ("succeeded", 10)
     with db.read() as conn:
         users = {r[0]: r[1] for r in conn.execute("SELECT username, role FROM users")}
@@ -99,7 +110,9 @@ def test_sync_once_pushes_operations_and_pulls_users(enrolled, central_db: Engin
 def test_a_valid_push_over_http_is_applied_once(enrolled, central_url, central_db) -> None:
     db, token = enrolled
     body = _valid_push(db)
-    first = _push(central_url, token, gzip.compress(json.dumps(body).encode()), **{"Content-Encoding": "gzip"})
+    first = _push(
+        central_url, token, gzip.compress(json.dumps(body).encode()), **{"Content-Encoding": "gzip"}
+    )
     assert first.status_code == 200, first.text
     counts = _mirror_counts(central_db)
     second = _push(central_url, token, body)
@@ -113,15 +126,25 @@ def test_a_valid_push_over_http_is_applied_once(enrolled, central_url, central_d
     [
         (lambda c: c.update(table="no_such_table"), 400, "unknown table 'no_such_table'"),
         (lambda c: c.update(cid="no_such_column"), 400, "has no column 'no_such_column'"),
-        (lambda c: c.update(pk=base64.b64encode(b"\x01\x0b").decode()), 400, "malformed primary key"),
+        (
+            lambda c: c.update(pk=base64.b64encode(b"\x01\x0b").decode()),
+            400,
+            "malformed primary key",
+        ),
         (lambda c: c.update(pk=base64.b64encode(pk.pack([5])).decode()), 400, "one TEXT value"),
-        (lambda c: c.update(site_id=base64.b64encode(b"x" * 16).decode()), 403, "not this install's"),
+        (
+            lambda c: c.update(site_id=base64.b64encode(b"x" * 16).decode()),
+            403,
+            "not this install's",
+        ),
         (lambda c: c.update(site_id=None), 400, "site_id"),
         (lambda c: c.update(table="users", cid="role"), 403, "may not write 'users'"),
         (lambda c: c.update(val=["b", "!!"]), 400, "malformed changeset"),
     ],
 )
-def test_bad_changesets_are_refused_whole(enrolled, central_url, central_db, mutate, status, message):
+def test_bad_changesets_are_refused_whole(
+    enrolled, central_url, central_db, mutate, status, message
+):
     db, token = enrolled
     body = _valid_push(db)
     mutate(body["changes"][-1])  # the good changes before it must not be applied either

@@ -16,7 +16,8 @@ def test_new_database_has_replicated_and_local_tables(make_db) -> None:
     db = make_db()
     with db.read() as conn:
         crrs = {
-            r[0] for r in conn.execute(
+            r[0]
+            for r in conn.execute(
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE '%__crsql_clock'"
             )
         }
@@ -68,7 +69,9 @@ def test_a_failing_migration_leaves_nothing_half_applied(tmp_path: Path, monkeyp
         conn.execute("THIS IS NOT SQL")
 
     monkeypatch.setattr(
-        migrations, "MIGRATIONS", (*migrations.MIGRATIONS, migrations.Migration(2, "broken", broken))
+        migrations,
+        "MIGRATIONS",
+        (*migrations.MIGRATIONS, migrations.Migration(2, "broken", broken)),
     )
     monkeypatch.setattr(migrations, "SCHEMA_VERSION", 2)
     with pytest.raises(DatabaseUnusable):

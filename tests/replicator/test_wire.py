@@ -57,8 +57,15 @@ def test_malformed_keys_are_rejected_with_a_reason(blob: bytes, problem: str) ->
 @given(value=sql_values)
 def test_values_keep_their_sqlite_type_through_json(value) -> None:
     change = Change(
-        table="t", pk=pk.pack(["k"]), cid="c", val=value, col_version=1, db_version=1,
-        site_id=bytes(16), cl=1, seq=0,
+        table="t",
+        pk=pk.pack(["k"]),
+        cid="c",
+        val=value,
+        col_version=1,
+        db_version=1,
+        site_id=bytes(16),
+        cl=1,
+        seq=0,
     )
     back = Change.model_validate_json(change.model_dump_json())
     assert type(back.val) is type(value)
@@ -69,7 +76,13 @@ def test_values_keep_their_sqlite_type_through_json(value) -> None:
 
 def test_bad_wire_values_are_refused() -> None:
     base = Change(
-        table="t", pk=b"\x01\x01", cid="c", col_version=1, db_version=1, site_id=bytes(16), cl=1,
+        table="t",
+        pk=b"\x01\x01",
+        cid="c",
+        col_version=1,
+        db_version=1,
+        site_id=bytes(16),
+        cl=1,
         seq=0,
     ).model_dump(mode="json")
     for bad in (["i", 2**63], ["r", "nonsense"], ["b", "***"], ["x", 1], ["i"], [], True):

@@ -24,24 +24,38 @@ def upgrade() -> None:
     op.create_table(
         "installs",
         sa.Column("id", sa.Text, primary_key=True),
-        sa.Column("name", sa.Text), sa.Column("os", sa.Text), sa.Column("app_version", sa.Text),
-        _ts("first_seen"), _ts("last_seen"),
+        sa.Column("name", sa.Text),
+        sa.Column("os", sa.Text),
+        sa.Column("app_version", sa.Text),
+        _ts("first_seen"),
+        _ts("last_seen"),
     )
     op.create_table(
         "sessions",
         sa.Column("id", sa.Text, primary_key=True),
-        sa.Column("install_id", sa.Text), sa.Column("username", sa.Text),
-        _ts("started"), _ts("ended"), sa.Column("end_reason", sa.Text),
+        sa.Column("install_id", sa.Text),
+        sa.Column("username", sa.Text),
+        _ts("started"),
+        _ts("ended"),
+        sa.Column("end_reason", sa.Text),
     )
     op.create_table(
         "operations",
         sa.Column("id", sa.Text, primary_key=True),
-        sa.Column("install_id", sa.Text), sa.Column("username", sa.Text),
-        sa.Column("tool", sa.Text), sa.Column("function", sa.Text), sa.Column("status", sa.Text),
-        _ts("started"), _ts("finished"), sa.Column("duration", sa.Double),
-        sa.Column("rows_in", sa.BigInteger), sa.Column("rows_out", sa.BigInteger),
-        sa.Column("input_files", JSONB), sa.Column("output_files", JSONB),
-        sa.Column("parameters", JSONB), sa.Column("error", sa.Text),
+        sa.Column("install_id", sa.Text),
+        sa.Column("username", sa.Text),
+        sa.Column("tool", sa.Text),
+        sa.Column("function", sa.Text),
+        sa.Column("status", sa.Text),
+        _ts("started"),
+        _ts("finished"),
+        sa.Column("duration", sa.Double),
+        sa.Column("rows_in", sa.BigInteger),
+        sa.Column("rows_out", sa.BigInteger),
+        sa.Column("input_files", JSONB),
+        sa.Column("output_files", JSONB),
+        sa.Column("parameters", JSONB),
+        sa.Column("error", sa.Text),
     )
     op.create_index("ix_operations_install_id", "operations", ["install_id"])
     op.create_index("ix_operations_username", "operations", ["username"])
@@ -49,33 +63,46 @@ def upgrade() -> None:
     op.create_table(
         "events",
         sa.Column("id", sa.Text, primary_key=True),
-        sa.Column("install_id", sa.Text), _ts("time"),
-        sa.Column("level", sa.Text), sa.Column("component", sa.Text),
-        sa.Column("message", sa.Text), sa.Column("data", JSONB),
+        sa.Column("install_id", sa.Text),
+        _ts("time"),
+        sa.Column("level", sa.Text),
+        sa.Column("component", sa.Text),
+        sa.Column("message", sa.Text),
+        sa.Column("data", JSONB),
     )
     op.create_table(
         "users",
         sa.Column("username", sa.Text, primary_key=True),
-        sa.Column("display_name", sa.Text), sa.Column("team", sa.Text),
-        sa.Column("language", sa.Text), sa.Column("role", sa.Text),
+        sa.Column("display_name", sa.Text),
+        sa.Column("team", sa.Text),
+        sa.Column("language", sa.Text),
+        sa.Column("role", sa.Text),
         sa.Column("active", sa.Boolean),
     )
     op.create_table(
         "glossary_terms",
         sa.Column("id", sa.Text, primary_key=True),
-        sa.Column("source", sa.Text), sa.Column("translation", sa.Text),
-        sa.Column("game", sa.Text), sa.Column("language", sa.Text), sa.Column("note", sa.Text),
+        sa.Column("source", sa.Text),
+        sa.Column("translation", sa.Text),
+        sa.Column("game", sa.Text),
+        sa.Column("language", sa.Text),
+        sa.Column("note", sa.Text),
     )
     op.create_table(
         "announcements",
         sa.Column("id", sa.Text, primary_key=True),
-        sa.Column("title", sa.Text), sa.Column("body", sa.Text), sa.Column("level", sa.Text),
-        _ts("created"), _ts("expires"),
+        sa.Column("title", sa.Text),
+        sa.Column("body", sa.Text),
+        sa.Column("level", sa.Text),
+        _ts("created"),
+        _ts("expires"),
     )
     op.create_table(
         "app_releases",
         sa.Column("version", sa.Text, primary_key=True),
-        sa.Column("required", sa.Boolean), sa.Column("notes", sa.Text), sa.Column("url", sa.Text),
+        sa.Column("required", sa.Boolean),
+        sa.Column("notes", sa.Text),
+        sa.Column("url", sa.Text),
         _ts("released"),
     )
     op.create_table(
@@ -111,7 +138,9 @@ def upgrade() -> None:
         sa.Column("username", sa.Text, nullable=False),
         sa.Column("token_hash", sa.Text, nullable=False, unique=True),
         sa.Column("acked_db_version", sa.BigInteger, nullable=False, server_default="0"),
-        _ts("enrolled"), _ts("last_push"), _ts("revoked"),
+        _ts("enrolled"),
+        _ts("last_push"),
+        _ts("revoked"),
     )
     # Central is a cr-sqlite site of its own for the writes admins make.
     op.execute(
