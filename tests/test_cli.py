@@ -1,0 +1,108 @@
+"""The `locanext` command line as a user meets it: help that explains, clear refusals."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+
+from tests.conftest import ADMIN_PASSWORD
+
+
+def locanext(
+    *args: str, stdin: str | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "locanext", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def test_help_lists_and_explains_every_command() -> None:
+    result = locanext("--help")
+    assert result.returncode == 0
+    for command in ("demo", "app", "central", "admin", "enroll", "sync", "tool"):
+        assert command in result.stdout
+    for command in ("app", "central", "admin", "enroll", "sync", "demo", "tool"):
+        sub = locanext(command, "--help")
+        assert sub.returncode == 0, sub.stderr
+        assert "Usage" in sub.stdout and len(sub.stdout) > 200
+
+
+def test_app_refuses_a_corrupt_database_with_a_clear_message(tmp_path: Path) -> None:
+    (tmp_path / "engine.db").write_bytes(b"\x00garbage" * 1000)
+    result = locanext("app", "--headless", "--data-dir", str(tmp_path), timeout=60)
+    assert result.returncode == 1
+    assert "not a usable LocaNext database" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_tool_records_a_run_and_fails_loudly_on_bad_input(tmp_path: Path) -> None:
+    text = tmp_path / "strings.txt"
+    text.write_text("하나\n둘\n", encoding="utf-8")
+    ok = locanext("tool", "text_stats", str(text), "--data-dir", str(tmp_path / "d"))
+    assert ok.returncode == 0, ok.stderr
+    assert '"lines": 2' in ok.stdout
+    bad = locanext(
+        "tool", "text_stats", str(tmp_path / "missing.txt"), "--data-dir", str(tmp_path / "d")
+    )
+    assert bad.returncode == 1
+    assert "file not found" in bad.stderr
+    unknown = locanext("tool", "nope", "--data-dir", str(tmp_path / "d"))
+    assert unknown.returncode == 1 and "unknown tool 'nope'" in unknown.stderr
+
+
+def test_enroll_and_sync_once_from_the_command_line(tmp_path: Path, central_url: str) -> None:
+    httpx.post(
+        f"{central_url}/api/admin/users",
+        json={"username": "jun", "password": "jun-password"},
+        auth=("admin", ADMIN_PASSWORD),
+    ).raise_for_status()
+    data = str(tmp_path / "d")
+    not_yet = locanext("sync", "--once", "--data-dir", data)
+    assert not_yet.returncode == 1 and "not enrolled" in not_yet.stderr
+    wrong = locanext(
+        "enroll",
+        "--central",
+        central_url,
+        "--user",
+        "jun",
+        "--password-stdin",
+        "--data-dir",
+        data,
+        stdin="wrong\n",
+    )
+    assert wrong.returncode == 1 and "wrong user name or password" in wrong.stderr
+    enrolled = locanext(
+        "enroll",
+        "--central",
+        central_url,
+        "--user",
+        "jun",
+        "--password-stdin",
+        "--data-dir",
+        data,
+        stdin="jun-password\n",
+    )
+    assert enrolled.returncode == 0, enrolled.stderr
+    text = tmp_path / "a.txt"
+    text.write_text("x\n", encoding="utf-8")
+    assert locanext("tool", "text_stats", str(text), "--data-dir", data).returncode == 0
+    synced = locanext("sync", "--once", "--data-dir", data)
+    assert synced.returncode == 0, synced.stderr
+    assert "pushed" in synced.stdout and "pushed 0" not in synced.stdout
+    again = locanext("sync", "--once", "--data-dir", data)
+    assert "pushed 0 changes, pulled 0" in again.stdout
+
+
+def test_import_boundaries_hold() -> None:
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "lint-imports")], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout
+    assert "0 broken" in result.stdout
