@@ -101,6 +101,14 @@ def _postgres_can_enter(path: Path) -> bool:
     return subprocess.run(probe, cwd="/", capture_output=True).returncode == 0
 
 
+def reachable_by_postgres(directory: Path) -> bool:
+    """Can a cluster live in ``directory``? Only matters as root, when postgres runs the server."""
+    if os.geteuid() != 0:
+        return True
+    existing = next((p for p in (directory, *directory.parents) if p.exists()), Path("/"))
+    return _postgres_can_enter(existing)
+
+
 class PrivateCluster:
     def __init__(self, directory: Path, database: str = "locanext") -> None:
         self.directory = Path(directory).absolute()

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from types import FrameType
 
 import uvicorn
 from sqlalchemy import Engine
@@ -45,9 +46,17 @@ def prepare(settings: CentralSettings, dsn: str) -> Prepared:
     return Prepared(engine, generated if not settings.admin_password else None)
 
 
+class _Server(uvicorn.Server):
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        # uvicorn re-raises a captured SIGTERM after shutting down, which would end the process
+        # before the private PostgreSQL is stopped; a plain graceful return is what we want.
+        self.force_exit = self.should_exit
+        self.should_exit = True
+
+
 def serve(settings: CentralSettings, engine: Engine) -> None:
-    """Serve until SIGINT/SIGTERM (uvicorn handles both)."""
+    """Serve until SIGINT/SIGTERM, then return normally (a second signal forces the exit)."""
     config = uvicorn.Config(
         create_app(settings, engine), host=settings.host, port=settings.port, log_level="warning"
     )
-    uvicorn.Server(config).run()
+    _Server(config).run()

@@ -3,6 +3,7 @@ enrolled against it with a few sample operations, each in its own process."""
 
 from __future__ import annotations
 
+import hashlib
 import signal
 import threading
 import time
@@ -57,8 +58,21 @@ def _prepare_app(app_dir: Path, central_url: str) -> int:
         runtime.close("demo setup")
 
 
+def _central_dir(data_dir: Path) -> Path:
+    """Central's data dir inside the demo dir, unless the postgres user cannot reach it (a clone
+    under /root, run as root): then a directory of its own under /var/lib/locanext."""
+    from central.pgcluster import reachable_by_postgres
+
+    wanted = data_dir / "central"
+    if reachable_by_postgres(wanted / "pg"):
+        return wanted
+    digest = hashlib.sha256(str(data_dir).encode()).hexdigest()[:10]
+    return Path("/var/lib/locanext") / f"demo-{digest}" / "central"
+
+
 def run_demo(data_dir: Path, *, until_synced: bool, echo: Callable[[str], None]) -> None:
     data_dir.mkdir(parents=True, exist_ok=True)
+    central_dir = _central_dir(data_dir)
     logs = data_dir / "logs"
     central_port, admin_port = free_port(), free_port()
     central_url = f"http://127.0.0.1:{central_port}"
@@ -68,7 +82,7 @@ def run_demo(data_dir: Path, *, until_synced: bool, echo: Callable[[str], None])
         echo("starting central (private PostgreSQL under the demo dir)...")
         central = Child(
             "central",
-            ["central", "--data-dir", str(data_dir / "central"), "--port", str(central_port)],
+            ["central", "--data-dir", str(central_dir), "--port", str(central_port)],
             logs / "central.log",
             {"LOCANEXT_ADMIN_PASSWORD": ADMIN_PASSWORD},
         )
@@ -90,7 +104,7 @@ def run_demo(data_dir: Path, *, until_synced: bool, echo: Callable[[str], None])
 
         admin = Child(
             "admin",
-            ["admin", "--data-dir", str(data_dir / "central"), "--port", str(admin_port)],
+            ["admin", "--data-dir", str(central_dir), "--port", str(admin_port)],
             logs / "admin.log",
         )
         children.append(admin)
@@ -114,6 +128,7 @@ def run_demo(data_dir: Path, *, until_synced: bool, echo: Callable[[str], None])
             f"  logins         admin / {ADMIN_PASSWORD} (admin), "
             f"{DEMO_USER} / {DEMO_PASSWORD} (translator)"
         )
+        echo(f"  data           {data_dir} (PostgreSQL in {central_dir / 'pg'})")
         echo(f"  logs           {logs}")
         echo("")
         if until_synced:
