@@ -23,12 +23,16 @@ class EngineRuntime:
     def __init__(self, settings: EngineSettings) -> None:
         self.settings = settings
         self.db = Database(settings.db_path)
-        install.register(self.db, settings.install_name)
-        interrupted = OperationLog(self.db).mark_interrupted()
-        if interrupted:
-            log.warning("%d run(s) were interrupted by the previous shutdown", interrupted)
-        self.username = self._username()
-        self._session = install.start_session(self.db, self.username)
+        try:
+            install.register(self.db, settings.install_name)
+            interrupted = OperationLog(self.db).mark_interrupted()
+            if interrupted:
+                log.warning("%d run(s) were interrupted by the previous shutdown", interrupted)
+            self.username = self._username()
+            self._session = install.start_session(self.db, self.username)
+        except BaseException:
+            self.db.close()
+            raise
         self.context = EngineContext(self.db, self.username)
         self._server: BackgroundServer | None = None
         self._closed = False

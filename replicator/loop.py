@@ -17,7 +17,7 @@ from engine.db import Database
 from engine.migrations import SCHEMA_VERSION
 from replicator import inbox, link, outbox
 from replicator.client import CentralClient
-from replicator.errors import SyncError
+from replicator.errors import NotEnrolled, SyncError
 from replicator.wire import MAX_CHANGES_PER_PUSH, PushRequest
 
 log = logging.getLogger(__name__)
@@ -121,6 +121,8 @@ class Syncer:
                 sync_once(self._db)
                 failures = 0
                 delay = self._interval
+            except NotEnrolled:
+                failures, delay = 0, self._interval  # nothing to do until someone enrolls
             except SyncError as exc:
                 failures += 1
                 base = min(self._max_backoff, 0.25 * 2 ** min(failures, 10))

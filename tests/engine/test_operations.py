@@ -1,0 +1,42 @@
+"""The operation log as the Tasks history shows it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from engine.operations import OperationLog
+from engine.runner import run_tool
+from engine.runtime import EngineRuntime
+from engine.settings import EngineSettings
+
+
+def test_a_run_is_one_row_with_names_never_paths_or_content(make_db, tmp_path: Path) -> None:
+    secret = tmp_path / "private folder" / "quests_ko.txt"
+    secret.parent.mkdir()
+    secret.write_text("비밀 퀘스트\n", encoding="utf-8")
+    report = tmp_path / "report.tsv"
+    ops = OperationLog(make_db())
+    outcome = run_tool(ops, "text_stats", [secret], {"report": str(report)}, username="mina")
+    [row] = ops.recent()
+    assert outcome.status == row["status"] == "succeeded"
+    assert json.loads(row["input_files"]) == ["quests_ko.txt"]
+    assert json.loads(row["output_files"]) == ["report.tsv"]
+    assert (row["rows_in"], row["rows_out"], row["username"]) == (1, 1, "mina")
+    assert row["duration"] >= 0 and row["finished"] >= row["started"]
+    assert report.read_text(encoding="utf-8").splitlines()[1] == "quests_ko.txt\t1\t1\t7"
+    assert not list(report.parent.glob(".report.tsv.*"))  # no temporary file left behind
+
+
+def test_runs_cut_off_by_a_crash_show_as_interrupted_after_restart(tmp_path: Path) -> None:
+    settings = EngineSettings(data_dir=tmp_path)
+    runtime = EngineRuntime(settings)
+    op = OperationLog(runtime.db).start(tool="text_stats", function="count", username="mina")
+    runtime.close("killed")  # the run never finished
+    runtime = EngineRuntime(settings)
+    try:
+        [row] = [r for r in OperationLog(runtime.db).recent() if r["id"] == op]
+        assert row["status"] == "interrupted"
+        assert "stopped while this run was in progress" in row["error"]
+    finally:
+        runtime.close()
