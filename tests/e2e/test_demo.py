@@ -23,7 +23,15 @@ def test_demo_runs_until_the_dashboard_shows_the_samples(tmp_path: Path) -> None
     try:
         for attempt in ("first run", "second run reuses everything"):
             result = subprocess.run(
-                [sys.executable, "-m", "locanext", "demo", "--until-synced", "--data-dir", str(data)],
+                [
+                    sys.executable,
+                    "-m",
+                    "locanext",
+                    "demo",
+                    "--until-synced",
+                    "--data-dir",
+                    str(data),
+                ],
                 capture_output=True,
                 text=True,
                 timeout=300,

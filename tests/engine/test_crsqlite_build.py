@@ -10,7 +10,6 @@ pointers). A few facts about cr-sqlite 0.16.3 that the replicator relies on are 
 
 from __future__ import annotations
 
-import os
 import subprocess
 import time
 from collections.abc import Iterator
@@ -20,7 +19,8 @@ from pathlib import Path
 import pysqlite3.dbapi2 as sqlite3
 import pytest
 
-CRSQLITE_VERSION = "0.16.3"
+from engine import crsqlite
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BUILD_SCRIPT = REPO_ROOT / "scripts" / "build_crsqlite.sh"
 
@@ -37,33 +37,9 @@ KEYS: list[int | str | bytes] = [
 ]  # fmt: skip
 
 
-def crsqlite_cache_path() -> Path:
-    """Where scripts/build_crsqlite.sh installs the extension."""
-    root = os.environ.get("LOCANEXT_CACHE_DIR")
-    if not root:
-        xdg = os.environ.get("XDG_CACHE_HOME")
-        root = str((Path(xdg) if xdg else Path.home() / ".cache") / "locanext")
-    return Path(root) / f"crsqlite-{CRSQLITE_VERSION}" / "crsqlite.so"
-
-
-def find_crsqlite() -> Path:
-    """The extension: $LOCANEXT_CRSQLITE_PATH if set, else the build script's cache path."""
-    explicit = os.environ.get("LOCANEXT_CRSQLITE_PATH")
-    path = Path(explicit) if explicit else crsqlite_cache_path()
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"cr-sqlite extension not found at {path}; build it with `make crsqlite` "
-            "(scripts/build_crsqlite.sh) or set LOCANEXT_CRSQLITE_PATH"
-        )
-    return path
-
-
 @pytest.fixture(scope="module")
 def extension() -> Path:
-    try:
-        return find_crsqlite()
-    except FileNotFoundError as exc:
-        pytest.fail(str(exc))
+    return crsqlite.extension_path()
 
 
 @contextmanager
@@ -122,7 +98,7 @@ def expected_rows(rows: dict) -> list[tuple]:
 
 
 def test_build_script_prints_the_cached_path() -> None:
-    target = crsqlite_cache_path()
+    target = crsqlite.built_path()
     was_cached = target.is_file()
     started = time.monotonic()
     result = subprocess.run(
