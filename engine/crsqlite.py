@@ -26,11 +26,14 @@ def cache_dir() -> Path:
     return (Path(xdg) if xdg else Path.home() / ".cache") / "locanext"
 
 
+def built_path() -> Path:
+    """Where scripts/build_crsqlite.sh installs the extension."""
+    return cache_dir() / f"crsqlite-{CRSQLITE_VERSION}" / "crsqlite.so"
+
+
 def extension_path() -> Path:
     explicit = os.environ.get("LOCANEXT_CRSQLITE_PATH")
-    path = (
-        Path(explicit) if explicit else cache_dir() / f"crsqlite-{CRSQLITE_VERSION}" / "crsqlite.so"
-    )
+    path = Path(explicit) if explicit else built_path()
     if not path.is_file():
         raise ExtensionMissing(
             f"cr-sqlite extension not found at {path}. Build it with `make crsqlite` "
