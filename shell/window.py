@@ -131,14 +131,20 @@ def _exit_on_signals(handle: _ExitHandle) -> Iterator[None]:
         target=_watch_signals, args=(reader, handle), name="locanext-window-signals", daemon=True
     )
     watcher.start()
-    # The wakeup fd first, so that no signal arrives between our handler and the fd.
+    # The fd before the handlers: every signal one of them catches is then written to it.
     previous_fd = signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
-    previous_handlers = {sig: signal.signal(sig, _note_signal) for sig in _EXIT_SIGNALS}
+    # A signal ignored on entry (e.g. SIGINT for a shell's `cmd &` job) stays ignored.
+    previous_handlers = {
+        sig: signal.signal(sig, _note_signal)
+        for sig in _EXIT_SIGNALS
+        if signal.getsignal(sig) is not signal.SIG_IGN
+    }
     try:
         yield
     finally:
         for sig, handler in previous_handlers.items():
-            signal.signal(sig, handler)
+            # None: the old handler was not set from Python; the default is the best we can do.
+            signal.signal(sig, signal.SIG_DFL if handler is None else handler)
         signal.set_wakeup_fd(previous_fd)
         # A full buffer refuses the byte; closing the socket below ends the watcher as well.
         with contextlib.suppress(OSError):
