@@ -7,12 +7,10 @@ from collections.abc import Sequence
 from engine import schema
 from engine.db import Connection
 from replicator.errors import BadPull
-from replicator.wire import Change
+from replicator.wire import CHANGE_COLUMNS, Change
 
-_INSERT = (
-    'INSERT INTO crsql_changes ("table", pk, cid, val, col_version, db_version, site_id, cl, seq)'
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
+_COLUMNS = ", ".join(f'"{name}"' for name in CHANGE_COLUMNS)
+_INSERT = f"INSERT INTO crsql_changes ({_COLUMNS}) VALUES ({', '.join('?' * len(CHANGE_COLUMNS))})"
 
 
 def apply(conn: Connection, changes: Sequence[Change]) -> None:
@@ -23,10 +21,4 @@ def apply(conn: Connection, changes: Sequence[Change]) -> None:
             raise BadPull(
                 f"central sent a change for {change.table!r}, which is not a shared table"
             )
-    conn.executemany(
-        _INSERT,
-        [
-            (c.table, c.pk, c.cid, c.val, c.col_version, c.db_version, c.site_id, c.cl, c.seq)
-            for c in changes
-        ],
-    )
+    conn.executemany(_INSERT, [c.as_row() for c in changes])

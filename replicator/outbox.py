@@ -8,29 +8,14 @@ split across two pushes, so central never sees half of one.
 from __future__ import annotations
 
 from engine.db import Connection
-from replicator.wire import Change
+from replicator.wire import CHANGE_COLUMNS, Change
 
-_SELECT = (
-    'SELECT "table", pk, cid, val, col_version, db_version, site_id, cl, seq FROM crsql_changes'
-    " WHERE site_id = crsql_site_id() AND db_version > ?"
-)
+_COLUMNS = ", ".join(f'"{name}"' for name in CHANGE_COLUMNS)
+_SELECT = f"SELECT {_COLUMNS} FROM crsql_changes WHERE site_id = crsql_site_id() AND db_version > ?"
 
 
 def _changes(rows: list[tuple]) -> list[Change]:
-    return [
-        Change(
-            table=r[0],
-            pk=r[1],
-            cid=r[2],
-            val=r[3],
-            col_version=r[4],
-            db_version=r[5],
-            site_id=r[6],
-            cl=r[7],
-            seq=r[8],
-        )
-        for r in rows
-    ]
+    return [Change.from_row(r) for r in rows]
 
 
 def read_batch(conn: Connection, after: int, limit: int) -> list[Change]:

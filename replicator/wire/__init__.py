@@ -6,11 +6,15 @@ exactly one row of cr-sqlite's ``crsql_changes``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from replicator.wire.values import SqlValue, WireValue
 
 __all__ = [
+    "CHANGE_COLUMNS",
     "Change",
     "EnrollRequest",
     "EnrollResponse",
@@ -32,6 +36,10 @@ MAX_BODY_BYTES = 16 * 1024 * 1024
 _bytes_b64 = ConfigDict(ser_json_bytes="base64", val_json_bytes="base64", frozen=True)
 
 
+# The columns of crsql_changes, in the order from_row/as_row use.
+CHANGE_COLUMNS = ("table", "pk", "cid", "val", "col_version", "db_version", "site_id", "cl", "seq")
+
+
 class Change(BaseModel):
     """One crsql_changes row. ``site_id`` is the origin's, never NULL on the wire."""
 
@@ -46,6 +54,14 @@ class Change(BaseModel):
     site_id: bytes = Field(min_length=16, max_length=16)
     cl: int = Field(ge=0, le=2**63 - 1)
     seq: int = Field(ge=0, le=2**31 - 1)
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> Change:
+        """From a crsql_changes row selected in CHANGE_COLUMNS order."""
+        return cls(**dict(zip(CHANGE_COLUMNS, row, strict=True)))
+
+    def as_row(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in CHANGE_COLUMNS)
 
 
 class PushRequest(BaseModel):

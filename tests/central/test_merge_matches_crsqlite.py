@@ -73,17 +73,7 @@ def _merge(engine: Engine, batches: list[list[tuple]]) -> None:
         with engine.begin() as conn:
             merger = Merger(conn, begin_merge(conn))
             for row in batch:
-                change = Change(
-                    table=row[0],
-                    pk=row[1],
-                    cid=row[2],
-                    val=row[3],
-                    col_version=row[4],
-                    db_version=row[5],
-                    site_id=row[6],
-                    cl=row[7],
-                    seq=row[8],
-                )
+                change = Change.from_row(row)
                 merger.apply(change, pk.unpack(change.pk)[0])
 
 
