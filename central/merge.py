@@ -63,9 +63,11 @@ def begin_merge(conn: Connection) -> int:
     return int(conn.execute(text("SELECT nextval('central_db_version')")).scalar_one())
 
 
-def current_db_version(conn: Connection) -> int:
-    row = conn.execute(text("SELECT last_value, is_called FROM central_db_version")).one()
-    return int(row.last_value) if row.is_called else 0
+def newest_db_version(conn: Connection) -> int:
+    """The newest central db_version committed as seen by this transaction's snapshot."""
+    return int(
+        conn.execute(text("SELECT coalesce(max(db_version), 0) FROM crr_clock")).scalar_one()
+    )
 
 
 class Merger:

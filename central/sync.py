@@ -16,7 +16,13 @@ from sqlalchemy import Connection, func, select, text, update
 from central import sqlvalues
 from central.accounts import Install
 from central.errors import BadChangeset, Forbidden, UpdateRequired
-from central.merge import SENTINEL, Merger, begin_merge, written_by_another_site
+from central.merge import (
+    SENTINEL,
+    Merger,
+    begin_merge,
+    newest_db_version,
+    written_by_another_site,
+)
 from central.tables import REPLICATED, SHARED, enrollments
 from replicator.wire import Change, PullResponse, PushRequest, PushResponse, SqlValue, pk
 
@@ -164,15 +170,11 @@ def pull(conn: Connection, install: Install, since: int, limit: int) -> PullResp
         )
         for r in rows
     ]
-    # With nothing new, the cursor moves to central's current version so the next pull is cheap.
-    cursor = rows[-1].db_version if rows else max(since, _visible_version(conn))
+    # With nothing new for this install, the cursor still moves to the newest version committed
+    # in this snapshot (the caller reads in one REPEATABLE READ snapshot, and versions commit in
+    # order), so the next pull does not scan the same upstream changes again.
+    cursor = rows[-1].db_version if rows else max(since, newest_db_version(conn))
     return PullResponse(changes=changes, cursor=cursor, more=more)
-
-
-def _visible_version(conn: Connection) -> int:
-    from central.merge import current_db_version
-
-    return current_db_version(conn)
 
 
 def site_acked(conn: Connection, install: Install) -> int:

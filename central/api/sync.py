@@ -52,5 +52,7 @@ def pull(
     since: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=20_000)] = 5000,
 ) -> PullResponse:
-    with engine.connect() as conn:
+    # One snapshot for the changes and the cursor, so the cursor never passes an unseen version.
+    snapshot = engine.connect().execution_options(isolation_level="REPEATABLE READ")
+    with snapshot as conn, conn.begin():
         return sync.pull(conn, install, since, limit)
