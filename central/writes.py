@@ -57,7 +57,10 @@ def write_row(conn: Connection, table: str, key: str, values: dict[str, SqlValue
             seq=seq,
         )
 
-    changes = [] if alive else [change(SENTINEL, None, cl, 0)]
+    # Like cr-sqlite: a first insert is just its cells; re-creating a deleted row (or a row with
+    # no cells) records the new causal length on the sentinel.
+    recreate = not alive and (local_cl > 0 or not values)
+    changes = [change(SENTINEL, None, cl, 0)] if recreate else []
     for column, value in values.items():
         previous = clocks.get(column, 0) if alive else 0
         changes.append(change(column, value, previous + 1, len(changes)))
