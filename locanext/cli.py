@@ -8,9 +8,13 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from engine.db import Database
+    from engine.settings import EngineSettings
 
 app = typer.Typer(
     help="LocaNext: offline-first localization workbench with a replicated activity log.\n\n"
@@ -49,16 +53,13 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _engine_settings(data_dir: Path | None, **extra: object):
+def _engine_settings(data_dir: Path | None) -> EngineSettings:
     from engine.settings import EngineSettings
 
-    values = {k: v for k, v in extra.items() if v is not None}
-    if data_dir is not None:
-        values["data_dir"] = data_dir
-    return EngineSettings(**values)
+    return EngineSettings(data_dir=data_dir) if data_dir is not None else EngineSettings()
 
 
-def _open_db(data_dir: Path | None):
+def _open_db(data_dir: Path | None) -> Database:
     from engine.db import Database
     from engine.errors import EngineError
 
@@ -257,8 +258,11 @@ def demo(
         bool, typer.Option(help="Exit once the admin dashboard shows the sample operations.")
     ] = False,
 ) -> None:
-    """Everything on embedded defaults: central with a private PostgreSQL, the admin dashboard,
-    and a desktop app enrolled against it with sample operations."""
+    """Run everything on embedded defaults, with sample data, until Ctrl-C.
+
+    Starts central with a private PostgreSQL, the admin dashboard, and a desktop app enrolled
+    against central with a few sample tool runs; prints every URL and the logins.
+    """
     from locanext.demo import DemoError, run_demo
 
     _logging(False)
@@ -269,4 +273,4 @@ def demo(
 
 
 def main() -> None:
-    app()
+    app(prog_name="locanext")
