@@ -66,29 +66,10 @@ def test_enroll_and_sync_once_from_the_command_line(tmp_path: Path, central_url:
     data = str(tmp_path / "d")
     not_yet = locanext("sync", "--once", "--data-dir", data)
     assert not_yet.returncode == 1 and "not enrolled" in not_yet.stderr
-    wrong = locanext(
-        "enroll",
-        "--central",
-        central_url,
-        "--user",
-        "jun",
-        "--password-stdin",
-        "--data-dir",
-        data,
-        stdin="wrong\n",
-    )
+    enroll = ["enroll", "--central", central_url, "--user", "jun", "--password-stdin"]
+    wrong = locanext(*enroll, "--data-dir", data, stdin="wrong\n")
     assert wrong.returncode == 1 and "wrong user name or password" in wrong.stderr
-    enrolled = locanext(
-        "enroll",
-        "--central",
-        central_url,
-        "--user",
-        "jun",
-        "--password-stdin",
-        "--data-dir",
-        data,
-        stdin="jun-password\n",
-    )
+    enrolled = locanext(*enroll, "--data-dir", data, stdin="jun-password\n")
     assert enrolled.returncode == 0, enrolled.stderr
     text = tmp_path / "a.txt"
     text.write_text("x\n", encoding="utf-8")
