@@ -28,7 +28,6 @@ demo: setup
 	$(VENV)/bin/locanext demo
 
 test: setup
-	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
 
 test-fast: setup

@@ -22,11 +22,8 @@ def normalize_dsn(dsn: str) -> str:
     raise ValueError(f"not a PostgreSQL URL: {dsn.split('@')[-1]!r}")
 
 
-def make_engine(dsn: str, *, readonly: bool = False, pool_size: int = 5) -> Engine:
-    connect_args = {"options": "-c default_transaction_read_only=on"} if readonly else {}
-    return create_engine(
-        normalize_dsn(dsn), pool_size=pool_size, pool_pre_ping=True, connect_args=connect_args
-    )
+def make_engine(dsn: str, *, pool_size: int = 5) -> Engine:
+    return create_engine(normalize_dsn(dsn), pool_size=pool_size, pool_pre_ping=True)
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -9,6 +9,7 @@ web_admin reads these definitions (and nothing else of central).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from sqlalchemy import (
     BigInteger,
@@ -188,7 +189,7 @@ class Replicated:
         (column,) = self.table.primary_key.columns
         return column
 
-    @property
+    @cached_property
     def value_columns(self) -> dict[str, Column]:
         return {c.name: c for c in self.table.columns if not c.primary_key}
 

@@ -4,8 +4,6 @@ enrolled against it with a few sample operations, each in its own process."""
 from __future__ import annotations
 
 import hashlib
-import signal
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -13,6 +11,7 @@ from pathlib import Path
 import httpx
 
 from locanext.processes import Child, free_port
+from shell.desktop import wait_for_signal
 
 ADMIN_PASSWORD = "locanext-admin"
 DEMO_USER, DEMO_PASSWORD = "mina", "mina-demo-pass"
@@ -134,7 +133,7 @@ def run_demo(data_dir: Path, *, until_synced: bool, echo: Callable[[str], None])
         if until_synced:
             return
         echo("Ctrl-C stops everything.")
-        _wait_forever()
+        wait_for_signal()
     finally:
         for child in reversed(children):
             child.stop()
@@ -154,11 +153,3 @@ def _wait_for_operations(admin_url: str, expected: int, timeout: float) -> int:
     raise DemoError(
         f"the admin dashboard shows {seen} of {expected} operations after {timeout:.0f} s"
     )
-
-
-def _wait_forever() -> None:
-    stop = threading.Event()
-    for s in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(s, lambda *_: stop.set())
-    while not stop.wait(0.5):
-        pass

@@ -14,6 +14,18 @@ from pathlib import Path
 import httpx
 
 
+def command(*args: str) -> list[str]:
+    """The argv of a `locanext` command run by this Python (works without the console script)."""
+    return [sys.executable, "-m", "locanext", *args]
+
+
+def run(*args: str, stdin: str | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    """Run one `locanext` command to completion, capturing its output as text."""
+    return subprocess.run(
+        command(*args), input=stdin, capture_output=True, text=True, timeout=timeout
+    )
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -29,7 +41,7 @@ class Child:
         log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = open(log_path, "ab")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "locanext", *args],
+            command(*args),
             stdout=self._log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,

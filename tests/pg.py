@@ -15,22 +15,17 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
+from central.db import normalize_dsn
 from central.pgcluster import PrivateCluster
 
 ENV_DSN = "LOCANEXT_TEST_PG_DSN"
-
-
-def normalise_dsn(dsn: str) -> str:
-    """postgres://, postgresql:// or postgresql+psycopg:// -> the psycopg 3 SQLAlchemy form."""
-    url = make_url(dsn.replace("postgres://", "postgresql://", 1))
-    return url.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
 
 
 @contextmanager
 def test_server() -> Iterator[str]:
     """Yield an admin DSN (database `postgres`) of a server that tests may create databases on."""
     if os.environ.get(ENV_DSN):
-        yield normalise_dsn(os.environ[ENV_DSN])
+        yield normalize_dsn(os.environ[ENV_DSN])
         return
     # Under /tmp and 0755 so that the postgres user (we may be root) can reach the cluster.
     tmp = Path(tempfile.mkdtemp(prefix="locanext-pg-", dir="/tmp"))
@@ -48,7 +43,7 @@ def test_server() -> Iterator[str]:
 def fresh_database(server_dsn: str) -> Iterator[str]:
     """Create locanext_test_<hex> on the server, yield its DSN, drop it (and its sessions) after."""
     name = f"locanext_test_{secrets.token_hex(6)}"
-    url = make_url(normalise_dsn(server_dsn))
+    url = make_url(normalize_dsn(server_dsn))
     # NullPool: no pooled connection outlives the with-block (ResourceWarning is an error here).
     admin = create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
     try:

@@ -8,19 +8,8 @@ from pathlib import Path
 
 import httpx
 
+from locanext.processes import run as locanext
 from tests.conftest import ADMIN_PASSWORD
-
-
-def locanext(
-    *args: str, stdin: str | None = None, timeout: float = 120
-) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "locanext", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
 
 
 def test_help_lists_and_explains_every_command() -> None:

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.pool import NullPool
 
+from central.db import normalize_dsn
 from central.pgcluster import ClusterError, PrivateCluster
 from tests import pg
 
@@ -169,5 +170,5 @@ def test_fresh_database_on_test_server() -> None:
 )
 def test_normalise_dsn(given: str) -> None:
     expected = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-    assert pg.normalise_dsn(given) == expected
-    assert pg.normalise_dsn(expected) == expected
+    assert normalize_dsn(given) == expected
+    assert normalize_dsn(expected) == expected

@@ -4,14 +4,13 @@ an enrolled desktop app whose sample runs reach the dashboard; everything stops 
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from central.pgcluster import PrivateCluster
 from locanext.demo import _central_dir
+from locanext.processes import run as locanext
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -22,20 +21,7 @@ def test_demo_runs_until_the_dashboard_shows_the_samples(tmp_path: Path) -> None
     central_dir = _central_dir(data)
     try:
         for attempt in ("first run", "second run reuses everything"):
-            result = subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "locanext",
-                    "demo",
-                    "--until-synced",
-                    "--data-dir",
-                    str(data),
-                ],
-                capture_output=True,
-                text=True,
-                timeout=300,
-            )
+            result = locanext("demo", "--until-synced", "--data-dir", str(data), timeout=300)
             assert result.returncode == 0, f"{attempt}: {result.stdout}\n{result.stderr}"
             assert "4 operations in the mirror" in result.stdout, attempt
             for what in ("central", "admin", "desktop app", "logins"):

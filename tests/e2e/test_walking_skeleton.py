@@ -7,8 +7,6 @@ user created centrally reaches both installs."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -18,8 +16,9 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
+from central.db import normalize_dsn
 from locanext.processes import Child, free_port
-from tests.pg import normalise_dsn
+from locanext.processes import run as locanext
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 ADMIN_PASSWORD = "e2e-admin-password"
@@ -89,30 +88,15 @@ def test_operations_of_two_offline_installs_reach_the_mirror_and_admin_page(
         assert created.status_code == 201, created.text
 
         for name in ("pc-one", "pc-two"):
-            enrolled = subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "locanext",
-                    "enroll",
-                    "--central",
-                    central_url,
-                    "--user",
-                    "mina",
-                    "--password-stdin",
-                    "--data-dir",
-                    str(tmp_path / name),
-                ],
-                input="mina-password\n",
-                capture_output=True,
-                text=True,
-                timeout=60,
-            )
+            enrolled = locanext(
+                "enroll", "--central", central_url, "--user", "mina", "--password-stdin",
+                "--data-dir", str(tmp_path / name), stdin="mina-password\n",
+            )  # fmt: skip
             assert enrolled.returncode == 0, enrolled.stderr
             assert "enrolled install" in enrolled.stdout
 
         everything = recorded["pc-one"] | recorded["pc-two"]
-        engine = create_engine(normalise_dsn(pg_dsn), poolclass=NullPool)
+        engine = create_engine(normalize_dsn(pg_dsn), poolclass=NullPool)
 
         def mirrored() -> bool:
             with engine.connect() as conn:
