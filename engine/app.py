@@ -18,6 +18,7 @@ from engine.tools import registry
 
 class ToolRunRequest(BaseModel):
     inputs: list[Path] = Field(min_length=1)
+    function: str | None = None
     params: dict[str, Any] = Field(default_factory=dict)
     username: str | None = None
 
@@ -25,8 +26,9 @@ class ToolRunRequest(BaseModel):
 class EngineContext:
     """What the HTTP layer and the pages need: the database, the operation log, who is working."""
 
-    def __init__(self, db: Database, username: str) -> None:
+    def __init__(self, db: Database, username: str, data_dir: Path) -> None:
         self.db = db
+        self.data_dir = data_dir
         self.operations = OperationLog(db)
         self.username = username
 
@@ -56,9 +58,14 @@ def create_app(ctx: EngineContext, *, with_ui: bool = True) -> FastAPI:
         return ctx.operations.recent(min(max(limit, 1), 1000))
 
     @app.get("/api/tools")
-    def tools() -> list[dict[str, str]]:
+    def tools() -> list[dict[str, Any]]:
         return [
-            {"name": t.name, "title": t.title, "description": t.description}
+            {
+                "name": t.name,
+                "title": t.title,
+                "description": t.description,
+                "functions": [f.name for f in t.functions],
+            }
             for t in registry().values()
         ]
 
@@ -72,6 +79,8 @@ def create_app(ctx: EngineContext, *, with_ui: bool = True) -> FastAPI:
                 request.inputs,
                 request.params,
                 username=request.username or ctx.username,
+                data_dir=ctx.data_dir,
+                function=request.function,
             )
         except UnknownTool as exc:
             raise HTTPException(status_code=404, detail=str(exc)) from exc

@@ -9,7 +9,7 @@ from typing import Any
 
 from engine.errors import EngineError, ToolFailed
 from engine.operations import OperationLog
-from engine.tools import ToolResult, registry
+from engine.tools import Function, Tool, ToolCall, ToolResult, registry
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +26,18 @@ class UnknownTool(EngineError):
     pass
 
 
+def resolve(name: str, function: str | None = None) -> tuple[Tool, Function]:
+    tools = registry()
+    if name not in tools:
+        raise UnknownTool(f"unknown tool {name!r}; available: {', '.join(sorted(tools))}")
+    tool = tools[name]
+    fn = tool.function(function)
+    if fn is None:
+        names = ", ".join(f.name for f in tool.functions)
+        raise UnknownTool(f"tool {name!r} has functions {names}; name one of them")
+    return tool, fn
+
+
 def run_tool(
     operations: OperationLog,
     name: str,
@@ -33,21 +45,20 @@ def run_tool(
     params: dict[str, Any] | None = None,
     *,
     username: str,
+    data_dir: Path,
+    function: str | None = None,
 ) -> RunOutcome:
-    tools = registry()
-    if name not in tools:
-        raise UnknownTool(f"unknown tool {name!r}; available: {', '.join(sorted(tools))}")
-    tool = tools[name]
+    tool, fn = resolve(name, function)
     params = params or {}
     op_id = operations.start(
         tool=tool.name,
-        function=tool.function,
+        function=fn.name,
         username=username,
         parameters=params,
         input_files=inputs,
     )
     try:
-        result = tool.run(inputs, params)
+        result = fn.run(ToolCall(inputs, params, data_dir))
     except ToolFailed as exc:
         operations.finish(op_id, status="failed", error=str(exc))
         return RunOutcome(op_id, "failed", None, str(exc))

@@ -33,7 +33,7 @@ class EngineRuntime:
         except BaseException:
             self.db.close()
             raise
-        self.context = EngineContext(self.db, self.username)
+        self.context = EngineContext(self.db, self.username, settings.data_dir)
         self._server: BackgroundServer | None = None
         self._closed = False
 

@@ -99,6 +99,10 @@ def app_command(
 @app.command()
 def tool(
     name: Annotated[str, typer.Argument(help="Tool name; `locanext tool list` shows them.")],
+    function: Annotated[
+        str | None,
+        typer.Option("--function", "-f", help="The tool's function, when it has several."),
+    ] = None,
     inputs: Annotated[list[Path] | None, typer.Argument(help="Input files.")] = None,
     param: Annotated[
         list[str] | None, typer.Option("--param", "-p", help="Tool parameter KEY=VALUE.")
@@ -114,12 +118,20 @@ def tool(
     if name == "list":
         for t in registry().values():
             typer.echo(f"{t.name:16} {t.description}")
+            for f in t.functions:
+                typer.echo(f"  --function {f.name:20} {f.description}")
         return
     params = dict(p.split("=", 1) for p in (param or []) if "=" in p)
     runtime = EngineRuntime(_engine_settings(data_dir))
     try:
         outcome = run_tool(
-            OperationLog(runtime.db), name, list(inputs or []), params, username=runtime.username
+            OperationLog(runtime.db),
+            name,
+            list(inputs or []),
+            params,
+            username=runtime.username,
+            data_dir=runtime.settings.data_dir,
+            function=function,
         )
     except UnknownTool as exc:
         raise _fail(str(exc)) from None

@@ -47,11 +47,15 @@ def _prepare_app(app_dir: Path, central_url: str) -> int:
             samples.mkdir(exist_ok=True)
             for name, text in SAMPLE_FILES.items():
                 (samples / name).write_text(text, encoding="utf-8")
-            for name in SAMPLE_FILES:
-                run_tool(operations, "text_stats", [samples / name], {}, username=DEMO_USER)
-            run_tool(
-                operations, "text_stats", [samples / "missing.txt"], {}, username=DEMO_USER
-            )  # a failed run, so the dashboard shows one
+            # the last sample is missing, so the dashboard shows a failed run too
+            for name in [*SAMPLE_FILES, "missing.txt"]:
+                run_tool(
+                    operations,
+                    "text_stats",
+                    [samples / name],
+                    username=DEMO_USER,
+                    data_dir=app_dir,
+                )
         return len(operations.recent(1000))
     finally:
         runtime.close("demo setup")

@@ -1,5 +1,12 @@
-"""Localization tools. Each tool is a function taking input paths and parameters and returning a
-:class:`ToolResult`; :mod:`engine.runner` records every run as an operation."""
+"""Localization tools.
+
+A tool (``xls_transfer``, ``quick_search`` ...) offers one or more functions (``build_dictionary``,
+``transfer_excel`` ...). A function takes one :class:`ToolCall` and returns a :class:`ToolResult`;
+it reports progress through ``call.progress`` and raises :class:`engine.errors.ToolFailed` with a
+message naming the file, sheet and row when the input is wrong. The task runner records every run
+as one operation row and runs it in a worker process, so a function never has to poll for
+cancellation.
+"""
 
 from __future__ import annotations
 
@@ -9,24 +16,52 @@ from pathlib import Path
 from typing import Any
 
 
+def no_progress(done: int, total: int | None, step: str = "") -> None:
+    """The progress sink for calls nobody watches."""
+
+
+ProgressFn = Callable[[int, int | None, str], None]
+"""``progress(done, total, step)``: ``total`` is None while unknown; ``step`` is a short label."""
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    inputs: list[Path]
+    params: dict[str, Any]
+    # The engine's data directory: tools keep their local state (dictionaries) under it.
+    data_dir: Path
+    progress: ProgressFn = no_progress
+
+
 @dataclass(frozen=True)
 class ToolResult:
     rows_in: int
     rows_out: int
     output_files: list[Path] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
 
-ToolFunction = Callable[[list[Path], dict[str, Any]], ToolResult]
+@dataclass(frozen=True)
+class Function:
+    name: str
+    title: str
+    description: str
+    run: Callable[[ToolCall], ToolResult]
 
 
 @dataclass(frozen=True)
 class Tool:
     name: str
-    function: str
     title: str
     description: str
-    run: ToolFunction
+    functions: tuple[Function, ...]
+
+    def function(self, name: str | None) -> Function | None:
+        """The named function, or the only one when ``name`` is None."""
+        if name is None:
+            return self.functions[0] if len(self.functions) == 1 else None
+        return next((f for f in self.functions if f.name == name), None)
 
 
 def registry() -> dict[str, Tool]:

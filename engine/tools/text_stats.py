@@ -9,10 +9,9 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
 
 from engine.errors import ToolFailed
-from engine.tools import Tool, ToolResult
+from engine.tools import Function, Tool, ToolCall, ToolResult
 
 
 def _count(path: Path) -> tuple[int, int, int]:
@@ -40,13 +39,16 @@ def _write_report(path: Path, rows: list[tuple[str, int, int, int]]) -> None:
         raise
 
 
-def run(inputs: list[Path], params: dict[str, Any]) -> ToolResult:
-    if not inputs:
+def run(call: ToolCall) -> ToolResult:
+    if not call.inputs:
         raise ToolFailed("text_stats needs at least one input file")
-    rows = [(p.name, *_count(p)) for p in inputs]
+    rows = []
+    for done, path in enumerate(call.inputs):
+        call.progress(done, len(call.inputs), path.name)
+        rows.append((path.name, *_count(path)))
     outputs: list[Path] = []
-    if params.get("report"):
-        report = Path(params["report"])
+    if call.params.get("report"):
+        report = Path(call.params["report"])
         _write_report(report, rows)
         outputs.append(report)
     total_lines = sum(r[1] for r in rows)
@@ -60,8 +62,14 @@ def run(inputs: list[Path], params: dict[str, Any]) -> ToolResult:
 
 TOOL = Tool(
     name="text_stats",
-    function="count",
     title="Text statistics",
     description="Count lines, non-empty lines and characters of UTF-8 text files.",
-    run=run,
+    functions=(
+        Function(
+            name="count",
+            title="Count",
+            description="Lines, non-empty lines and characters per file; optional TSV report.",
+            run=run,
+        ),
+    ),
 )

@@ -17,7 +17,14 @@ def test_a_run_is_one_row_with_names_never_paths_or_content(make_db, tmp_path: P
     secret.write_text("비밀 퀘스트\n", encoding="utf-8")
     report = tmp_path / "report.tsv"
     ops = OperationLog(make_db())
-    outcome = run_tool(ops, "text_stats", [secret], {"report": str(report)}, username="mina")
+    outcome = run_tool(
+        ops,
+        "text_stats",
+        [secret],
+        {"report": str(report)},
+        username="mina",
+        data_dir=tmp_path,
+    )
     [row] = ops.recent()
     assert outcome.status == row["status"] == "succeeded"
     assert json.loads(row["input_files"]) == ["quests_ko.txt"]
