@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from engine import __version__, sync_state
 from engine.db import Database
 from engine.operations import OperationLog
-from engine.runner import UnknownTool, run_tool
+from engine.runner import BadParams, UnknownTool, run_tool
 from engine.tools import registry
 
 
@@ -84,6 +84,8 @@ def create_app(ctx: EngineContext, *, with_ui: bool = True) -> FastAPI:
             )
         except UnknownTool as exc:
             raise HTTPException(status_code=404, detail=str(exc)) from exc
+        except BadParams as exc:
+            raise HTTPException(status_code=422, detail=str(exc)) from exc
         return {
             "operation_id": outcome.operation_id,
             "status": outcome.status,

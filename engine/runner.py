@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from engine.errors import EngineError, ToolFailed
 from engine.operations import OperationLog
 from engine.tools import Function, Tool, ToolCall, ToolResult, registry
@@ -38,6 +40,21 @@ def resolve(name: str, function: str | None = None) -> tuple[Tool, Function]:
     return tool, fn
 
 
+class BadParams(EngineError):
+    pass
+
+
+def validate_params(fn: Function, params: dict[str, Any]) -> dict[str, Any]:
+    """The parameters checked against the function's model, as JSON-ready values."""
+    try:
+        return fn.params.model_validate(params).model_dump(mode="json")
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'params'}: {e['msg']}" for e in exc.errors()
+        )
+        raise BadParams(f"{fn.name}: bad parameters: {problems}") from None
+
+
 def run_tool(
     operations: OperationLog,
     name: str,
@@ -49,7 +66,7 @@ def run_tool(
     function: str | None = None,
 ) -> RunOutcome:
     tool, fn = resolve(name, function)
-    params = params or {}
+    params = validate_params(fn, params or {})
     op_id = operations.start(
         tool=tool.name,
         function=fn.name,

@@ -111,7 +111,7 @@ def tool(
 ) -> None:
     """Run a localization tool headless; the run is recorded like a run from the UI."""
     from engine.operations import OperationLog
-    from engine.runner import UnknownTool, run_tool
+    from engine.runner import BadParams, UnknownTool, run_tool
     from engine.runtime import EngineRuntime
     from engine.tools import registry
 
@@ -133,7 +133,7 @@ def tool(
             data_dir=runtime.settings.data_dir,
             function=function,
         )
-    except UnknownTool as exc:
+    except (UnknownTool, BadParams) as exc:
         raise _fail(str(exc)) from None
     finally:
         runtime.close("tool finished")

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
+
 
 def no_progress(done: int, total: int | None, step: str = "") -> None:
     """The progress sink for calls nobody watches."""
@@ -24,9 +26,14 @@ ProgressFn = Callable[[int, int | None, str], None]
 """``progress(done, total, step)``: ``total`` is None while unknown; ``step`` is a short label."""
 
 
+class NoParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
 @dataclass(frozen=True)
 class ToolCall:
     inputs: list[Path]
+    # Validated by the runner against the function's ``params`` model and dumped to a dict.
     params: dict[str, Any]
     # The engine's data directory: tools keep their local state (dictionaries) under it.
     data_dir: Path
@@ -48,6 +55,10 @@ class Function:
     title: str
     description: str
     run: Callable[[ToolCall], ToolResult]
+    # A pydantic model (``extra="forbid"``) of the function's parameters, with defaults and
+    # ``Field(description=...)``: the runner validates against it, the UI builds its form from it,
+    # the CLI's ``--param KEY=VALUE`` is checked by it.
+    params: type[BaseModel] = NoParams
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,18 @@ localization tools proper live beside it.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from engine.errors import ToolFailed
+from engine.formats import atomic_output
 from engine.tools import Function, Tool, ToolCall, ToolResult
+
+
+class Params(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    report: Path | None = Field(None, description="Write a TSV report to this file.")
 
 
 def _count(path: Path) -> tuple[int, int, int]:
@@ -26,17 +32,10 @@ def _count(path: Path) -> tuple[int, int, int]:
 
 
 def _write_report(path: Path, rows: list[tuple[str, int, int, int]]) -> None:
-    """Write the TSV report to a temporary file beside ``path`` and rename it into place."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
-            out.write("file\tlines\tnon_empty\tcharacters\n")
-            for row in rows:
-                out.write("\t".join(str(v) for v in row) + "\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_output(path) as tmp, tmp.open("w", encoding="utf-8", newline="\n") as out:
+        out.write("file\tlines\tnon_empty\tcharacters\n")
+        for row in rows:
+            out.write("\t".join(str(v) for v in row) + "\n")
 
 
 def run(call: ToolCall) -> ToolResult:
@@ -70,6 +69,7 @@ TOOL = Tool(
             title="Count",
             description="Lines, non-empty lines and characters per file; optional TSV report.",
             run=run,
+            params=Params,
         ),
     ),
 )

@@ -1,0 +1,54 @@
+"""File formats the localization tools read and write.
+
+Readers yield :class:`Entry` rows and raise :class:`FormatError` naming the file, sheet and row.
+Writers never leave a half-written file: they write through :func:`atomic_output`.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.errors import ToolFailed
+
+
+class FormatError(ToolFailed):
+    """A file cannot be read as the format it claims; the message says where."""
+
+    def __init__(
+        self, path: Path, problem: str, *, sheet: str | None = None, row: int | None = None
+    ) -> None:
+        where = path.name
+        if sheet is not None:
+            where += f", sheet {sheet!r}"
+        if row is not None:
+            where += f", row {row}"
+        super().__init__(f"{where}: {problem}")
+        self.path, self.sheet, self.row = path, sheet, row
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One localized string: its id (may be empty), the source text and its translation."""
+
+    string_id: str
+    source: str
+    translation: str
+
+
+@contextmanager
+def atomic_output(path: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; it replaces ``path`` only if the block succeeds."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
