@@ -25,6 +25,10 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+from locanext.bench_commands import bench_app  # noqa: E402
+
+app.add_typer(bench_app, name="bench")
+
 DataDir = Annotated[
     Path | None,
     typer.Option(
