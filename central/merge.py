@@ -176,14 +176,3 @@ class Merger:
             self._write_cell(change, pk_value)
         self.applied += 1
         return True
-
-
-def written_by_another_site(conn: Connection, table: str, pk: bytes, site_id: bytes) -> bool:
-    """For upstream tables, only the creating install ever writes a row, so any clock of another
-    site means the row belongs to someone else."""
-    row = conn.execute(
-        select(crr_clock.c.site_id)
-        .where(crr_clock.c.tbl == table, crr_clock.c.pk == pk, crr_clock.c.site_id != site_id)
-        .limit(1)
-    ).first()
-    return row is not None

@@ -4,7 +4,8 @@ and cr-sqlite's ordering for breaking ties between two values."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
+import math
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, Boolean, DateTime, Double, Text
@@ -53,6 +54,10 @@ def from_clock(kind: int, vint: int | None, vreal: float | None, vbytes: bytes |
     return None
 
 
+def type_rank(value: SqlValue) -> int:
+    return _TYPE_RANK[vtype(value)]
+
+
 def sort_key(value: SqlValue) -> tuple[int, Any]:
     """Order of cr-sqlite's value tie-break: type, then numbers by value, text/blob by bytes."""
     kind = vtype(value)
@@ -62,6 +67,13 @@ def sort_key(value: SqlValue) -> tuple[int, Any]:
     return _TYPE_RANK[kind], value if value is not None else 0
 
 
+_INT64 = range(-(2**63), 2**63)
+
+
+def _json_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")  # PostgreSQL's jsonb refuses NaN and Infinity
+
+
 def to_mirror(value: SqlValue, column_type: TypeEngine) -> Any:
     """The value for a typed mirror column, or None when it does not fit the type."""
     if value is None:
@@ -69,23 +81,24 @@ def to_mirror(value: SqlValue, column_type: TypeEngine) -> Any:
     if isinstance(column_type, Boolean):
         return bool(value) if isinstance(value, int | float) else None
     if isinstance(column_type, BigInteger):
-        if isinstance(value, int):
-            return value
-        return int(value) if isinstance(value, float) and value.is_integer() else None
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return value if isinstance(value, int) and value in _INT64 else None
     if isinstance(column_type, Double):
         return float(value) if isinstance(value, int | float) else None
     if isinstance(column_type, DateTime):
         if not isinstance(value, str):
             return None
         try:
-            return datetime.fromisoformat(value.replace("Z", "+00:00"))
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
             return None
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # naive means UTC
     if isinstance(column_type, JSONB):
-        if not isinstance(value, str):
+        if not isinstance(value, str) or "\\u0000" in value:
             return None
         try:
-            return json.loads(value)
+            return json.loads(value, parse_constant=_json_constant)
         except ValueError:
             return None
     if isinstance(column_type, Text):
@@ -94,3 +107,30 @@ def to_mirror(value: SqlValue, column_type: TypeEngine) -> Any:
         text = value if isinstance(value, str) else repr(value)
         return text.replace("\x00", "") if "\x00" in text else text
     return None
+
+
+def to_mirror_literal(value: SqlValue, column_type: TypeEngine) -> str | None:
+    """:func:`to_mirror` as the text PostgreSQL parses back into the column's type (for COPY)."""
+    typed = to_mirror(value, column_type)
+    if typed is None:
+        return None
+    if isinstance(typed, bool):
+        return "true" if typed else "false"
+    if isinstance(typed, float):
+        if math.isinf(typed):
+            return "Infinity" if typed > 0 else "-Infinity"
+        return repr(typed)
+    if isinstance(typed, datetime):
+        return typed.isoformat()
+    if isinstance(column_type, JSONB):
+        return json.dumps(typed, ensure_ascii=False)
+    return str(typed)
+
+
+def display(value: SqlValue) -> str | None:
+    """A readable form of a SQLite value for the conflict log (BLOBs as X'..')."""
+    if value is None:
+        return None
+    if isinstance(value, bytes):
+        return f"X'{value.hex()}'"
+    return value if isinstance(value, str) else repr(value)

@@ -15,14 +15,9 @@ from sqlalchemy import Connection, func, select, text, update
 
 from central import sqlvalues
 from central.accounts import Install
+from central.batch_merge import merge_batch
 from central.errors import BadChangeset, Forbidden, UpdateRequired
-from central.merge import (
-    SENTINEL,
-    Merger,
-    begin_merge,
-    newest_db_version,
-    written_by_another_site,
-)
+from central.merge import SENTINEL, begin_merge, newest_db_version
 from central.tables import REPLICATED, SHARED, enrollments
 from replicator.wire import Change, PullResponse, PushRequest, PushResponse, SqlValue, pk
 
@@ -93,13 +88,8 @@ def push(conn: Connection, install: Install, request: PushRequest) -> PushRespon
         )
     checked = validate(request.changes, install)
     version = begin_merge(conn)
-    merger = Merger(conn, version)
-    for change, key in checked:
-        if REPLICATED[change.table].direction == "up" and written_by_another_site(
-            conn, change.table, change.pk, install.site_id
-        ):
-            raise Forbidden(f"{change.table} row {key!r} belongs to another install")
-        merger.apply(change, key)
+    _check_owner(conn, checked, install)
+    merged = merge_batch(conn, checked, version)
     top = max((c.db_version for c in request.changes), default=0)
     acked = conn.execute(
         update(enrollments)
@@ -114,10 +104,32 @@ def push(conn: Connection, install: Install, request: PushRequest) -> PushRespon
         "install %s pushed %d changes (%d applied), acked %d",
         install.install_id,
         len(request.changes),
-        merger.applied,
+        merged.applied,
         acked,
     )
-    return PushResponse(acked_db_version=acked, applied=merger.applied)
+    return PushResponse(acked_db_version=acked, applied=merged.applied)
+
+
+def _check_owner(
+    conn: Connection, checked: list[tuple[Change, SqlValue]], install: Install
+) -> None:
+    """Upstream rows are written only by the install that created them: any clock of another
+    site on a row of this push means the row is someone else's."""
+    rows = {(c.table, c.pk) for c, _ in checked if REPLICATED[c.table].direction == "up"}
+    if not rows:
+        return
+    tables, keys = zip(*rows, strict=True)
+    taken = conn.execute(
+        text(
+            "SELECT c.tbl, c.pk FROM unnest(CAST(:tbls AS text[]), CAST(:pks AS bytea[]))"
+            " AS b(tbl, pk) JOIN crr_clock c ON c.tbl = b.tbl AND c.pk = b.pk"
+            " WHERE c.site_id <> :site LIMIT 1"
+        ),
+        {"tbls": list(tables), "pks": list(keys), "site": install.site_id},
+    ).first()
+    if taken is not None:
+        key = pk.unpack(bytes(taken.pk))[0]
+        raise Forbidden(f"{taken.tbl} row {key!r} belongs to another install")
 
 
 _PULL = text(

@@ -152,6 +152,64 @@ crr_clock = Table(
     Index("crr_clock_db_version_idx", "db_version"),
 )
 
+# Changes central received but does not show yet: parts of a version whose other seqs have not
+# arrived ("incomplete"), and cells of columns this central does not know ("unknown_column", from
+# an install one schema version ahead). Keyed like the origin's transaction, so re-sending is a
+# no-op.
+parked_changes = Table(
+    "parked_changes",
+    metadata,
+    Column("site_id", LargeBinary, primary_key=True),
+    Column("db_version", BigInteger, primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("reason", Text, nullable=False),
+    Column("tbl", Text, nullable=False),
+    Column("pk", LargeBinary, nullable=False),
+    Column("cid", Text, nullable=False),
+    Column("vtype", SmallInteger, nullable=False),
+    Column("vint", BigInteger),
+    Column("vreal", Double),
+    Column("vbytes", LargeBinary),
+    Column("col_version", BigInteger, nullable=False),
+    Column("cl", BigInteger, nullable=False),
+    Column("schema_version", Integer, nullable=False),
+    _ts("received"),
+)
+# The version a site is sending in parts: how many changes it has and its last seq, as the
+# install read them; set by the part that carries the last seq.
+partial_versions = Table(
+    "partial_versions",
+    metadata,
+    Column("site_id", LargeBinary, primary_key=True),
+    Column("db_version", BigInteger, primary_key=True),
+    Column("declared", Integer),
+    Column("last_seq", Integer),
+)
+# Every merge decision between two sites' values: what came in, what was there, which rule
+# decided (causal_length, col_version, value) and whether the incoming change won.
+merge_conflicts = Table(
+    "merge_conflicts",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    _ts("at"),
+    Column("db_version", BigInteger, nullable=False),
+    Column("tbl", Text, nullable=False),
+    Column("pk", LargeBinary, nullable=False),
+    Column("row_key", Text),
+    Column("cid", Text, nullable=False),
+    Column("rule", Text, nullable=False),
+    Column("incoming_won", Boolean, nullable=False),
+    Column("incoming_value", Text),
+    Column("incoming_site_id", LargeBinary, nullable=False),
+    Column("incoming_col_version", BigInteger, nullable=False),
+    Column("incoming_cl", BigInteger, nullable=False),
+    Column("existing_value", Text),
+    Column("existing_site_id", LargeBinary),
+    Column("existing_col_version", BigInteger),
+    Column("existing_cl", BigInteger),
+    Index("merge_conflicts_at_idx", text("at DESC")),
+)
+
 # --- central-only tables ------------------------------------------------------------------------
 central_meta = Table(
     "central_meta",
@@ -176,6 +234,7 @@ enrollments = Table(
     _ts("enrolled"),
     _ts("last_push"),
     _ts("revoked"),
+    _ts("expires"),
 )
 
 

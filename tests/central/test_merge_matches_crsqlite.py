@@ -9,6 +9,7 @@ import random
 import pytest
 from sqlalchemy import Engine, text
 
+from central.batch_merge import merge_batch
 from central.merge import Merger, begin_merge
 from central.sqlvalues import from_clock
 from replicator.wire import Change, pk
@@ -68,13 +69,18 @@ def _history(make_db):
     return a, b, c
 
 
-def _merge(engine: Engine, batches: list[list[tuple]]) -> None:
+def _merge(engine: Engine, batches: list[list[tuple]], set_based: bool) -> None:
     for batch in batches:
+        changes = [Change.from_row(row) for row in batch]
+        keyed = [(c, pk.unpack(c.pk)[0]) for c in changes]
         with engine.begin() as conn:
-            merger = Merger(conn, begin_merge(conn))
-            for row in batch:
-                change = Change.from_row(row)
-                merger.apply(change, pk.unpack(change.pk)[0])
+            version = begin_merge(conn)
+            if set_based:
+                merge_batch(conn, keyed, version)
+            else:
+                merger = Merger(conn, version)
+                for change, key in keyed:
+                    merger.apply(change, key)
 
 
 def _hub_state(hub) -> tuple[list, list]:
@@ -115,9 +121,10 @@ def _mirror_state(engine: Engine) -> tuple[list, list]:
     ]
 
 
+@pytest.mark.parametrize("set_based", [True, False], ids=["batch", "change-by-change"])
 @pytest.mark.parametrize("seed", range(6))
 def test_mirror_equals_a_crsqlite_hub_in_any_order_with_duplicates(
-    make_db, central_db: Engine, seed: int
+    make_db, central_db: Engine, seed: int, set_based: bool
 ) -> None:
     a, b, c = _history(make_db)
     changes = [row for db in (a, b, c) for row in _all_changes(db, own_only=True)]
@@ -130,7 +137,7 @@ def test_mirror_equals_a_crsqlite_hub_in_any_order_with_duplicates(
     hub = make_db(f"hub{seed}")
     for batch in batches:
         _apply(hub, batch)
-    _merge(central_db, batches)
+    _merge(central_db, batches, set_based)
 
     hub_rows, hub_clocks = _hub_state(hub)
     mirror_rows, mirror_clocks = _mirror_state(central_db)

@@ -1,0 +1,292 @@
+"""Merging a whole batch of changes into the mirror in a few set-based statements.
+
+The batch is COPYed into a staging table; one statement classifies every touched row against its
+clocks, and a handful more apply the rule of :mod:`central.merge` to all rows at once:
+
+* ``delete``: the batch's highest causal length is even and above the row's: drop the row and
+  its cell clocks, keep the sentinel.
+* ``create``: the highest causal length is odd and above the row's: record the sentinel, zero
+  the cell clocks (values stay, as in cr-sqlite), make sure the mirror row exists; then cells.
+* ``merge``: same causal length: each cell's best incoming change (col_version, then value by
+  cr-sqlite's order, then delivery order) replaces the stored one only if it is strictly larger:
+  one conditional upsert into crr_clock, then one UPDATE per mirror table of what won.
+* ``ignore``/``noop``: everything in the batch is older than what is stored.
+
+A row whose changes in this batch span two or more causal lengths above its own (a delete and a
+re-insert delivered together) depends on delivery order in cr-sqlite: those rare rows are merged
+change by change, in order, by :class:`central.merge.Merger`.
+
+The caller holds the merge lock (:func:`central.merge.begin_merge`), so no other transaction
+changes crr_clock between the classification and the writes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, text
+from sqlalchemy.dialects import postgresql
+
+from central import sqlvalues
+from central.merge import SENTINEL, Merger
+from central.tables import REPLICATED
+from replicator.wire import Change, SqlValue
+
+log = logging.getLogger(__name__)
+
+_STAGING = """
+CREATE TEMP TABLE merge_in (
+    idx integer, tbl text, pk bytea, pkv text, cid text, vtype smallint, vrank smallint,
+    vint bigint, vreal double precision, vbytes bytea, col_version bigint, site_id bytea,
+    cl bigint, seq integer, mval text
+) ON COMMIT DROP
+"""
+_COPY = (
+    "COPY merge_in (idx, tbl, pk, pkv, cid, vtype, vrank, vint, vreal, vbytes, col_version,"
+    " site_id, cl, seq, mval) FROM STDIN"
+)
+# cr-sqlite's order of types (NULL < BLOB < TEXT < REAL < INTEGER) for a vtype column.
+_RANK = "CASE {0}.vtype WHEN 0 THEN 0 WHEN 4 THEN 1 WHEN 3 THEN 2 WHEN 2 THEN 3 ELSE 4 END"
+# A sort key that is never NULL, so row comparisons decide on it.
+_KEY = (
+    "({0}.col_version, {rank}, coalesce({0}.vint, 0), coalesce({0}.vreal, 0),"
+    " coalesce({0}.vbytes, ''::bytea))"
+)
+_DISPLAY = (
+    "CASE {0}.vtype WHEN 1 THEN {0}.vint::text WHEN 2 THEN {0}.vreal::text"
+    " WHEN 3 THEN convert_from({0}.vbytes, 'UTF8')"
+    " WHEN 4 THEN 'X''' || encode({0}.vbytes, 'hex') || '''' END"
+)
+
+_CLASSIFY = """
+CREATE TEMP TABLE merge_rows ON COMMIT DROP AS
+WITH touched AS (
+    SELECT tbl, pk, min(pkv) AS pkv, array_agg(DISTINCT cl) AS cls, max(cl) AS top,
+           (array_agg(idx ORDER BY cl DESC, idx))[1] AS first_idx
+      FROM merge_in GROUP BY tbl, pk
+), state AS (
+    SELECT t.*, s.col_version AS sentinel_cl, s.site_id AS sentinel_site,
+           coalesce(s.col_version,
+                    CASE WHEN EXISTS (SELECT 1 FROM crr_clock c WHERE c.tbl = t.tbl AND c.pk = t.pk)
+                         THEN 1 ELSE 0 END) AS local_cl
+      FROM touched t
+      LEFT JOIN crr_clock s ON s.tbl = t.tbl AND s.pk = t.pk AND s.cid = '-1'
+)
+SELECT st.tbl, st.pk, st.pkv, st.top, st.first_idx, st.local_cl, st.sentinel_site,
+       CASE WHEN levels = 0 THEN 'ignore'
+            WHEN levels > 1 THEN 'ordered'
+            WHEN st.top % 2 = 0 THEN CASE WHEN st.top > st.local_cl THEN 'delete' ELSE 'noop' END
+            WHEN st.top > st.local_cl THEN 'create'
+            ELSE 'merge' END AS kind
+  FROM state st
+  CROSS JOIN LATERAL (SELECT count(*) AS levels FROM unnest(st.cls) AS c WHERE c >= st.local_cl) n
+"""
+
+_CONFLICTS_ROWS = f"""
+INSERT INTO merge_conflicts (at, db_version, tbl, pk, row_key, cid, rule, incoming_won,
+    incoming_value, incoming_site_id, incoming_col_version, incoming_cl,
+    existing_value, existing_site_id, existing_col_version, existing_cl)
+SELECT now(), :dbv, r.tbl, r.pk, r.pkv, '-1', 'causal_length', r.kind <> 'ignore',
+       {_DISPLAY.format("f")}, f.site_id, f.col_version, f.cl,
+       NULL, o.site_id, NULL, r.local_cl
+  FROM merge_rows r
+  JOIN merge_in f ON f.idx = r.first_idx
+  JOIN LATERAL (SELECT c.site_id FROM crr_clock c
+                 WHERE c.tbl = r.tbl AND c.pk = r.pk AND c.site_id <> f.site_id
+                 ORDER BY c.cid = '-1' DESC LIMIT 1) o ON true
+ WHERE r.kind IN ('ignore', 'delete', 'create')
+"""
+
+_DELETE_CELLS = """
+DELETE FROM crr_clock c USING merge_rows r
+ WHERE r.kind IN ('delete') AND c.tbl = r.tbl AND c.pk = r.pk AND c.cid <> '-1'
+"""
+_PUT_SENTINELS = """
+INSERT INTO crr_clock (tbl, pk, cid, col_version, db_version, site_id, seq, vtype)
+SELECT r.tbl, r.pk, '-1', r.top, :dbv, f.site_id, f.seq, 0
+  FROM merge_rows r JOIN merge_in f ON f.idx = r.first_idx
+ WHERE r.kind = 'delete' OR (r.kind = 'create' AND (r.top > 1 OR f.cid = '-1'))
+ON CONFLICT (tbl, pk, cid) DO UPDATE
+   SET col_version = excluded.col_version, db_version = excluded.db_version,
+       site_id = excluded.site_id, seq = excluded.seq, vtype = 0,
+       vint = NULL, vreal = NULL, vbytes = NULL
+"""
+_ZERO_CELLS = """
+UPDATE crr_clock c SET col_version = 0 FROM merge_rows r
+ WHERE r.kind = 'create' AND c.tbl = r.tbl AND c.pk = r.pk AND c.cid <> '-1'
+"""
+_WINNERS = """
+CREATE TEMP TABLE merge_win ON COMMIT DROP AS
+SELECT DISTINCT ON (m.tbl, m.pk, m.cid) m.*
+  FROM merge_in m JOIN merge_rows r ON r.tbl = m.tbl AND r.pk = m.pk
+ WHERE r.kind IN ('create', 'merge') AND m.cl = r.top AND m.cid <> '-1'
+ ORDER BY m.tbl, m.pk, m.cid, m.col_version DESC, m.vrank DESC, m.vint DESC NULLS LAST,
+          m.vreal DESC NULLS LAST, m.vbytes DESC NULLS LAST, m.idx
+"""
+_CONFLICTS_CELLS = f"""
+INSERT INTO merge_conflicts (at, db_version, tbl, pk, row_key, cid, rule, incoming_won,
+    incoming_value, incoming_site_id, incoming_col_version, incoming_cl,
+    existing_value, existing_site_id, existing_col_version, existing_cl)
+SELECT now(), :dbv, w.tbl, w.pk, w.pkv, w.cid,
+       CASE WHEN w.col_version <> c.col_version THEN 'col_version' ELSE 'value' END,
+       {_KEY.format("w", rank="w.vrank")} > {_KEY.format("c", rank=_RANK.format("c"))},
+       {_DISPLAY.format("w")}, w.site_id, w.col_version, w.cl,
+       {_DISPLAY.format("c")}, c.site_id, c.col_version, w.cl
+  FROM merge_win w
+  JOIN merge_rows r ON r.tbl = w.tbl AND r.pk = w.pk AND r.kind = 'merge'
+  JOIN crr_clock c ON c.tbl = w.tbl AND c.pk = w.pk AND c.cid = w.cid
+ WHERE c.site_id <> w.site_id
+   AND {_KEY.format("w", rank="w.vrank")} <> {_KEY.format("c", rank=_RANK.format("c"))}
+"""
+_PUT_CELLS = f"""
+WITH up AS (
+    INSERT INTO crr_clock AS c (tbl, pk, cid, col_version, db_version, site_id, seq, vtype,
+                                vint, vreal, vbytes)
+    SELECT w.tbl, w.pk, w.cid, w.col_version, :dbv, w.site_id, w.seq, w.vtype,
+           w.vint, w.vreal, w.vbytes
+      FROM merge_win w
+    ON CONFLICT (tbl, pk, cid) DO UPDATE
+       SET col_version = excluded.col_version, db_version = excluded.db_version,
+           site_id = excluded.site_id, seq = excluded.seq, vtype = excluded.vtype,
+           vint = excluded.vint, vreal = excluded.vreal, vbytes = excluded.vbytes
+     WHERE {_KEY.format("excluded", rank=_RANK.format("excluded"))}
+         > {_KEY.format("c", rank=_RANK.format("c"))}
+    RETURNING c.tbl, c.pk, c.cid
+)
+INSERT INTO merge_applied (tbl, pkv, cid, mval)
+SELECT w.tbl, w.pkv, w.cid, w.mval FROM up JOIN merge_win w USING (tbl, pk, cid)
+"""
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    applied: int  # rows created or deleted, plus cells that won
+    ordered_rows: int  # rows merged change by change (several causal lengths in one batch)
+
+
+def _staging_rows(batch: Sequence[tuple[Change, SqlValue]]):
+    for idx, (change, key) in enumerate(batch):
+        clock = sqlvalues.to_clock(change.val)
+        column = REPLICATED[change.table].value_columns.get(change.cid)
+        mval = None if column is None else sqlvalues.to_mirror_literal(change.val, column.type)
+        yield (
+            idx,
+            change.table,
+            change.pk,
+            key,
+            change.cid,
+            clock["vtype"],
+            sqlvalues.type_rank(change.val),
+            clock["vint"],
+            clock["vreal"],
+            clock["vbytes"],
+            change.col_version,
+            change.site_id,
+            change.cl,
+            change.seq,
+            mval,
+        )
+
+
+def _copy_in(conn: Connection, batch: Sequence[tuple[Change, SqlValue]]) -> None:
+    conn.execute(text(_STAGING))
+    raw = conn.connection.driver_connection
+    with raw.cursor() as cursor, cursor.copy(_COPY) as copy:
+        for row in _staging_rows(batch):
+            copy.write_row(row)
+    conn.execute(text("ANALYZE merge_in"))
+
+
+def _pg_type(column) -> str:
+    return column.type.compile(dialect=postgresql.dialect())
+
+
+def _mirror_statements(table: str) -> tuple[str, str, str]:
+    spec = REPLICATED[table]
+    pk_col = f'"{spec.pk_column.name}"'
+    delete = (
+        f'DELETE FROM "{table}" t USING merge_rows r'
+        f" WHERE r.kind = 'delete' AND r.tbl = '{table}' AND t.{pk_col} = r.pkv"
+    )
+    create = (
+        f'INSERT INTO "{table}" ({pk_col}) SELECT r.pkv FROM merge_rows r'
+        f" WHERE r.kind = 'create' AND r.tbl = '{table}' ON CONFLICT DO NOTHING"
+    )
+    sets, picks = [], []
+    for i, (name, column) in enumerate(spec.value_columns.items()):
+        sets.append(
+            f'"{name}" = CASE WHEN a.s{i} THEN a.v{i}::{_pg_type(column)} ELSE t."{name}" END'
+        )
+        picks.append(
+            f"bool_or(cid = '{name}') AS s{i}, max(mval) FILTER (WHERE cid = '{name}') AS v{i}"
+        )
+    update = (
+        f'UPDATE "{table}" t SET {", ".join(sets)}'
+        f" FROM (SELECT pkv, {', '.join(picks)} FROM merge_applied"
+        f" WHERE tbl = '{table}' GROUP BY pkv) a WHERE t.{pk_col} = a.pkv"
+    )
+    return delete, create, update
+
+
+_MIRROR_SQL = {name: _mirror_statements(name) for name in REPLICATED}
+
+
+def merge_batch(
+    conn: Connection, batch: Sequence[tuple[Change, SqlValue]], db_version: int
+) -> BatchResult:
+    """Merge validated ``(change, key)`` pairs, in delivery order, stamped ``db_version``."""
+    if not batch:
+        return BatchResult(0, 0)
+    params = {"dbv": db_version}
+    _copy_in(conn, batch)
+    conn.execute(text(_CLASSIFY))
+    kinds = dict(conn.execute(text("SELECT kind, count(*) FROM merge_rows GROUP BY kind")).all())
+    conn.execute(text(_CONFLICTS_ROWS), params)
+    conn.execute(text(_DELETE_CELLS))
+    conn.execute(text(_PUT_SENTINELS), params)
+    conn.execute(text(_ZERO_CELLS))
+    tables = {change.table for change, _ in batch}
+    for table in tables:
+        delete, create, _ = _MIRROR_SQL[table]
+        if kinds.get("delete"):
+            conn.execute(text(delete))
+        if kinds.get("create"):
+            conn.execute(text(create))
+    conn.execute(text(_WINNERS))
+    conn.execute(text(_CONFLICTS_CELLS), params)
+    conn.execute(
+        text(
+            "CREATE TEMP TABLE merge_applied (tbl text, pkv text, cid text, mval text)"
+            " ON COMMIT DROP"
+        )
+    )
+    conn.execute(text(_PUT_CELLS), params)
+    cells = conn.execute(text("SELECT count(*) FROM merge_applied")).scalar_one()
+    for table in tables:
+        conn.execute(text(_MIRROR_SQL[table][2]))
+    applied = cells + kinds.get("delete", 0) + kinds.get("create", 0)
+    ordered = kinds.get("ordered", 0)
+    if ordered:
+        applied += _merge_in_order(conn, batch, db_version)
+    conn.execute(text("DROP TABLE merge_in, merge_rows, merge_win, merge_applied"))
+    return BatchResult(applied, ordered)
+
+
+def _merge_in_order(
+    conn: Connection, batch: Sequence[tuple[Change, SqlValue]], db_version: int
+) -> int:
+    rows = {
+        (tbl, bytes(pk))
+        for tbl, pk in conn.execute(text("SELECT tbl, pk FROM merge_rows WHERE kind = 'ordered'"))
+    }
+    merger = Merger(conn, db_version)
+    for change, key in batch:
+        if (change.table, change.pk) in rows:
+            merger.apply(change, key)
+    log.debug("merged %d rows change by change", len(rows))
+    return merger.applied
+
+
+__all__ = ["SENTINEL", "BatchResult", "merge_batch"]
