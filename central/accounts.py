@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -28,6 +28,10 @@ class Install:
     @property
     def site_id(self) -> bytes:
         return bytes.fromhex(self.install_id)
+
+
+# An install token lasts this long without use; every push or pull renews it.
+TOKEN_LIFETIME = timedelta(days=90)
 
 
 def _now() -> datetime:
@@ -103,6 +107,7 @@ def enroll(conn: Connection, request: EnrollRequest) -> EnrollResponse:
         "username": request.username,
         "token_hash": credentials.token_hash(token),
         "enrolled": _now(),
+        "expires": _now() + TOKEN_LIFETIME,
         "revoked": None,
     }
     # Re-enrolling the same site replaces its token; its watermark is kept.
@@ -123,6 +128,15 @@ def install_for_token(conn: Connection, token: str) -> Install:
         raise Unauthorized("unknown install token; enroll this install again")
     if row.revoked is not None:
         raise Forbidden(f"install {row.install_id} has been revoked by an administrator")
+    now = _now()
+    if row.expires is not None and row.expires <= now:
+        raise Unauthorized(f"the token of install {row.install_id} has expired; enroll again")
+    if row.expires is None or row.expires - now < TOKEN_LIFETIME - timedelta(days=1):
+        conn.execute(  # renewed at most daily, so requests don't all write
+            update(enrollments)
+            .where(enrollments.c.install_id == row.install_id)
+            .values(expires=now + TOKEN_LIFETIME)
+        )
     return Install(row.install_id, row.username, row.acked_db_version)
 
 

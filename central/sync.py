@@ -9,25 +9,28 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import UTC, datetime
 
-from sqlalchemy import Connection, func, select, text, update
+from sqlalchemy import Connection, select, text
 
 from central import sqlvalues
 from central.accounts import Install
-from central.batch_merge import merge_batch
 from central.errors import BadChangeset, Forbidden, UpdateRequired
-from central.merge import SENTINEL, begin_merge, newest_db_version
+from central.merge import SENTINEL, newest_db_version
 from central.tables import REPLICATED, SHARED, enrollments
-from replicator.wire import Change, PullResponse, PushRequest, PushResponse, SqlValue, pk
+from replicator.wire import Change, PullResponse, SqlValue, pk
 
 log = logging.getLogger(__name__)
 
-# Replicated schema versions central understands (engine/migrations.py numbers them).
-SCHEMA_VERSIONS = range(1, 2)
-# What installs may write: their own upstream rows and the team glossary.
-WRITABLE_BY_INSTALLS = frozenset(name for name, r in REPLICATED.items() if r.direction == "up") | {
-    "glossary_terms"
+# The replicated schema central's tables describe (engine/migrations.py numbers them). Installs
+# one version behind are served; one version ahead, their cells of unknown columns are parked.
+SCHEMA_VERSION = 2
+SCHEMA_VERSIONS = range(SCHEMA_VERSION - 1, SCHEMA_VERSION + 2)
+# What installs may write: their own upstream rows, the team glossary, and their own user's
+# profile (never its role or whether it is active; admins decide those). None means any column.
+WRITABLE_BY_INSTALLS: dict[str, frozenset[str] | None] = {
+    **{name: None for name, r in REPLICATED.items() if r.direction == "up"},
+    "glossary_terms": None,
+    "users": frozenset({"display_name", "team", "language"}),
 }
 
 
@@ -44,10 +47,13 @@ def check_schema(version: int) -> None:
         )
 
 
-def validate(changes: Sequence[Change], install: Install) -> list[tuple[Change, SqlValue]]:
-    """Check every change of a push; returns each with its decoded primary key."""
+def validate(
+    changes: Sequence[Change], install: Install
+) -> tuple[list[tuple[Change, SqlValue]], list[Change]]:
+    """Check every change of a push. Returns the changes to merge, each with its decoded primary
+    key, and the changes for columns central does not know (to park)."""
     checked: list[tuple[Change, SqlValue]] = []
-    previous_version = -1
+    unknown: list[Change] = []
     for index, change in enumerate(changes):
         where = f"change #{index} ({change.table}, cid {change.cid!r})"
         if change.site_id != install.site_id:
@@ -60,59 +66,30 @@ def validate(changes: Sequence[Change], install: Install) -> list[tuple[Change, 
             raise BadChangeset(f"{where}: unknown table {change.table!r}")
         if change.table not in WRITABLE_BY_INSTALLS:
             raise Forbidden(f"{where}: installs may not write {change.table!r}")
-        if change.cid != SENTINEL and change.cid not in spec.value_columns:
-            raise BadChangeset(f"{where}: {change.table!r} has no column {change.cid!r}")
+        columns = WRITABLE_BY_INSTALLS[change.table]
+        if columns is not None and change.cid not in columns:
+            raise Forbidden(f"{where}: installs may not write {change.table}.{change.cid}")
+        unknown_column = change.cid != SENTINEL and change.cid not in spec.value_columns
         try:
             key = pk.unpack(change.pk)
         except pk.PkError as exc:
             raise BadChangeset(f"{where}: malformed primary key: {exc}") from None
         if len(key) != 1 or not isinstance(key[0], str):
             raise BadChangeset(f"{where}: the primary key of {change.table!r} is one TEXT value")
-        if change.db_version < previous_version:
-            raise BadChangeset(f"{where}: changes must be in db_version order")
-        previous_version = change.db_version
         if change.table == "installs" and key[0] != install.install_id:
             raise Forbidden(f"{where}: an install may only describe itself")
+        if change.table == "users" and key[0] != install.username:
+            raise Forbidden(f"{where}: an install may only edit its own user's profile")
         if change.cid == "install_id" and change.val != install.install_id:
             raise Forbidden(f"{where}: install_id must be this install's own id")
-        checked.append((change, key[0]))
-    return checked
+        if unknown_column:
+            unknown.append(change)
+        else:
+            checked.append((change, key[0]))
+    return checked, unknown
 
 
-def push(conn: Connection, install: Install, request: PushRequest) -> PushResponse:
-    """Merge a push inside the caller's transaction."""
-    check_schema(request.schema_version)
-    if request.site_id != install.site_id:
-        raise Forbidden(
-            f"this token belongs to install {install.install_id}, not {request.site_id.hex()}"
-        )
-    checked = validate(request.changes, install)
-    version = begin_merge(conn)
-    _check_owner(conn, checked, install)
-    merged = merge_batch(conn, checked, version)
-    top = max((c.db_version for c in request.changes), default=0)
-    acked = conn.execute(
-        update(enrollments)
-        .where(enrollments.c.install_id == install.install_id)
-        .values(
-            acked_db_version=func.greatest(enrollments.c.acked_db_version, top),
-            last_push=datetime.now(UTC),
-        )
-        .returning(enrollments.c.acked_db_version)
-    ).scalar_one()
-    log.info(
-        "install %s pushed %d changes (%d applied), acked %d",
-        install.install_id,
-        len(request.changes),
-        merged.applied,
-        acked,
-    )
-    return PushResponse(acked_db_version=acked, applied=merged.applied)
-
-
-def _check_owner(
-    conn: Connection, checked: list[tuple[Change, SqlValue]], install: Install
-) -> None:
+def check_owner(conn: Connection, checked: list[tuple[Change, SqlValue]], install: Install) -> None:
     """Upstream rows are written only by the install that created them: any clock of another
     site on a row of this push means the row is someone else's."""
     rows = {(c.table, c.pk) for c, _ in checked if REPLICATED[c.table].direction == "up"}

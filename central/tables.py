@@ -88,6 +88,7 @@ events = Table(
     Column("component", Text),
     Column("message", Text),
     Column("data", JSONB),
+    Column("value", Double),  # numbers here; any SQLite type exactly in crr_clock
 )
 # --- mirror tables: "shared" (both ways) --------------------------------------------------------
 users = Table(

@@ -90,6 +90,22 @@ class Database:
         with self._read_lock:
             yield self._reader
 
+    @contextmanager
+    def snapshot(self) -> Iterator[Connection]:
+        """A connection of its own holding one consistent read snapshot until the block ends.
+
+        For long reads (the replicator streaming a backlog) that must not hold up the shared
+        reader; writers go on meanwhile (WAL).
+        """
+        conn = self._open()
+        try:
+            conn.execute("BEGIN")
+            yield conn
+        finally:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            crsqlite.close(conn)
+
     def on_commit(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` after every committed write (the replicator's nudge)."""
         self._after_commit.append(callback)

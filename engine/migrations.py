@@ -34,7 +34,17 @@ def _initial(conn: sqlite3.Connection) -> None:
         conn.execute(ddl)
 
 
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "replicated and local tables", _initial),)
+def _event_values(conn: sqlite3.Connection) -> None:
+    # Altering a CRR goes through cr-sqlite so its clock table follows the new column.
+    conn.execute("SELECT crsql_begin_alter('events')")
+    conn.execute(f"ALTER TABLE events ADD COLUMN {schema.EVENT_VALUE_DDL}")
+    conn.execute("SELECT crsql_commit_alter('events')")
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "replicated and local tables", _initial),
+    Migration(2, "events carry a measured value of any type", _event_values),
+)
 
 # The version of the replicated schema this build speaks; sent with every push.
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -97,6 +97,10 @@ REPLICATED_DDL = {
         ) STRICT""",
 }
 
+# Added by migration 2: a metric of the event (a duration, a count, a size, a label...). ANY keeps
+# whatever SQLite type it was written with; central keeps that exact value in its clocks.
+EVENT_VALUE_DDL = "value ANY"
+
 # Local-only tables: never CRRs, never leave this PC.
 LOCAL_DDL = (
     # Key/value settings of this install, including its link to central (url, token).

@@ -18,7 +18,7 @@ from engine.migrations import SCHEMA_VERSION
 from replicator import inbox, link, outbox
 from replicator.client import CentralClient
 from replicator.errors import NotEnrolled, SyncError
-from replicator.wire import MAX_CHANGES_PER_PUSH, PushRequest
+from replicator.wire import MAX_CHANGES_PER_PUSH
 
 log = logging.getLogger(__name__)
 
@@ -31,25 +31,38 @@ class SyncReport:
     pull_cursor: int
 
 
-def push_all(db: Database, client: CentralClient, batch_size: int = 2000) -> tuple[int, int]:
-    """Send every unacknowledged change of ours; returns (changes sent, central's watermark)."""
-    acked = client.site_state().acked_db_version
-    sent = 0
-    while True:
-        with db.read() as conn:
-            batch = outbox.read_batch(conn, acked, min(batch_size, MAX_CHANGES_PER_PUSH))
-        if not batch:
-            break
-        response = client.push(
-            PushRequest(site_id=db.site_id, schema_version=SCHEMA_VERSION, changes=batch)
-        )
-        acked = response.acked_db_version
-        with db.write() as conn:
-            sync_state.advance_acked(conn, acked)
-        sent += len(batch)
+def push_all(db: Database, client: CentralClient, target: int = 2000) -> tuple[int, int]:
+    """Send every change of ours central does not hold; returns (changes sent, watermark).
+
+    Resumes from what central says it holds (its watermark and any parked part), so after a
+    crash or a cut at most the push in flight is sent again.
+    """
+    state = client.site_state()
+    acked, sent = state.acked_db_version, 0
+    with db.snapshot() as snapshot:
+        for request in outbox.pushes(
+            snapshot,
+            lambda version: _version_size(db, version),
+            db.site_id,
+            SCHEMA_VERSION,
+            acked,
+            state.partial,
+            target=target,
+            limit=MAX_CHANGES_PER_PUSH,
+        ):
+            response = client.push(request)
+            acked = response.acked_db_version
+            with db.write() as conn:
+                sync_state.advance_acked(conn, acked)
+            sent += len(request.changes)
     with db.write() as conn:
         sync_state.advance_acked(conn, acked)
     return sent, acked
+
+
+def _version_size(db: Database, version: int) -> tuple[int, int]:
+    with db.read() as conn:
+        return outbox.version_size(conn, version)
 
 
 def pull_all(db: Database, client: CentralClient, limit: int = 5000) -> tuple[int, int]:

@@ -16,6 +16,7 @@ COMPATIBLE = {
     "TEXT": (Text, DateTime, JSONB),
     "INTEGER": (BigInteger, Boolean),
     "REAL": (Double,),
+    "ANY": (Double, Text),
 }
 
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 
-from central import sync
+from central import ingest, sync
 from central.api.body import read_limited
 from central.api.deps import CurrentInstall, DbEngine
 from central.errors import BadChangeset
@@ -27,7 +27,10 @@ def describe(exc: ValidationError) -> str:
 @router.get("/state")
 def state(engine: DbEngine, install: CurrentInstall) -> SiteState:
     with engine.connect() as conn:
-        return SiteState(acked_db_version=sync.site_acked(conn, install))
+        acked = sync.site_acked(conn, install)
+        return SiteState(
+            acked_db_version=acked, partial=ingest.partial_version(conn, install.site_id, acked)
+        )
 
 
 @router.post("/push")
@@ -40,7 +43,7 @@ async def push(request: Request, engine: DbEngine, install: CurrentInstall) -> P
 
     def merge() -> PushResponse:
         with engine.begin() as conn:
-            return sync.push(conn, install, changeset)
+            return ingest.push(conn, install, changeset)
 
     return await run_in_threadpool(merge)
 

@@ -21,8 +21,10 @@ __all__ = [
     "ErrorBody",
     "PullResponse",
     "PushRequest",
+    "PartialVersion",
     "PushResponse",
     "SiteState",
+    "VersionSpan",
     "SqlValue",
     "PROTOCOL_VERSION",
     "MAX_CHANGES_PER_PUSH",
@@ -64,25 +66,54 @@ class Change(BaseModel):
         return tuple(getattr(self, name) for name in CHANGE_COLUMNS)
 
 
+class VersionSpan(BaseModel):
+    """One of the install's transactions as it read it: how many changes, and the last seq.
+
+    A push may carry a version whole or only a part of it (a transaction larger than a push);
+    central shows a version only once it has all of it.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    db_version: int = Field(ge=1, le=2**63 - 1)
+    count: int = Field(ge=1, le=2**31 - 1)
+    last_seq: int = Field(ge=0, le=2**31 - 1)
+
+
 class PushRequest(BaseModel):
-    """An install's own changes, whole db_versions only, in db_version order."""
+    """An install's own changes in (db_version, seq) order, with a span for each version."""
 
     model_config = _bytes_b64
 
     site_id: bytes = Field(min_length=16, max_length=16)
-    schema_version: int = Field(ge=1)
+    schema_version: int = Field(ge=0)
+    versions: list[VersionSpan] = Field(max_length=MAX_CHANGES_PER_PUSH)
     changes: list[Change] = Field(max_length=MAX_CHANGES_PER_PUSH)
 
 
+class PartialVersion(BaseModel):
+    """A version central holds only part of: resume sending it at ``next_seq``."""
+
+    db_version: int
+    next_seq: int
+
+
 class PushResponse(BaseModel):
-    acked_db_version: int
-    applied: int = Field(description="changes that won and changed the mirror")
+    acked_db_version: int = Field(description="every version up to this one is merged")
+    applied: int = Field(description="rows and cells that won and changed the mirror")
+    parked: int = Field(
+        0,
+        description="changes held back: part of an incomplete version, or "
+        "for a column central does not know yet",
+    )
+    partial: PartialVersion | None = None
 
 
 class SiteState(BaseModel):
-    """What central holds for one install: the watermark the replicator resumes from."""
+    """What central holds for one install: where the replicator resumes."""
 
     acked_db_version: int
+    partial: PartialVersion | None = None
 
 
 class PullResponse(BaseModel):

@@ -1,4 +1,5 @@
-"""Parked changes (incomplete versions, unknown columns), the conflict log, token expiry.
+"""Parked changes (incomplete versions, unknown columns), the conflict log, token expiry,
+events.value (engine schema version 2).
 
 Revision ID: 0002
 Revises: 0001
@@ -61,9 +62,11 @@ def upgrade() -> None:
     )
     op.create_index("merge_conflicts_at_idx", "merge_conflicts", [sa.text("at DESC")])
     op.add_column("enrollments", sa.Column("expires", sa.DateTime(timezone=True)))
+    op.add_column("events", sa.Column("value", sa.Double))
 
 
 def downgrade() -> None:
+    op.drop_column("events", "value")
     op.drop_column("enrollments", "expires")
     op.drop_table("merge_conflicts")
     op.drop_table("partial_versions")
