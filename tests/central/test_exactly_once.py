@@ -1,0 +1,198 @@
+"""Exactly once over real HTTP: parts of a transaction stay hidden until all have arrived, replays
+change nothing, unknown columns are parked, conflicts are logged, and stale clients are told."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from sqlalchemy import Engine, text
+
+from engine.migrations import SCHEMA_VERSION
+from replicator import link, outbox
+from replicator.errors import CentralRejected
+from replicator.loop import sync_once
+from replicator.wire import PartialVersion, PushRequest
+from tests.central.test_sync_api import _create_user, _push
+
+
+def _enroll(make_db, central_url: str, name: str, user: str = "mina"):
+    db = make_db(name)
+    link.enroll(db, central_url, user, f"{user}-password")
+    return db
+
+
+@pytest.fixture
+def mina(make_db, central_url: str):
+    _create_user(central_url, "mina", "mina-password")
+    db = make_db("mina")
+    token = link.enroll(db, central_url, "mina", "mina-password").token
+    return db, token
+
+
+def _requests(db, acked=0, partial=None, target=2000, limit=5000) -> list[PushRequest]:
+    def describe(version: int) -> tuple[int, int]:
+        with db.read() as conn:
+            return outbox.version_size(conn, version)
+
+    with db.snapshot() as conn:
+        return list(
+            outbox.pushes(
+                conn,
+                describe,
+                db.site_id,
+                SCHEMA_VERSION,
+                acked,
+                partial,
+                target=target,
+                limit=limit,
+            )
+        )
+
+
+def _send(central_url: str, token: str, request: PushRequest) -> httpx.Response:
+    return _push(central_url, token, json.loads(request.model_dump_json()))
+
+
+def _terms(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT count(*) FROM glossary_terms")).scalar_one()
+
+
+def _insert_terms(db, count: int, prefix: str) -> None:
+    with db.write() as conn:
+        for i in range(count):
+            conn.execute(
+                "INSERT INTO glossary_terms (id, source, translation) VALUES (?, ?, ?)",
+                (f"{prefix}{i}", "검", "sword"),
+            )
+
+
+def test_a_transaction_sent_in_parts_shows_only_when_whole(mina, central_url, central_db):
+    db, token = mina
+    _insert_terms(db, 1, "small-")  # version 1 (after enrollment's own writes, if any)
+    _insert_terms(db, 30, "big-")  # one transaction of 150 changes
+    requests = _requests(db, target=40, limit=60)
+    # the small version whole, then the big one in parts of at most 60 changes
+    assert [len(r.changes) for r in requests] == [60, 60, 35]
+    small, big = (v.db_version for v in requests[0].versions)
+    state = lambda: httpx.get(  # noqa: E731
+        f"{central_url}/api/sync/state", headers={"Authorization": f"Bearer {token}"}
+    ).json()
+    first = _send(central_url, token, requests[0]).json()
+    assert (first["acked_db_version"], first["parked"]) == (small, 55)
+    assert _terms(central_db) == 1  # nothing of the big transaction is visible yet
+    assert state()["partial"] == {"db_version": big, "next_seq": 55}
+    # the replicator restarts here: it resumes after what central holds, not from scratch
+    resumed = _requests(
+        db, acked=small, partial=PartialVersion(**state()["partial"]), target=40, limit=60
+    )
+    assert [len(r.changes) for r in resumed] == [60, 35]
+    assert _send(central_url, token, resumed[0]).json()["acked_db_version"] == small
+    assert _terms(central_db) == 1
+    last = _send(central_url, token, resumed[1]).json()
+    assert last["acked_db_version"] == big and last["partial"] is None
+    assert _terms(central_db) == 31
+    with central_db.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM parked_changes")).scalar_one() == 0
+
+
+def test_replayed_batches_change_nothing(mina, central_url, central_db):
+    db, token = mina
+    _insert_terms(db, 3, "t")
+    [old] = _requests(db)
+    assert _send(central_url, token, old).status_code == 200
+    with db.write() as conn:
+        conn.execute("UPDATE glossary_terms SET translation = 'blade' WHERE id = 't0'")
+    sync_once(db)
+
+    def snapshot():
+        with central_db.connect() as conn:
+            return (
+                conn.execute(text("SELECT * FROM glossary_terms ORDER BY id")).all(),
+                conn.execute(text("SELECT * FROM crr_clock ORDER BY tbl, pk, cid")).all(),
+                conn.execute(text("SELECT acked_db_version FROM enrollments")).all(),
+            )
+
+    before = snapshot()
+    replay = _send(central_url, token, old)  # an attacker (or a proxy) sends it again
+    assert replay.status_code == 200 and replay.json()["applied"] == 0
+    assert snapshot() == before
+    assert dict((r.id, r.translation) for r in before[0])["t0"] == "blade"
+
+
+def test_cells_of_unknown_columns_are_parked_not_fatal(mina, central_url, central_db):
+    db, token = mina
+    _insert_terms(db, 1, "t")
+    [request] = _requests(db)
+    body = json.loads(request.model_dump_json())
+    body["schema_version"] = SCHEMA_VERSION + 1  # an install one version ahead of central
+    body["changes"][-1]["cid"] = "pronunciation"
+    response = _push(central_url, token, body)
+    assert response.status_code == 200, response.text
+    assert response.json()["parked"] == 1
+    assert _terms(central_db) == 1
+    with central_db.connect() as conn:
+        parked = conn.execute(text("SELECT reason, cid FROM parked_changes")).one()
+    assert tuple(parked) == ("unknown_column", "pronunciation")
+
+
+def test_too_old_installs_are_told_to_update(mina, central_url, central_db):
+    db, token = mina
+    _insert_terms(db, 1, "t")
+    [request] = _requests(db)
+    body = json.loads(request.model_dump_json())
+    body["schema_version"] = SCHEMA_VERSION - 2
+    response = _push(central_url, token, body)
+    assert response.status_code == 426
+    assert "Update LocaNext" in response.json()["detail"]
+    assert _terms(central_db) == 0
+
+
+def test_expired_tokens_are_refused(mina, central_url, central_db):
+    db, _ = mina
+    with central_db.begin() as conn:
+        conn.execute(
+            text("UPDATE enrollments SET expires = :t"), {"t": datetime.now(UTC) - timedelta(1)}
+        )
+    with pytest.raises(CentralRejected, match="expired; enroll again"):
+        sync_once(db)
+
+
+def test_concurrent_glossary_edits_converge_and_are_logged(make_db, central_url, central_db):
+    _create_user(central_url, "mina", "mina-password")
+    _create_user(central_url, "joon", "joon-password")
+    a = _enroll(make_db, central_url, "a", "mina")
+    b = _enroll(make_db, central_url, "b", "joon")
+    c = _enroll(make_db, central_url, "c", "mina")
+    _insert_terms(a, 1, "t")
+    for db in (a, b, c, a):
+        sync_once(db)
+    edits = {a: ["blade"], b: ["sabre", "katana"], c: ["zweihander"]}  # b edits twice: it wins
+    for db, values in edits.items():
+        for value in values:
+            with db.write() as conn:
+                conn.execute("UPDATE glossary_terms SET translation = ? WHERE id = 't0'", (value,))
+    for db in (a, b, c, a, b, c):
+        sync_once(db)
+    for db in (a, b, c):
+        with db.read() as conn:
+            assert conn.execute("SELECT translation FROM glossary_terms").fetchone()[0] == "katana"
+    with central_db.connect() as conn:
+        assert conn.execute(text("SELECT translation FROM glossary_terms")).scalar_one() == "katana"
+        log = conn.execute(
+            text(
+                "SELECT rule, incoming_won, incoming_value, existing_value,"
+                " incoming_site_id, existing_site_id FROM merge_conflicts ORDER BY id"
+            )
+        ).all()
+    assert log, "conflicts must be logged"
+    assert {r.rule for r in log} == {"col_version"}
+    # b's two edits beat a's one; c's one edit then loses to them
+    assert {tuple(r[:4]) for r in log} == {
+        ("col_version", True, "katana", "blade"),
+        ("col_version", False, "zweihander", "katana"),
+    }
+    assert all(r.incoming_site_id != r.existing_site_id for r in log)
