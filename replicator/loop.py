@@ -103,7 +103,7 @@ class Syncer:
     local commit, and with jittered exponential back-off while central is unreachable."""
 
     def __init__(
-        self, db: Database, interval: float = 5.0, max_backoff: float = 2.0, debounce: float = 0.2
+        self, db: Database, interval: float = 5.0, max_backoff: float = 1.0, debounce: float = 0.05
     ) -> None:
         self._db = db
         self._interval, self._max_backoff, self._debounce = interval, max_backoff, debounce
@@ -138,7 +138,8 @@ class Syncer:
                 failures, delay = 0, self._interval  # nothing to do until someone enrolls
             except SyncError as exc:
                 failures += 1
-                base = min(self._max_backoff, 0.25 * 2 ** min(failures, 10))
+                # 0.1, 0.2, 0.4, 0.8, 1 s: a returning central is seen within about a second
+                base = min(self._max_backoff, 0.05 * 2 ** min(failures, 10))
                 delay = base * random.uniform(0.5, 1.0)
                 log.log(
                     logging.DEBUG if exc.is_unavailable() else logging.WARNING,

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
+from sqlalchemy import select
 
 from central import accounts
 from central.api.deps import CurrentAdmin, DbEngine
+from central.tables import merge_conflicts
 
 router = APIRouter(prefix="/api/admin", tags=["admin"])
 
@@ -40,3 +44,26 @@ def revoke(install_id: str, engine: DbEngine, admin: CurrentAdmin) -> dict[str, 
     with engine.begin() as conn:
         accounts.revoke(conn, install_id)
     return {"install_id": install_id, "status": "revoked"}
+
+
+@router.get("/conflicts")
+def conflicts(
+    engine: DbEngine,
+    admin: CurrentAdmin,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    table: str | None = None,
+) -> list[dict[str, Any]]:
+    """The merge decisions between two sites' values, newest first."""
+    query = select(merge_conflicts).order_by(merge_conflicts.c.id.desc()).limit(limit)
+    if table:
+        query = query.where(merge_conflicts.c.tbl == table)
+    with engine.connect() as conn:
+        rows = conn.execute(query).mappings().all()
+    return [
+        {
+            key: value.hex() if isinstance(value, bytes | memoryview) and key != "pk" else value
+            for key, value in row.items()
+            if key != "pk"
+        }
+        for row in rows
+    ]

@@ -16,6 +16,7 @@ from replicator.errors import CentralRejected
 from replicator.loop import sync_once
 from replicator.wire import PartialVersion, PushRequest
 from tests.central.test_sync_api import _create_user, _push
+from tests.conftest import ADMIN_PASSWORD
 
 
 def _enroll(make_db, central_url: str, name: str, user: str = "mina"):
@@ -196,3 +197,28 @@ def test_concurrent_glossary_edits_converge_and_are_logged(make_db, central_url,
         ("col_version", False, "zweihander", "katana"),
     }
     assert all(r.incoming_site_id != r.existing_site_id for r in log)
+
+
+def test_admins_read_the_conflict_log(make_db, central_url, central_db):
+    _create_user(central_url, "mina", "mina-password")
+    a = _enroll(make_db, central_url, "a", "mina")
+    b = _enroll(make_db, central_url, "b", "mina")
+    _insert_terms(a, 1, "t")
+    sync_once(a)
+    sync_once(b)
+    for db, value in ((a, "blade"), (b, "sabre")):
+        with db.write() as conn:
+            conn.execute("UPDATE glossary_terms SET translation = ? WHERE id = 't0'", (value,))
+        sync_once(db)
+    response = httpx.get(f"{central_url}/api/admin/conflicts", auth=("admin", ADMIN_PASSWORD))
+    assert response.status_code == 200
+    [entry] = response.json()
+    assert (entry["row_key"], entry["cid"], entry["rule"]) == ("t0", "translation", "value")
+    assert (entry["incoming_value"], entry["existing_value"], entry["incoming_won"]) == (
+        "sabre",
+        "blade",
+        True,
+    )  # equal edit counts: the larger value wins
+    assert entry["incoming_site_id"] == b.install_id
+    assert entry["existing_site_id"] == a.install_id
+    assert httpx.get(f"{central_url}/api/admin/conflicts").status_code == 401
