@@ -31,6 +31,15 @@ class CentralRejected(SyncError):
     def is_auth_error(self) -> bool:
         return self.status in (401, 403)
 
+    def is_update_required(self) -> bool:
+        """This LocaNext speaks a schema central no longer serves: the user must update."""
+        return self.code == "update_required"
+
+    def __str__(self) -> str:
+        if self.is_update_required():
+            return f"update required: {self.detail}"
+        return super().__str__()
+
 
 class BadPull(SyncError):
     """Central sent something this install must not apply (an unknown or upstream-only table)."""

@@ -10,6 +10,7 @@ import httpx
 import pytest
 from sqlalchemy import Engine, text
 
+from engine import sync_state
 from engine.migrations import SCHEMA_VERSION
 from replicator import link, outbox
 from replicator.errors import CentralRejected
@@ -222,3 +223,17 @@ def test_admins_read_the_conflict_log(make_db, central_url, central_db):
     assert entry["incoming_site_id"] == b.install_id
     assert entry["existing_site_id"] == a.install_id
     assert httpx.get(f"{central_url}/api/admin/conflicts").status_code == 401
+
+
+def test_an_install_told_to_update_says_so_in_its_status(mina, central_url, monkeypatch):
+    db, _ = mina
+    _insert_terms(db, 1, "t")
+    monkeypatch.setattr("replicator.loop.SCHEMA_VERSION", SCHEMA_VERSION - 2)
+    with pytest.raises(CentralRejected) as refused:
+        sync_once(db)
+    assert refused.value.is_update_required()
+    with db.read() as conn:
+        status = sync_state.status(conn)
+    assert status.last_error.startswith("update required: ")
+    assert "Update LocaNext" in status.last_error
+    assert status.pending_changes > 0  # nothing was lost: it waits for the updated app
