@@ -5,14 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, HTTPException
+from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from engine import __version__, sync_state
 from engine.db import Database
 from engine.operations import OperationLog
-from engine.runner import BadParams, UnknownTool, run_tool
+from engine.tasks import TaskManager
+from engine.tasks import api as task_api
 from engine.tools import registry
 
 
@@ -24,13 +25,17 @@ class ToolRunRequest(BaseModel):
 
 
 class EngineContext:
-    """What the HTTP layer and the pages need: the database, the operation log, who is working."""
+    """What the HTTP layer and the pages need: the database, the operation log, the task
+    manager, who is working."""
 
-    def __init__(self, db: Database, username: str, data_dir: Path) -> None:
+    def __init__(
+        self, db: Database, username: str, data_dir: Path, tasks: TaskManager | None = None
+    ) -> None:
         self.db = db
         self.data_dir = data_dir
         self.operations = OperationLog(db)
         self.username = username
+        self.tasks = tasks or TaskManager(self.operations, data_dir)
 
     def sync_status(self) -> sync_state.SyncStatus:
         with self.db.read() as conn:
@@ -71,27 +76,22 @@ def create_app(ctx: EngineContext, *, with_ui: bool = True) -> FastAPI:
 
     @app.post("/api/tools/{name}/run")
     async def run(name: str, request: ToolRunRequest) -> dict[str, Any]:
-        try:
-            outcome = await run_in_threadpool(
-                run_tool,
-                ctx.operations,
-                name,
-                request.inputs,
-                request.params,
-                username=request.username or ctx.username,
-                data_dir=ctx.data_dir,
-                function=request.function,
-            )
-        except UnknownTool as exc:
-            raise HTTPException(status_code=404, detail=str(exc)) from exc
-        except BadParams as exc:
-            raise HTTPException(status_code=422, detail=str(exc)) from exc
+        """Submit a task and wait for its end (the task API starts one without waiting)."""
+        task = await run_in_threadpool(
+            task_api.submit,
+            ctx.tasks,
+            task_api.TaskRequest(tool=name, **request.model_dump()),
+            ctx.username,
+        )
+        done = await task_api.wait_for(ctx.tasks, task.id)
         return {
-            "operation_id": outcome.operation_id,
-            "status": outcome.status,
-            "error": outcome.error,
-            "summary": outcome.result.summary if outcome.result else None,
+            "operation_id": done.id,
+            "status": done.state,
+            "error": done.error,
+            "summary": done.summary if done.state == "succeeded" else None,
         }
+
+    app.include_router(task_api.router(ctx.tasks, ctx.username))
 
     @app.get("/api/sync")
     def sync() -> dict[str, object]:

@@ -24,6 +24,25 @@ def _names(paths: Sequence[str | PurePath]) -> str:
     return json.dumps([PurePath(p).name for p in paths], ensure_ascii=False)
 
 
+_COLUMNS = (
+    "id, username, tool, function, status, started, finished, duration, rows_in, rows_out,"
+    " input_files, output_files, parameters, error"
+)
+
+
+_SEARCHED = ("tool", "function", "username", "input_files", "output_files", "parameters", "error")
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _rows(cursor: Any) -> list[dict[str, Any]]:
+    columns = [c[0] for c in cursor.description]
+    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
 def _seconds_between(start: str, end: str) -> float:
     parse = datetime.fromisoformat
     return round((parse(end) - parse(start)).total_seconds(), 3)
@@ -69,7 +88,12 @@ class OperationLog:
         rows_out: int | None = None,
         output_files: Sequence[str | PurePath] = (),
         error: str | None = None,
+        duration: float | None = None,
     ) -> None:
+        """Record how a run ended; ``duration`` (seconds) defaults to the time since its start.
+
+        The task manager passes the worker's own run time, so time spent queued is not counted.
+        """
         if status not in STATUSES[1:]:
             raise ValueError(f"unknown final status {status!r}")
         finished = utc_now()
@@ -83,7 +107,7 @@ class OperationLog:
                 (
                     status,
                     finished,
-                    _seconds_between(started, finished),
+                    _seconds_between(started, finished) if duration is None else round(duration, 3),
                     rows_in,
                     rows_out,
                     _names(output_files),
@@ -93,15 +117,40 @@ class OperationLog:
             )
 
     def recent(self, limit: int = 50) -> list[dict[str, Any]]:
+        return self.search(limit=limit)
+
+    def search(
+        self,
+        *,
+        status: str | None = None,
+        tool: str | None = None,
+        text: str | None = None,
+        limit: int = 50,
+    ) -> list[dict[str, Any]]:
+        """Newest runs first, optionally of one status and tool, and containing ``text`` in the
+        tool, function, user, file names, parameters or error (case-insensitive for ASCII)."""
+        where, args = [], []
+        if status:
+            where.append("status = ?")
+            args.append(status)
+        if tool:
+            where.append("tool = ?")
+            args.append(tool)
+        if text:
+            likes = [f"coalesce({c}, '') LIKE ? ESCAPE '\\'" for c in _SEARCHED]
+            where.append("(" + " OR ".join(likes) + ")")
+            args.extend([_like_pattern(text)] * len(likes))
+        sql = f"SELECT {_COLUMNS} FROM operations"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
         with self._db.read() as conn:
-            cursor = conn.execute(
-                "SELECT id, username, tool, function, status, started, finished, duration,"
-                " rows_in, rows_out, input_files, output_files, error"
-                " FROM operations ORDER BY started DESC, id LIMIT ?",
-                (limit,),
-            )
-            columns = [c[0] for c in cursor.description]
-            return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+            cursor = conn.execute(sql + " ORDER BY started DESC, id LIMIT ?", (*args, limit))
+            return _rows(cursor)
+
+    def get(self, op_id: str) -> dict[str, Any] | None:
+        with self._db.read() as conn:
+            rows = _rows(conn.execute(f"SELECT {_COLUMNS} FROM operations WHERE id = ?", (op_id,)))
+        return rows[0] if rows else None
 
     def mark_interrupted(self) -> int:
         """Runs still ``running`` when the app starts were cut off by a crash or a kill."""

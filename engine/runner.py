@@ -1,19 +1,23 @@
-"""Running a tool and recording the run as one operation (from the UI, the API or the CLI)."""
+"""Finding a tool's function, checking its parameters, and running it.
+
+Every run is a task (:mod:`engine.tasks`): the function runs in a worker process and the engine
+records the run as one operation. :func:`run_tool` is the blocking form (submit and wait) for
+callers that have no task manager of their own, such as the demo's sample runs.
+"""
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from engine.errors import EngineError, ToolFailed
-from engine.operations import OperationLog
-from engine.tools import Function, Tool, ToolCall, ToolResult, registry
+from engine.errors import EngineError
+from engine.tools import Function, Tool, ToolResult, registry
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from engine.operations import OperationLog
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,10 @@ class UnknownTool(EngineError):
     pass
 
 
+class BadParams(EngineError):
+    pass
+
+
 def resolve(name: str, function: str | None = None) -> tuple[Tool, Function]:
     tools = registry()
     if name not in tools:
@@ -38,10 +46,6 @@ def resolve(name: str, function: str | None = None) -> tuple[Tool, Function]:
         names = ", ".join(f.name for f in tool.functions)
         raise UnknownTool(f"tool {name!r} has functions {names}; name one of them")
     return tool, fn
-
-
-class BadParams(EngineError):
-    pass
 
 
 def validate_params(fn: Function, params: dict[str, Any]) -> dict[str, Any]:
@@ -65,30 +69,17 @@ def run_tool(
     data_dir: Path,
     function: str | None = None,
 ) -> RunOutcome:
-    tool, fn = resolve(name, function)
-    params = validate_params(fn, params or {})
-    op_id = operations.start(
-        tool=tool.name,
-        function=fn.name,
-        username=username,
-        parameters=params,
-        input_files=inputs,
-    )
+    """Run one tool as a task in a worker process and wait for it; raises UnknownTool/BadParams.
+
+    A manager of its own is started and stopped here; the engine's runtime keeps a long-lived one.
+    """
+    from engine.tasks import TaskManager
+
+    manager = TaskManager(operations, data_dir, max_workers=1)
     try:
-        result = fn.run(ToolCall(inputs, params, data_dir))
-    except ToolFailed as exc:
-        operations.finish(op_id, status="failed", error=str(exc))
-        return RunOutcome(op_id, "failed", None, str(exc))
-    except Exception as exc:
-        log.exception("tool %s crashed (operation %s)", name, op_id)
-        message = f"internal error: {type(exc).__name__}: {exc}"
-        operations.finish(op_id, status="failed", error=message)
-        return RunOutcome(op_id, "failed", None, message)
-    operations.finish(
-        op_id,
-        status="succeeded",
-        rows_in=result.rows_in,
-        rows_out=result.rows_out,
-        output_files=result.output_files,
-    )
-    return RunOutcome(op_id, "succeeded", result, None)
+        task = manager.submit(name, inputs, params or {}, username=username, function=function)
+        done = manager.wait(task.id)
+    finally:
+        manager.shutdown()
+    result = done.result()
+    return RunOutcome(task.id, done.state, result, done.error)

@@ -1,7 +1,9 @@
-"""The running engine: opens engine.db, records the app session, serves the UI and API.
+"""The running engine: opens engine.db, records the app session, runs tool tasks, serves the UI
+and API.
 
-Used by the desktop shell (window or headless) and by the CLI. ``close()`` ends the session and
-finalizes the database; it is safe to call more than once.
+Used by the desktop shell (window or headless) and by the CLI. ``close()`` stops the tasks still
+running (their rows end ``interrupted``), stops the server, ends the session and finalizes the
+database; it is safe to call more than once.
 """
 
 from __future__ import annotations
@@ -15,12 +17,13 @@ from engine.db import Database
 from engine.operations import OperationLog
 from engine.server import BackgroundServer
 from engine.settings import EngineSettings
+from engine.tasks import TaskManager
 
 log = logging.getLogger(__name__)
 
 
 class EngineRuntime:
-    def __init__(self, settings: EngineSettings) -> None:
+    def __init__(self, settings: EngineSettings, *, task_workers: int = 2) -> None:
         self.settings = settings
         self.db = Database(settings.db_path)
         try:
@@ -33,7 +36,9 @@ class EngineRuntime:
         except BaseException:
             self.db.close()
             raise
-        self.context = EngineContext(self.db, self.username, settings.data_dir)
+        # Runs cut off by a crash were marked interrupted above, before any new task starts.
+        self.tasks = TaskManager(OperationLog(self.db), settings.data_dir, max_workers=task_workers)
+        self.context = EngineContext(self.db, self.username, settings.data_dir, self.tasks)
         self._server: BackgroundServer | None = None
         self._closed = False
 
@@ -53,6 +58,10 @@ class EngineRuntime:
         if self._closed:
             return
         self._closed = True
+        try:
+            self.tasks.shutdown()
+        except Exception:  # the rest of the shutdown must still happen
+            log.exception("stopping the running tasks failed")
         if self._server is not None:
             self._server.stop()
         try:

@@ -113,10 +113,14 @@ def tool(
     ] = None,
     data_dir: DataDir = None,
 ) -> None:
-    """Run a localization tool headless; the run is recorded like a run from the UI."""
-    from engine.operations import OperationLog
-    from engine.runner import BadParams, UnknownTool, run_tool
+    """Run a localization tool as a task in a worker process, recorded like a run from the UI.
+
+    Progress goes to stderr; Ctrl-C cancels the run (recorded as cancelled, exit code 130). The
+    summary is printed as JSON on stdout; a failed run exits with code 1 and says why.
+    """
+    from engine.errors import EngineError
     from engine.runtime import EngineRuntime
+    from engine.tasks.terminal import follow
     from engine.tools import registry
 
     if name == "list":
@@ -125,26 +129,33 @@ def tool(
             for f in t.functions:
                 typer.echo(f"  --function {f.name:20} {f.description}")
         return
-    params = dict(p.split("=", 1) for p in (param or []) if "=" in p)
-    runtime = EngineRuntime(_engine_settings(data_dir))
+    bad = [p for p in (param or []) if "=" not in p]
+    if bad:
+        raise _fail(f"parameters are KEY=VALUE; got {', '.join(map(repr, bad))}")
+    params = dict(p.split("=", 1) for p in (param or []))
     try:
-        outcome = run_tool(
-            OperationLog(runtime.db),
-            name,
-            list(inputs or []),
-            params,
-            username=runtime.username,
-            data_dir=runtime.settings.data_dir,
-            function=function,
+        runtime = EngineRuntime(_engine_settings(data_dir), task_workers=1)
+    except EngineError as exc:
+        raise _fail(str(exc)) from None
+    try:
+        submitted = runtime.tasks.submit(
+            name, list(inputs or []), params, username=runtime.username, function=function
         )
-    except (UnknownTool, BadParams) as exc:
+        task = follow(runtime.tasks, submitted.id, sys.stderr)
+    except EngineError as exc:
         raise _fail(str(exc)) from None
     finally:
         runtime.close("tool finished")
-    if outcome.status != "succeeded":
-        raise _fail(f"{name} failed: {outcome.error} (operation {outcome.operation_id})")
-    typer.echo(json.dumps(outcome.result.summary if outcome.result else {}, ensure_ascii=False))
-    typer.echo(f"operation {outcome.operation_id} succeeded")
+    for warning in task.warnings:
+        typer.secho(f"warning: {warning}", fg=typer.colors.YELLOW, err=True)
+    if task.state == "cancelled":
+        raise _fail(f"{name} cancelled (operation {task.id})", code=130)
+    if task.state != "succeeded":
+        raise _fail(f"{name} {task.state}: {task.error} (operation {task.id})")
+    typer.echo(json.dumps(task.summary, ensure_ascii=False))
+    for output in task.outputs:
+        typer.echo(f"wrote {output}")
+    typer.echo(f"operation {task.id} succeeded")
 
 
 @app.command()

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
+from engine.db import Database
+from engine.operations import OperationLog
+from locanext import processes
 from locanext.processes import run as locanext
 from tests.conftest import ADMIN_PASSWORD
 
@@ -37,13 +44,52 @@ def test_tool_records_a_run_and_fails_loudly_on_bad_input(tmp_path: Path) -> Non
     ok = locanext("tool", "text_stats", str(text), "--data-dir", str(tmp_path / "d"))
     assert ok.returncode == 0, ok.stderr
     assert '"lines": 2' in ok.stdout
+    assert "text_stats.count succeeded in" in ok.stderr
     bad = locanext(
         "tool", "text_stats", str(tmp_path / "missing.txt"), "--data-dir", str(tmp_path / "d")
     )
     assert bad.returncode == 1
-    assert "file not found" in bad.stderr
+    assert "text_stats failed: " in bad.stderr and "missing.txt: file not found" in bad.stderr
     unknown = locanext("tool", "nope", "--data-dir", str(tmp_path / "d"))
     assert unknown.returncode == 1 and "unknown tool 'nope'" in unknown.stderr
+
+
+@pytest.mark.slow
+def test_tool_shows_progress_and_ctrl_c_cancels_the_run(tmp_path: Path) -> None:
+    source = tmp_path / "big_ko.txt"
+    source.write_text("전설의 검을 찾아라 {0} abcdefghij\n" * 400_000, encoding="utf-8")
+    report, data = tmp_path / "report.tsv", tmp_path / "d"
+    args = ["tool", "text_stats", *[str(source)] * 500, "-p", f"report={report}"]
+    tool = subprocess.Popen(
+        processes.command(*args, "--data-dir", str(data)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        progress = ""
+        while not re.search(
+            r"text_stats\.count: [1-9]\d*/500 · big_ko\.txt · [\d.]+/s · ETA", progress
+        ):
+            line = tool.stderr.readline()
+            assert line, f"no progress line before exit: {progress!r}"
+            progress = line
+        tool.send_signal(signal.SIGINT)  # what Ctrl-C in the terminal sends
+        out, err = tool.communicate(timeout=60)
+    finally:
+        if tool.poll() is None:
+            tool.kill()
+            tool.wait()
+    assert tool.returncode == 130, err
+    assert "cancelling" in err and "error: text_stats cancelled (operation" in err
+    assert "Traceback" not in err and out == ""
+    assert not report.exists() and not list(tmp_path.glob(".report.tsv.*"))
+    db = Database(data / "engine.db")
+    try:
+        [row] = OperationLog(db).recent()
+    finally:
+        db.close()
+    assert row["status"] == "cancelled" and len(json.loads(row["input_files"])) == 500
 
 
 def test_enroll_and_sync_once_from_the_command_line(tmp_path: Path, central_url: str) -> None:

@@ -1,4 +1,5 @@
-"""The desktop app's pages (NiceGUI mounted on the engine's FastAPI app).
+"""The desktop app's pages (NiceGUI mounted on the engine's FastAPI app): home (recent runs),
+Apps (``/tools``: run a tool as a task) and Tasks (``/tasks``: running tasks and history).
 
 NiceGUI keeps its page registry per process, so one engine app with pages exists per process.
 """
@@ -9,6 +10,9 @@ from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 from nicegui import ui
+
+from engine.ui import tasks_page, tools_page
+from engine.ui.layout import header
 
 if TYPE_CHECKING:
     from engine.app import EngineContext
@@ -25,36 +29,24 @@ OPERATION_COLUMNS = [
 ]
 
 
-def _sync_text(ctx: EngineContext) -> tuple[str, str]:
-    s = ctx.sync_status()
-    if not s.enrolled:
-        return "Not enrolled", "grey"
-    state = "Online" if s.online else "Offline"
-    last = s.last_success or "never"
-    return f"{state} · {s.pending_changes} changes waiting · last sync {last}", (
-        "positive" if s.online else "warning"
-    )
-
-
 def mount(app: FastAPI, ctx: EngineContext) -> None:
     @ui.page("/")
     def home() -> None:
-        with ui.header().classes("items-center justify-between"):
-            ui.label("LocaNext").classes("text-h6")
-            sync_badge = ui.badge("", color="grey").props("data-testid=sync-status")
+        header(ctx)
         with ui.column().classes("w-full p-4"):
-            ui.label("Recent operations").classes("text-h6")
+            with ui.row().classes("items-center gap-4"):
+                ui.label("Recent operations").classes("text-h6")
+                ui.link("Run a tool", "/tools").props("data-testid=home-run-tool")
             table = ui.table(columns=OPERATION_COLUMNS, rows=[], row_key="id").classes("w-full")
             table.props("data-testid=operations")
 
         def refresh() -> None:
-            text, color = _sync_text(ctx)
-            sync_badge.set_text(text)
-            sync_badge.props(f"color={color}")
             table.rows = ctx.operations.recent(100)
             table.update()
 
         refresh()
         ui.timer(2.0, refresh)
 
+    tools_page.mount(ctx)
+    tasks_page.mount(ctx)
     ui.run_with(app, title="LocaNext", show_welcome_message=False, reconnect_timeout=10.0)

@@ -47,3 +47,30 @@ def test_runs_cut_off_by_a_crash_show_as_interrupted_after_restart(tmp_path: Pat
         assert "stopped while this run was in progress" in row["error"]
     finally:
         runtime.close()
+
+
+def test_history_filters_by_status_tool_and_text(make_db) -> None:
+    ops = OperationLog(make_db())
+    rows = [
+        ("text_stats", "succeeded", ["quests_ko.txt"], None),
+        ("xls_transfer", "failed", ["ui_100%_ko.xlsx"], "sheet 'UI', row 7: empty source"),
+        ("text_stats", "cancelled", ["items_ko.txt"], "cancelled by the user"),
+    ]
+    ids = []
+    for tool, status, inputs, error in rows:
+        op = ops.start(tool=tool, function="f", username="mina", input_files=inputs)
+        ops.finish(op, status=status, error=error, duration=1.25)
+        ids.append(op)
+
+    def found(**filters: str) -> list[str]:
+        return [r["id"] for r in ops.search(**filters)]
+
+    assert found(status="failed") == [ids[1]]
+    assert sorted(found(tool="text_stats")) == sorted([ids[0], ids[2]])
+    assert found(text="row 7") == [ids[1]]  # the error
+    assert found(text="100%") == [ids[1]]  # % is a character here, not a wildcard
+    assert found(text="items_ko") == [ids[2]] and found(text="ui_1") == [ids[1]]
+    assert found(tool="text_stats", text="quests") == [ids[0]]
+    assert found(text="nothing like it") == []
+    assert ops.get(ids[0])["duration"] == 1.25  # the worker's run time, when it is given
+    assert ops.get("no-such-id") is None

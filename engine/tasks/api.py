@@ -1,0 +1,174 @@
+"""The task API: start, list, inspect and cancel tasks, fetch or open their results, and follow
+their progress over a WebSocket.
+
+WebSocket ``/api/tasks/ws`` (optionally ``?task=ID``) sends ``{"type": "snapshot", "tasks": [...]}``
+once, then ``{"type": "task", "task": {...}}`` for every change: progress (done, total, step,
+rate, eta) at most about ten times a second per task, and each change of state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, WebSocket
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, Field
+from starlette.websockets import WebSocketDisconnect
+
+from engine.runner import BadParams, UnknownTool
+from engine.tasks import opener, views
+from engine.tasks.manager import TaskManager, TasksClosed
+from engine.tasks.model import Task
+
+log = logging.getLogger(__name__)
+
+# Events a slow WebSocket client may fall behind by before it is disconnected.
+MAX_BACKLOG = 1000
+
+
+class TaskRequest(BaseModel):
+    tool: str
+    function: str | None = None
+    inputs: list[Path] = Field(min_length=1)
+    params: dict[str, Any] = Field(default_factory=dict)
+    username: str | None = None
+
+
+def submit(tasks: TaskManager, request: TaskRequest, username: str) -> Task:
+    """Start a task, or raise the HTTP error that says why it cannot start."""
+    try:
+        return tasks.submit(
+            request.tool,
+            request.inputs,
+            request.params,
+            username=request.username or username,
+            function=request.function,
+        )
+    except UnknownTool as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from exc
+    except BadParams as exc:
+        raise HTTPException(status_code=422, detail=str(exc)) from exc
+    except TasksClosed as exc:
+        raise HTTPException(status_code=503, detail=str(exc)) from exc
+
+
+def _output(tasks: TaskManager, task_id: str, index: int) -> Path:
+    path = tasks.results.output(task_id, index)
+    if path is None:
+        raise HTTPException(status_code=404, detail="no such output file (any more)")
+    return path
+
+
+def router(tasks: TaskManager, username: str) -> APIRouter:
+    api = APIRouter(prefix="/api/tasks")
+
+    @api.post("", status_code=202)
+    def start(request: TaskRequest) -> dict[str, Any]:
+        task = submit(tasks, request, username)
+        return {"task_id": task.id, "operation_id": task.id, "state": task.state}
+
+    @api.get("")
+    def listing(
+        status: str | None = None,
+        tool: str | None = None,
+        text: str | None = None,
+        limit: int = 100,
+    ) -> dict[str, Any]:
+        running = [t.as_dict() for t in tasks.active() if tool in (None, "", t.tool)]
+        history = views.history(
+            tasks, status=status, tool=tool, text=text, limit=min(max(limit, 1), 1000)
+        )
+        return {"running": running, "history": history}
+
+    @api.get("/{task_id}")
+    def one(task_id: str) -> dict[str, Any]:
+        item = views.detail(tasks, task_id)
+        if item is None:
+            raise HTTPException(status_code=404, detail=f"no task {task_id}")
+        return item
+
+    @api.post("/{task_id}/cancel")
+    def cancel(task_id: str) -> dict[str, Any]:
+        task = tasks.cancel(task_id)
+        if task is None:
+            raise HTTPException(status_code=404, detail=f"no running task {task_id}")
+        return task.as_dict()
+
+    @api.get("/{task_id}/outputs/{index}")
+    def download(task_id: str, index: int) -> FileResponse:
+        path = _output(tasks, task_id, index)
+        return FileResponse(path, filename=path.name)
+
+    @api.post("/{task_id}/outputs/{index}/open")
+    def open_output(task_id: str, index: int, folder: bool = False) -> dict[str, str]:
+        try:
+            opened = opener.open_path(_output(tasks, task_id, index), folder=folder)
+        except opener.CannotOpen as exc:
+            raise HTTPException(status_code=409, detail=str(exc)) from exc
+        return {"opened": str(opened)}
+
+    @api.websocket("/ws")
+    async def progress(websocket: WebSocket, task: str | None = None) -> None:
+        await websocket.accept()
+        await _stream(websocket, tasks, task)
+
+    return api
+
+
+async def _stream(websocket: WebSocket, tasks: TaskManager, only: str | None) -> None:
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[Task | None] = asyncio.Queue()
+
+    def push(task: Task) -> None:  # called from the manager's threads
+        if only is None or task.id == only:
+            loop.call_soon_threadsafe(_offer, queue, task)
+
+    unsubscribe = tasks.subscribe(push)
+    # Reading is how a closed connection (or the server shutting down) becomes visible.
+    reader = asyncio.create_task(_until_disconnect(websocket))
+    try:
+        snapshot = [t.as_dict() for t in tasks.session() if only in (None, t.id)]
+        await websocket.send_json({"type": "snapshot", "tasks": snapshot})
+        while True:
+            getter = asyncio.create_task(queue.get())
+            await asyncio.wait({getter, reader}, return_when=asyncio.FIRST_COMPLETED)
+            if not getter.done():
+                getter.cancel()
+                return
+            event = getter.result()
+            if event is None:
+                await websocket.close(code=1013, reason="too far behind")
+                return
+            await websocket.send_json({"type": "task", "task": event.as_dict()})
+    except (WebSocketDisconnect, RuntimeError):
+        return
+    finally:
+        unsubscribe()
+        reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await reader
+
+
+def _offer(queue: asyncio.Queue[Task | None], task: Task) -> None:
+    if queue.qsize() >= MAX_BACKLOG:
+        queue.put_nowait(None)
+    else:
+        queue.put_nowait(task)
+
+
+async def _until_disconnect(websocket: WebSocket) -> None:
+    with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+        while True:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+
+
+async def wait_for(tasks: TaskManager, task_id: str) -> Task:
+    """Await a task's end without holding the event loop (for submit-and-wait routes)."""
+    return await run_in_threadpool(tasks.wait, task_id)

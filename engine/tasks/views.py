@@ -1,0 +1,60 @@
+"""What the Tasks view and the task API list: live tasks, and the history from engine.db with each
+run's output paths and warnings from this PC's result store."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from engine.tasks.manager import TaskManager
+
+
+def _json_list(text: str | None) -> list[Any]:
+    try:
+        value = json.loads(text) if text else []
+    except ValueError:
+        return []
+    return value if isinstance(value, list) else []
+
+
+def history_row(manager: TaskManager, row: dict[str, Any]) -> dict[str, Any]:
+    """An operation row made readable: file lists as lists, parameters as a dict, and (when
+    this PC ran it) where the outputs are and what the tool warned about."""
+    item = dict(row)
+    item["input_files"] = _json_list(row.get("input_files"))
+    item["output_files"] = _json_list(row.get("output_files"))
+    try:
+        item["parameters"] = json.loads(row.get("parameters") or "{}")
+    except ValueError:
+        item["parameters"] = {}
+    entry = manager.results.get(row["id"]) or {}
+    item["outputs"] = entry.get("outputs", [])
+    item["warnings"] = entry.get("warnings", [])
+    item["summary"] = entry.get("summary", {})
+    return item
+
+
+def history(
+    manager: TaskManager,
+    *,
+    status: str | None = None,
+    tool: str | None = None,
+    text: str | None = None,
+    limit: int = 100,
+) -> list[dict[str, Any]]:
+    rows = manager.operations.search(status=status, tool=tool, text=text, limit=limit)
+    return [history_row(manager, row) for row in rows]
+
+
+def detail(manager: TaskManager, task_id: str) -> dict[str, Any] | None:
+    """The live task if this session has it, else its recorded run; None if neither exists."""
+    task = manager.get(task_id)
+    row = manager.operations.get(task_id)
+    if task is None and row is None:
+        return None
+    item: dict[str, Any] = history_row(manager, row) if row else {}
+    if task is not None:
+        item.update(task.as_dict())
+    else:
+        item["state"] = item["status"]
+    return item

@@ -1,0 +1,131 @@
+"""What every page of the desktop app shares: the header with the menu and the sync state, and
+the live view of one task's progress."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from nicegui import ui
+
+from engine.tasks import opener
+from engine.tasks.model import Task
+from engine.tasks.progress import describe, format_seconds
+
+if TYPE_CHECKING:
+    from engine.app import EngineContext
+
+STATE_COLORS = {
+    "queued": "grey",
+    "running": "primary",
+    "succeeded": "positive",
+    "failed": "negative",
+    "cancelled": "warning",
+    "interrupted": "orange",
+}
+
+
+def sync_text(ctx: EngineContext) -> tuple[str, str]:
+    s = ctx.sync_status()
+    if not s.enrolled:
+        return "Not enrolled", "grey"
+    if s.last_error and s.last_error.startswith("update required"):
+        return f"Update required · {s.pending_changes} changes waiting · {s.last_error}", "negative"
+    state = "Online" if s.online else "Offline"
+    last = s.last_success or "never"
+    text = f"{state} · {s.pending_changes} changes waiting · last sync {last}"
+    if s.last_error:
+        text += f" · last error: {s.last_error}"
+    return text, "positive" if s.online and not s.last_error else "warning"
+
+
+def header(ctx: EngineContext) -> None:
+    with ui.header().classes("items-center justify-between"):
+        with ui.row().classes("items-center gap-6"):
+            ui.label("LocaNext").classes("text-h6")
+            for text, target, testid in (
+                ("Home", "/", "nav-home"),
+                ("Apps", "/tools", "nav-tools"),
+                ("Tasks", "/tasks", "nav-tasks"),
+            ):
+                ui.link(text, target).classes("text-white").props(f"data-testid={testid}")
+        badge = ui.badge("", color="grey").props("data-testid=sync-status")
+
+    def refresh() -> None:
+        text, color = sync_text(ctx)
+        badge.set_text(text)
+        badge.props(f"color={color}")
+
+    refresh()
+    ui.timer(2.0, refresh)
+
+
+class TaskProgress:
+    """A task's state, progress bar and "done/total · step · rate · ETA" line, updated in place.
+
+    ``testid`` prefixes the data-testids: ``{testid}-state``, ``-bar``, ``-text``, ``-cancel``.
+    """
+
+    def __init__(
+        self, task: Task, testid: str, on_cancel: Callable[[], None] | None = None
+    ) -> None:
+        with ui.row().classes("items-center w-full gap-3"):
+            self.state = ui.badge(task.state).props(f"data-testid={testid}-state")
+            ui.label(task.title).classes("text-subtitle2")
+            self.cancel = ui.button("Cancel", on_click=on_cancel, color="negative").props(
+                f"flat dense data-testid={testid}-cancel"
+            )
+        self.bar = ui.linear_progress(0.0, show_value=False).props(f"data-testid={testid}-bar")
+        self.text = ui.label("").classes("text-caption").props(f"data-testid={testid}-text")
+        self.update(task)
+
+    def update(self, task: Task) -> None:
+        self.state.set_text(task.state)
+        self.state.props(f"color={STATE_COLORS.get(task.state, 'grey')}")
+        self.cancel.set_visibility(not task.finished and not task.cancel_requested)
+        if task.total:
+            self.bar.set_value(min(task.done / task.total, 1.0))
+        elif task.state == "succeeded":
+            self.bar.set_value(1.0)
+        if task.state == "running" and task.total is None:
+            self.bar.props("indeterminate")
+        else:
+            self.bar.props(remove="indeterminate")
+        if task.state == "queued":
+            line = "waiting for a free worker"
+        elif task.finished:
+            line = f"{task.state} after {format_seconds(task.elapsed)}"
+        else:
+            line = describe(task.done, task.total, task.step, task.rate, task.eta)
+            line += f" · {format_seconds(task.elapsed)} elapsed"
+        self.text.set_text(line)
+
+
+def output_files(task_id: str, outputs: list[str], testid: str) -> None:
+    """Each output's path, with "Open file" / "Open folder" on a desktop and always a download
+    through the engine (headless installs have no desktop to open files on)."""
+    desktop = opener.available()
+    for index, path in enumerate(outputs):
+        with ui.row().classes("items-center gap-2").props(f"data-testid={testid}-{index}"):
+            ui.icon("description")
+            ui.label(path).classes("font-mono text-body2").props(
+                f"data-testid={testid}-{index}-path"
+            )
+            if desktop:
+                for text, folder in (("Open file", False), ("Open folder", True)):
+                    ui.button(text, on_click=lambda p=path, f=folder: _open(Path(p), f)).props(
+                        f"flat dense data-testid={testid}-{index}-open{'-folder' * folder}"
+                    )
+            ui.link("Download", f"/api/tasks/{task_id}/outputs/{index}").props(
+                f"download data-testid={testid}-{index}-download"
+            )
+
+
+def _open(path: Path, folder: bool) -> None:
+    try:
+        opened = opener.open_path(path, folder=folder)
+    except opener.CannotOpen as exc:
+        ui.notify(str(exc), type="warning")
+        return
+    ui.notify(f"opened {opened}")

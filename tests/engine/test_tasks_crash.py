@@ -1,0 +1,73 @@
+"""The app process is killed (SIGKILL) while a task runs: its worker stops on its own, leaves no
+output, and after a restart the run shows as interrupted."""
+
+from __future__ import annotations
+
+import signal
+import time
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+
+from engine.operations import OperationLog
+from engine.runtime import EngineRuntime
+from engine.settings import EngineSettings
+from locanext.processes import Child
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+LINE = "<PAColor0xffe9bd23>전설의 검<PAOldColor>을 찾아라 abcdefghij\n"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def test_a_run_cut_off_by_a_killed_app_is_interrupted_after_restart(tmp_path: Path) -> None:
+    source = tmp_path / "big_ko.txt"
+    source.write_text(LINE * 300_000, encoding="utf-8")
+    report = tmp_path / "out" / "report.tsv"
+    data = tmp_path / "app"
+    app = Child(
+        "app", ["app", "--headless", "--no-sync", "--data-dir", str(data)], tmp_path / "a.log"
+    )
+    try:
+        url = app.app_url()
+        task_id = httpx.post(
+            f"{url}/api/tasks",
+            json={
+                "tool": "text_stats",
+                "inputs": [str(source)] * 500,
+                "params": {"report": str(report)},
+            },
+        ).json()["task_id"]
+        deadline = time.monotonic() + 60
+        task = httpx.get(f"{url}/api/tasks/{task_id}").json()
+        while task["done"] < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+            task = httpx.get(f"{url}/api/tasks/{task_id}").json()
+        assert task["state"] == "running" and _alive(task["pid"])
+        app.process.send_signal(signal.SIGKILL)
+        app.process.wait(10)
+    finally:
+        app.stop()
+
+    # The orphaned worker notices and stops instead of finishing a run nobody records.
+    deadline = time.monotonic() + 15
+    while _alive(task["pid"]) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(task["pid"])
+    assert not report.exists() and not list(report.parent.glob(".report.tsv.*"))
+
+    runtime = EngineRuntime(EngineSettings(data_dir=data))
+    try:
+        row = OperationLog(runtime.db).get(task_id)
+    finally:
+        runtime.close()
+    assert row is not None and row["status"] == "interrupted"
+    assert row["error"] == "the app stopped while this run was in progress"

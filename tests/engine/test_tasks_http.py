@@ -1,0 +1,156 @@
+"""The task API over real HTTP and a real WebSocket, against the engine served on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+import pytest
+from websockets.sync.client import connect
+
+from engine.runtime import EngineRuntime
+from engine.settings import EngineSettings
+
+LINE = "시작하기 {0}개의 아이템을 얻었습니다 <PAOldColor> abcdefghij\n"
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[tuple[EngineRuntime, str]]:
+    runtime = EngineRuntime(EngineSettings(data_dir=tmp_path / "app", username="mina"))
+    try:
+        yield runtime, runtime.serve(with_ui=False)
+    finally:
+        runtime.close()
+
+
+def events_until_final(ws: Any, task_id: str, timeout: float = 60) -> list[dict[str, Any]]:
+    deadline = time.monotonic() + timeout
+    seen: list[dict[str, Any]] = []
+    while time.monotonic() < deadline:
+        event = json.loads(ws.recv(timeout=deadline - time.monotonic()))
+        tasks = event["tasks"] if event["type"] == "snapshot" else [event["task"]]
+        seen.extend(t for t in tasks if t["id"] == task_id)
+        if seen and seen[-1]["state"] in ("succeeded", "failed", "cancelled", "interrupted"):
+            return seen
+    raise AssertionError(f"task {task_id} did not end within {timeout:.0f} s")
+
+
+def final_elapsed(events: list[dict[str, Any]]) -> float:
+    return float(events[-1]["elapsed"])
+
+
+def test_progress_arrives_over_a_websocket_and_the_result_can_be_fetched(
+    engine: tuple[EngineRuntime, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, url = engine
+    source = tmp_path / "ui_ko.txt"
+    source.write_text(LINE * 150_000, encoding="utf-8")  # ~10 MB, read 30 times: a few seconds
+    report = tmp_path / "out" / "report.tsv"
+    ws_url = url.replace("http://", "ws://") + "/api/tasks/ws"
+    with connect(ws_url) as ws:
+        assert json.loads(ws.recv(timeout=10)) == {"type": "snapshot", "tasks": []}
+        started = httpx.post(
+            f"{url}/api/tasks",
+            json={
+                "tool": "text_stats",
+                "inputs": [str(source)] * 30,
+                "params": {"report": str(report)},
+            },
+        )
+        assert started.status_code == 202, started.text
+        task_id = started.json()["task_id"]
+        assert started.json()["operation_id"] == task_id
+        events = events_until_final(ws, task_id)
+
+    running = [e for e in events if e["state"] == "running" and e["total"] == 30]
+    assert len(running) >= 3, events  # live progress, not just start and end
+    done = [e["done"] for e in running]
+    assert done == sorted(done) and done[-1] > done[0]
+    assert any(e["rate"] and e["eta"] is not None for e in running)
+    # The worker reports at most ten times a second, however often the tool calls progress().
+    assert len(running) <= 10 * final_elapsed(events) + 5
+    assert all(e["step"] == "ui_ko.txt" for e in running)
+    final = events[-1]
+    assert final["state"] == "succeeded" and final["outputs"] == [str(report)]
+
+    detail = httpx.get(f"{url}/api/tasks/{task_id}").json()
+    assert detail["status"] == detail["state"] == "succeeded"
+    assert detail["output_files"] == ["report.tsv"] and detail["rows_out"] == 30
+    listing = httpx.get(
+        f"{url}/api/tasks", params={"status": "succeeded", "tool": "text_stats", "text": "ui_ko"}
+    ).json()
+    assert listing["running"] == [] and [h["id"] for h in listing["history"]] == [task_id]
+    assert listing["history"][0]["outputs"] == [str(report)]
+    assert httpx.get(f"{url}/api/tasks", params={"status": "failed"}).json()["history"] == []
+    download = httpx.get(f"{url}/api/tasks/{task_id}/outputs/0")
+    assert download.status_code == 200 and download.content == report.read_bytes()
+    assert "report.tsv" in download.headers["content-disposition"]
+    assert httpx.get(f"{url}/api/tasks/{task_id}/outputs/1").status_code == 404
+    for variable in ("DISPLAY", "WAYLAND_DISPLAY"):
+        monkeypatch.delenv(variable, raising=False)
+    headless = httpx.post(f"{url}/api/tasks/{task_id}/outputs/0/open", params={"folder": True})
+    assert headless.status_code == 409 and "download the file instead" in headless.json()["detail"]
+
+
+def test_refusals_and_failures_leave_the_engine_running(
+    engine: tuple[EngineRuntime, str], tmp_path: Path
+) -> None:
+    _, url = engine
+    good = tmp_path / "good.txt"
+    good.write_text("하나\n둘\n", encoding="utf-8")
+    unknown = httpx.post(f"{url}/api/tasks", json={"tool": "nope", "inputs": [str(good)]})
+    assert unknown.status_code == 404 and "unknown tool 'nope'" in unknown.json()["detail"]
+    bad = httpx.post(
+        f"{url}/api/tasks",
+        json={"tool": "text_stats", "inputs": [str(good)], "params": {"colour": "red"}},
+    )
+    assert bad.status_code == 422 and "colour" in bad.json()["detail"]
+    assert httpx.post(f"{url}/api/tasks/no-such-task/cancel").status_code == 404
+    assert httpx.get(f"{url}/api/tasks/no-such-task").status_code == 404
+
+    failed = httpx.post(
+        f"{url}/api/tools/text_stats/run", json={"inputs": [str(tmp_path / "missing.txt")]}
+    ).json()
+    assert failed["status"] == "failed" and "missing.txt: file not found" in failed["error"]
+    row = httpx.get(f"{url}/api/tasks/{failed['operation_id']}").json()
+    assert row["status"] == "failed" and row["error"] == failed["error"]
+    assert httpx.get(f"{url}/api/health").json()["status"] == "ok"
+    ok = httpx.post(f"{url}/api/tools/text_stats/run", json={"inputs": [str(good)]}).json()
+    assert ok["status"] == "succeeded" and ok["summary"]["lines"] == 2
+
+
+@pytest.mark.slow
+def test_cancel_over_http_stops_the_worker(
+    engine: tuple[EngineRuntime, str], tmp_path: Path
+) -> None:
+    _, url = engine
+    source = tmp_path / "big_ko.txt"
+    source.write_text(LINE * 300_000, encoding="utf-8")
+    report = tmp_path / "report.tsv"
+    task_id = httpx.post(
+        f"{url}/api/tasks",
+        json={
+            "tool": "text_stats",
+            "inputs": [str(source)] * 500,
+            "params": {"report": str(report)},
+        },
+    ).json()["task_id"]
+    with connect(url.replace("http://", "ws://") + f"/api/tasks/ws?task={task_id}") as ws:
+        while True:
+            event = json.loads(ws.recv(timeout=60))
+            task = event["task"] if event["type"] == "task" else (event["tasks"] or [{}])[0]
+            if task.get("done", 0) >= 2:
+                break
+        pid = task["pid"]
+        cancelled = httpx.post(f"{url}/api/tasks/{task_id}/cancel")
+        assert cancelled.status_code == 200 and cancelled.json()["cancel_requested"] is True
+        final = events_until_final(ws, task_id, timeout=30)[-1]
+    assert final["state"] == "cancelled"
+    assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    assert httpx.get(f"{url}/api/tasks/{task_id}").json()["status"] == "cancelled"
+    assert not report.exists()
