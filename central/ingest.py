@@ -4,7 +4,9 @@ Per install (= cr-sqlite site) central keeps ``enrollments.acked_db_version``: e
 that site up to it is merged. A push is handled in one transaction that holds the merge lock and
 the site's enrollment row:
 
-1. versions at or below the watermark are dropped (a re-sent or replayed batch changes nothing);
+1. a push that starts past the watermark (``since > acked``: an earlier push was lost or is
+   overtaken) is refused; versions at or below the watermark are dropped (a re-sent or replayed
+   batch changes nothing);
 2. a version is *complete* when central holds all of it: the push carries it whole, or the part
    carrying its last seq has arrived and, with the parts parked earlier, it has as many changes as
    the install counted. Incomplete parts are parked in ``parked_changes`` and never shown;
@@ -28,7 +30,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from central import sqlvalues
 from central.accounts import Install
 from central.batch_merge import merge_batch
-from central.errors import BadChangeset, Forbidden
+from central.errors import BadChangeset, Conflict, Forbidden
 from central.merge import begin_merge
 from central.sync import check_owner, check_schema, validate
 from central.tables import enrollments, parked_changes, partial_versions
@@ -191,6 +193,11 @@ def push(conn: Connection, install: Install, request: PushRequest) -> PushRespon
     checked, unknown = validate(request.changes, install)
     version = begin_merge(conn)
     acked = _watermark(conn, install)
+    if request.since > acked:
+        raise Conflict(
+            f"this push follows version {request.since}, but central holds this install's "
+            f"versions only up to {acked}; resume from there"
+        )
     by_version: dict[int, list[tuple[Change, SqlValue]]] = defaultdict(list)
     for change, key in checked:
         if change.db_version > acked:

@@ -50,7 +50,7 @@ def push_all(db: Database, client: CentralClient, target: int = 2000) -> tuple[i
             target=target,
             limit=MAX_CHANGES_PER_PUSH,
         ):
-            response = client.push(request)
+            response = client.push(request.model_copy(update={"since": acked}))
             acked = response.acked_db_version
             with db.write() as conn:
                 sync_state.advance_acked(conn, acked)

@@ -87,6 +87,9 @@ class PushRequest(BaseModel):
 
     site_id: bytes = Field(min_length=16, max_length=16)
     schema_version: int = Field(ge=0)
+    # The watermark central last reported: the push carries the versions after it. Central refuses
+    # a push that starts past its own watermark (an earlier push was lost or overtaken).
+    since: int = Field(0, ge=0)
     versions: list[VersionSpan] = Field(max_length=MAX_CHANGES_PER_PUSH)
     changes: list[Change] = Field(max_length=MAX_CHANGES_PER_PUSH)
 

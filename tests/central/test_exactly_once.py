@@ -237,3 +237,18 @@ def test_an_install_told_to_update_says_so_in_its_status(mina, central_url, monk
     assert status.last_error.startswith("update required: ")
     assert "Update LocaNext" in status.last_error
     assert status.pending_changes > 0  # nothing was lost: it waits for the updated app
+
+
+def test_a_push_that_overtakes_a_lost_one_is_refused(mina, central_url, central_db):
+    db, token = mina
+    for n in range(3):
+        _insert_terms(db, 2, f"v{n}-")
+    first, second = _requests(db, target=10, limit=10)[:2]
+    too_early = second.model_copy(update={"since": first.versions[-1].db_version})
+    refused = _send(central_url, token, too_early)  # the first push never arrived
+    assert refused.status_code == 409
+    assert "resume from there" in refused.json()["detail"]
+    assert _terms(central_db) == 0
+    assert _send(central_url, token, first).status_code == 200
+    assert _send(central_url, token, too_early).status_code == 200
+    assert _terms(central_db) == 4  # two of the three transactions
