@@ -166,7 +166,7 @@ class BatchResult:
     ordered_rows: int  # rows merged change by change (several causal lengths in one batch)
 
 
-def _staging_rows(batch: Sequence[tuple[Change, SqlValue]]):
+def staging_rows(batch: Sequence[tuple[Change, SqlValue]]):
     for idx, (change, key) in enumerate(batch):
         clock = sqlvalues.to_clock(change.val)
         column = REPLICATED[change.table].value_columns.get(change.cid)
@@ -194,7 +194,7 @@ def _copy_in(conn: Connection, batch: Sequence[tuple[Change, SqlValue]]) -> None
     conn.execute(text(_STAGING))
     raw = conn.connection.driver_connection
     with raw.cursor() as cursor, cursor.copy(_COPY) as copy:
-        for row in _staging_rows(batch):
+        for row in staging_rows(batch):
             copy.write_row(row)
     conn.execute(text("ANALYZE merge_in"))
 

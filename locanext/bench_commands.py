@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -28,3 +29,46 @@ def tools(
 
     for line in bench_tools.run(rows=rows, sample=sample).lines():
         typer.echo(line)
+
+
+class SyncPart(StrEnum):
+    ingest = "ingest"
+    catchup = "catchup"
+    latency = "latency"
+
+
+@bench_app.command("sync")
+def sync(
+    dsn: Annotated[
+        str,
+        typer.Option(
+            help="PostgreSQL server; each part works in a scratch database locanext_bench_<hex> "
+            "created there and dropped at the end."
+        ),
+    ] = "postgresql://postgres@127.0.0.1:5432/postgres",
+    changes: Annotated[
+        int, typer.Option(help="Own changes queued in the engine.db that catch-up drains.")
+    ] = 1_000_000,
+    ingest_changes: Annotated[
+        int, typer.Option(help="Changes merged (and bare-COPYed) by the ingest part.")
+    ] = 200_000,
+    samples: Annotated[int, typer.Option(help="Operations timed by the latency part.")] = 100,
+    only: Annotated[SyncPart | None, typer.Option(help="Run only this part.")] = None,
+) -> None:
+    """Sync: central's batch merge next to a bare PostgreSQL COPY; a 1M-change catch-up by
+    `locanext sync --once` (wall time, peak RSS); commit-to-mirror latency (p50, p99). Exits 1
+    if the mirror does not hold exactly what was written."""
+    from bench import sync as bench_sync
+
+    report = bench_sync.run(
+        dsn=dsn,
+        changes=changes,
+        ingest_changes=ingest_changes,
+        samples=samples,
+        only=only.value if only else None,
+        progress=lambda line: typer.echo(line, err=True),
+    )
+    for line in report.lines():
+        typer.echo(line)
+    if not report.checks_passed:
+        raise typer.Exit(1)
