@@ -23,7 +23,7 @@ changes crr_clock between the classification and the writes.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
@@ -45,8 +45,12 @@ CREATE TEMP TABLE merge_in (
 """
 _COPY = (
     "COPY merge_in (idx, tbl, pk, pkv, cid, vtype, vrank, vint, vreal, vbytes, col_version,"
-    " site_id, cl, seq, mval) FROM STDIN"
+    " site_id, cl, seq, mval) FROM STDIN (FORMAT BINARY)"
 )
+_COPY_TYPES = [
+    "int4", "text", "bytea", "text", "text", "int2", "int2", "int8", "float8", "bytea", "int8",
+    "bytea", "int8", "int4", "text",
+]  # fmt: skip
 # cr-sqlite's order of types (NULL < BLOB < TEXT < REAL < INTEGER) for a vtype column.
 _RANK = "CASE {0}.vtype WHEN 0 THEN 0 WHEN 4 THEN 1 WHEN 3 THEN 2 WHEN 2 THEN 3 ELSE 4 END"
 # A sort key that is never NULL, so row comparisons decide on it.
@@ -63,25 +67,36 @@ _DISPLAY = (
 _CLASSIFY = """
 CREATE TEMP TABLE merge_rows ON COMMIT DROP AS
 WITH touched AS (
-    SELECT tbl, pk, min(pkv) AS pkv, array_agg(DISTINCT cl) AS cls, max(cl) AS top,
-           (array_agg(idx ORDER BY cl DESC, idx))[1] AS first_idx
-      FROM merge_in GROUP BY tbl, pk
-), state AS (
-    SELECT t.*, s.col_version AS sentinel_cl, s.site_id AS sentinel_site,
-           coalesce(s.col_version,
-                    CASE WHEN EXISTS (SELECT 1 FROM crr_clock c WHERE c.tbl = t.tbl AND c.pk = t.pk)
-                         THEN 1 ELSE 0 END) AS local_cl
+    -- One sort: per row, its first change (delivery order) at the highest causal length, and
+    -- the lowest causal length the batch brings.
+    SELECT DISTINCT ON (tbl, pk) tbl, pk, pkv, cl AS top, idx AS first_idx, cid AS first_cid,
+           site_id AS first_site, seq AS first_seq, min(cl) OVER (PARTITION BY tbl, pk) AS low
+      FROM merge_in ORDER BY tbl, pk, cl DESC, idx
+), state AS MATERIALIZED (
+    -- Scalar subqueries, so each touched row is two index probes into crr_clock, never a scan.
+    SELECT t.*,
+           coalesce((SELECT s.col_version FROM crr_clock s
+                      WHERE s.tbl = t.tbl AND s.pk = t.pk AND s.cid = '-1'),
+                    (SELECT 1 FROM crr_clock c WHERE c.tbl = t.tbl AND c.pk = t.pk LIMIT 1),
+                    0) AS local_cl
       FROM touched t
-      LEFT JOIN crr_clock s ON s.tbl = t.tbl AND s.pk = t.pk AND s.cid = '-1'
+), levels AS (
+    -- How many causal lengths at or above the row's own the batch brings; counted change by
+    -- change only for the rare rows whose batch holds more than one.
+    SELECT st.*,
+           CASE WHEN st.low = st.top THEN (st.top >= st.local_cl)::int
+                ELSE (SELECT count(DISTINCT m.cl) FROM merge_in m
+                       WHERE m.tbl = st.tbl AND m.pk = st.pk AND m.cl >= st.local_cl) END AS n
+      FROM state st
 )
-SELECT st.tbl, st.pk, st.pkv, st.top, st.first_idx, st.local_cl, st.sentinel_site,
-       CASE WHEN levels = 0 THEN 'ignore'
-            WHEN levels > 1 THEN 'ordered'
-            WHEN st.top % 2 = 0 THEN CASE WHEN st.top > st.local_cl THEN 'delete' ELSE 'noop' END
-            WHEN st.top > st.local_cl THEN 'create'
+SELECT tbl, pk, pkv, top, first_idx, first_cid, first_site, first_seq, local_cl,
+       CASE WHEN n = 0 THEN 'ignore'
+            WHEN n > 1 THEN 'ordered'
+            WHEN top % 2 = 0 THEN CASE WHEN top > local_cl THEN 'delete' ELSE 'noop' END
+            WHEN local_cl = 0 THEN 'new'
+            WHEN top > local_cl THEN 'create'
             ELSE 'merge' END AS kind
-  FROM state st
-  CROSS JOIN LATERAL (SELECT count(*) AS levels FROM unnest(st.cls) AS c WHERE c >= st.local_cl) n
+  FROM levels
 """
 
 _CONFLICTS_ROWS = f"""
@@ -96,7 +111,7 @@ SELECT now(), :dbv, r.tbl, r.pk, r.pkv, '-1', 'causal_length', r.kind <> 'ignore
   JOIN LATERAL (SELECT c.site_id FROM crr_clock c
                  WHERE c.tbl = r.tbl AND c.pk = r.pk AND c.site_id <> f.site_id
                  ORDER BY c.cid = '-1' DESC LIMIT 1) o ON true
- WHERE r.kind IN ('ignore', 'delete', 'create')
+ WHERE r.kind IN ('ignore', 'delete', 'create') AND r.local_cl > 0
 """
 
 _DELETE_CELLS = """
@@ -105,9 +120,9 @@ DELETE FROM crr_clock c USING merge_rows r
 """
 _PUT_SENTINELS = """
 INSERT INTO crr_clock (tbl, pk, cid, col_version, db_version, site_id, seq, vtype)
-SELECT r.tbl, r.pk, '-1', r.top, :dbv, f.site_id, f.seq, 0
-  FROM merge_rows r JOIN merge_in f ON f.idx = r.first_idx
- WHERE r.kind = 'delete' OR (r.kind = 'create' AND (r.top > 1 OR f.cid = '-1'))
+SELECT r.tbl, r.pk, '-1', r.top, :dbv, r.first_site, r.first_seq, 0
+  FROM merge_rows r
+ WHERE r.kind = 'delete' OR (r.kind IN ('create', 'new') AND (r.top > 1 OR r.first_cid = '-1'))
 ON CONFLICT (tbl, pk, cid) DO UPDATE
    SET col_version = excluded.col_version, db_version = excluded.db_version,
        site_id = excluded.site_id, seq = excluded.seq, vtype = 0,
@@ -119,9 +134,9 @@ UPDATE crr_clock c SET col_version = 0 FROM merge_rows r
 """
 _WINNERS = """
 CREATE TEMP TABLE merge_win ON COMMIT DROP AS
-SELECT DISTINCT ON (m.tbl, m.pk, m.cid) m.*
+SELECT DISTINCT ON (m.tbl, m.pk, m.cid) m.*, r.kind
   FROM merge_in m JOIN merge_rows r ON r.tbl = m.tbl AND r.pk = m.pk
- WHERE r.kind IN ('create', 'merge') AND m.cl = r.top AND m.cid <> '-1'
+ WHERE r.kind IN ('create', 'merge', 'new') AND m.cl = r.top AND m.cid <> '-1'
  ORDER BY m.tbl, m.pk, m.cid, m.col_version DESC, m.vrank DESC, m.vint DESC NULLS LAST,
           m.vreal DESC NULLS LAST, m.vbytes DESC NULLS LAST, m.idx
 """
@@ -146,7 +161,7 @@ WITH up AS (
                                 vint, vreal, vbytes)
     SELECT w.tbl, w.pk, w.cid, w.col_version, :dbv, w.site_id, w.seq, w.vtype,
            w.vint, w.vreal, w.vbytes
-      FROM merge_win w
+      FROM merge_win w WHERE w.kind <> 'new'
     ON CONFLICT (tbl, pk, cid) DO UPDATE
        SET col_version = excluded.col_version, db_version = excluded.db_version,
            site_id = excluded.site_id, seq = excluded.seq, vtype = excluded.vtype,
@@ -159,6 +174,16 @@ INSERT INTO merge_applied (tbl, pkv, cid, mval)
 SELECT w.tbl, w.pkv, w.cid, w.mval FROM up JOIN merge_win w USING (tbl, pk, cid)
 """
 
+# Rows no clock mentions yet (most of what installs send: new operations and events) need no
+# comparison: their cells go in with a plain INSERT, and their mirror rows with all values at once.
+_PUT_NEW_CELLS = """
+INSERT INTO crr_clock (tbl, pk, cid, col_version, db_version, site_id, seq, vtype,
+                       vint, vreal, vbytes)
+SELECT w.tbl, w.pk, w.cid, w.col_version, :dbv, w.site_id, w.seq, w.vtype,
+       w.vint, w.vreal, w.vbytes
+  FROM merge_win w WHERE w.kind = 'new'
+"""
+
 
 @dataclass(frozen=True)
 class BatchResult:
@@ -166,27 +191,37 @@ class BatchResult:
     ordered_rows: int  # rows merged change by change (several causal lengths in one batch)
 
 
-def staging_rows(batch: Sequence[tuple[Change, SqlValue]]):
+# (table, column) -> the mirror column's type, None for the sentinel and unknown columns.
+_COLUMN_TYPES = {
+    (name, column): spec.value_columns[column].type
+    for name, spec in REPLICATED.items()
+    for column in spec.value_columns
+}
+
+
+def staging_rows(batch: Sequence[tuple[Change, SqlValue]]) -> Iterator[tuple]:
+    """The staging table's rows for a batch, in delivery order."""
+    parts, literal, types = sqlvalues.clock_parts, sqlvalues.to_mirror_literal, _COLUMN_TYPES
     for idx, (change, key) in enumerate(batch):
-        clock = sqlvalues.to_clock(change.val)
-        column = REPLICATED[change.table].value_columns.get(change.cid)
-        mval = None if column is None else sqlvalues.to_mirror_literal(change.val, column.type)
+        value = change.val
+        vtype, rank, vint, vreal, vbytes = parts(value)
+        column_type = types.get((change.table, change.cid))
         yield (
             idx,
             change.table,
             change.pk,
             key,
             change.cid,
-            clock["vtype"],
-            sqlvalues.type_rank(change.val),
-            clock["vint"],
-            clock["vreal"],
-            clock["vbytes"],
+            vtype,
+            rank,
+            vint,
+            vreal,
+            vbytes,
             change.col_version,
             change.site_id,
             change.cl,
             change.seq,
-            mval,
+            None if column_type is None else literal(value, column_type),
         )
 
 
@@ -194,40 +229,61 @@ def _copy_in(conn: Connection, batch: Sequence[tuple[Change, SqlValue]]) -> None
     conn.execute(text(_STAGING))
     raw = conn.connection.driver_connection
     with raw.cursor() as cursor, cursor.copy(_COPY) as copy:
+        copy.set_types(_COPY_TYPES)
         for row in staging_rows(batch):
             copy.write_row(row)
-    conn.execute(text("ANALYZE merge_in"))
 
 
 def _pg_type(column) -> str:
     return column.type.compile(dialect=postgresql.dialect())
 
 
-def _mirror_statements(table: str) -> tuple[str, str, str]:
+@dataclass(frozen=True)
+class _MirrorSql:
+    delete: str  # rows deleted by this batch
+    create: str  # rows re-created: the key now, values by ``update``
+    insert_new: str  # rows never seen: key and values at once
+    insert_bare: str  # rows never seen, created by a sentinel change only
+    update: str  # cells that won, from merge_applied
+
+
+def _mirror_statements(table: str) -> _MirrorSql:
     spec = REPLICATED[table]
     pk_col = f'"{spec.pk_column.name}"'
-    delete = (
-        f'DELETE FROM "{table}" t USING merge_rows r'
-        f" WHERE r.kind = 'delete' AND r.tbl = '{table}' AND t.{pk_col} = r.pkv"
-    )
-    create = (
-        f'INSERT INTO "{table}" ({pk_col}) SELECT r.pkv FROM merge_rows r'
-        f" WHERE r.kind = 'create' AND r.tbl = '{table}' ON CONFLICT DO NOTHING"
-    )
-    sets, picks = [], []
+    names = ", ".join(f'"{name}"' for name in spec.value_columns)
+    sets, picks, values = [], [], []
     for i, (name, column) in enumerate(spec.value_columns.items()):
-        sets.append(
-            f'"{name}" = CASE WHEN a.s{i} THEN a.v{i}::{_pg_type(column)} ELSE t."{name}" END'
-        )
+        cast = _pg_type(column)
+        sets.append(f'"{name}" = CASE WHEN a.s{i} THEN a.v{i}::{cast} ELSE t."{name}" END')
         picks.append(
             f"bool_or(cid = '{name}') AS s{i}, max(mval) FILTER (WHERE cid = '{name}') AS v{i}"
         )
-    update = (
-        f'UPDATE "{table}" t SET {", ".join(sets)}'
-        f" FROM (SELECT pkv, {', '.join(picks)} FROM merge_applied"
-        f" WHERE tbl = '{table}' GROUP BY pkv) a WHERE t.{pk_col} = a.pkv"
+        values.append(f"(max(mval) FILTER (WHERE cid = '{name}'))::{cast}")
+    return _MirrorSql(
+        delete=(
+            f'DELETE FROM "{table}" t USING merge_rows r'
+            f" WHERE r.kind = 'delete' AND r.tbl = '{table}' AND t.{pk_col} = r.pkv"
+        ),
+        create=(
+            f'INSERT INTO "{table}" ({pk_col}) SELECT r.pkv FROM merge_rows r'
+            f" WHERE r.kind = 'create' AND r.tbl = '{table}' ON CONFLICT DO NOTHING"
+        ),
+        insert_new=(
+            f'INSERT INTO "{table}" ({pk_col}, {names}) SELECT pkv, {", ".join(values)}'
+            f" FROM merge_win WHERE kind = 'new' AND tbl = '{table}' GROUP BY pkv"
+        ),
+        # a new row made by its sentinel alone has no cell in merge_win
+        insert_bare=(
+            f'INSERT INTO "{table}" ({pk_col}) SELECT pkv FROM merge_rows'
+            f" WHERE kind = 'new' AND tbl = '{table}' AND first_cid = '-1'"
+            " ON CONFLICT DO NOTHING"
+        ),
+        update=(
+            f'UPDATE "{table}" t SET {", ".join(sets)}'
+            f" FROM (SELECT pkv, {', '.join(picks)} FROM merge_applied"
+            f" WHERE tbl = '{table}' GROUP BY pkv) a WHERE t.{pk_col} = a.pkv"
+        ),
     )
-    return delete, create, update
 
 
 _MIRROR_SQL = {name: _mirror_statements(name) for name in REPLICATED}
@@ -247,13 +303,12 @@ def merge_batch(
     conn.execute(text(_DELETE_CELLS))
     conn.execute(text(_PUT_SENTINELS), params)
     conn.execute(text(_ZERO_CELLS))
-    tables = {change.table for change, _ in batch}
+    tables = [_MIRROR_SQL[name] for name in {change.table for change, _ in batch}]
     for table in tables:
-        delete, create, _ = _MIRROR_SQL[table]
         if kinds.get("delete"):
-            conn.execute(text(delete))
+            conn.execute(text(table.delete))
         if kinds.get("create"):
-            conn.execute(text(create))
+            conn.execute(text(table.create))
     conn.execute(text(_WINNERS))
     conn.execute(text(_CONFLICTS_CELLS), params)
     conn.execute(
@@ -262,11 +317,17 @@ def merge_batch(
             " ON COMMIT DROP"
         )
     )
-    conn.execute(text(_PUT_CELLS), params)
-    cells = conn.execute(text("SELECT count(*) FROM merge_applied")).scalar_one()
-    for table in tables:
-        conn.execute(text(_MIRROR_SQL[table][2]))
-    applied = cells + kinds.get("delete", 0) + kinds.get("create", 0)
+    cells = 0
+    if kinds.get("new"):
+        cells += conn.execute(text(_PUT_NEW_CELLS), params).rowcount
+        for table in tables:
+            conn.execute(text(table.insert_new))
+            conn.execute(text(table.insert_bare))
+    if kinds.get("create") or kinds.get("merge"):
+        cells += conn.execute(text(_PUT_CELLS), params).rowcount
+        for table in tables:
+            conn.execute(text(table.update))
+    applied = cells + sum(kinds.get(kind, 0) for kind in ("delete", "create", "new"))
     ordered = kinds.get("ordered", 0)
     if ordered:
         applied += _merge_in_order(conn, batch, db_version)

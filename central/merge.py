@@ -23,7 +23,7 @@ from sqlalchemy import Connection, delete, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from central import sqlvalues
-from central.tables import REPLICATED, crr_clock
+from central.tables import REPLICATED, SHARED_CLOCKS, crr_clock
 from replicator.wire import Change, SqlValue
 
 log = logging.getLogger(__name__)
@@ -63,10 +63,12 @@ def begin_merge(conn: Connection) -> int:
     return int(conn.execute(text("SELECT nextval('central_db_version')")).scalar_one())
 
 
-def newest_db_version(conn: Connection) -> int:
-    """The newest central db_version committed as seen by this transaction's snapshot."""
+def newest_shared_version(conn: Connection) -> int:
+    """The newest central db_version with a shared-table change, as this snapshot sees it."""
     return int(
-        conn.execute(text("SELECT coalesce(max(db_version), 0) FROM crr_clock")).scalar_one()
+        conn.execute(
+            text(f"SELECT coalesce(max(db_version), 0) FROM crr_clock WHERE {SHARED_CLOCKS}")
+        ).scalar_one()
     )
 
 

@@ -42,6 +42,23 @@ def to_clock(value: SqlValue) -> dict[str, Any]:
     }
 
 
+def clock_parts(value: SqlValue) -> tuple[int, int, Any, Any, Any]:
+    """(vtype, type rank, vint, vreal, vbytes) of ``value``: :func:`to_clock` as a tuple, for the
+    merge's hot path."""
+    kind = type(value)
+    if kind is str:
+        return TEXT, 2, None, None, value.encode("utf-8")  # type: ignore[union-attr]
+    if kind is int:
+        return INTEGER, 4, value, None, None
+    if kind is float:
+        return REAL, 3, None, value, None
+    if value is None:
+        return NULL, 0, None, None, None
+    if kind is bool:  # never from SQLite, but an int all the same
+        return INTEGER, 4, int(value), None, None
+    return BLOB, 1, None, None, bytes(value)  # type: ignore[arg-type]
+
+
 def from_clock(kind: int, vint: int | None, vreal: float | None, vbytes: bytes | None) -> SqlValue:
     if kind == INTEGER:
         return vint
@@ -111,6 +128,8 @@ def to_mirror(value: SqlValue, column_type: TypeEngine) -> Any:
 
 def to_mirror_literal(value: SqlValue, column_type: TypeEngine) -> str | None:
     """:func:`to_mirror` as the text PostgreSQL parses back into the column's type (for COPY)."""
+    if type(value) is str and isinstance(column_type, Text) and "\x00" not in value:
+        return value  # the common case, without the general conversion
     typed = to_mirror(value, column_type)
     if typed is None:
         return None

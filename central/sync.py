@@ -15,8 +15,8 @@ from sqlalchemy import Connection, select, text
 from central import sqlvalues
 from central.accounts import Install
 from central.errors import BadChangeset, Forbidden, UpdateRequired
-from central.merge import SENTINEL, newest_db_version
-from central.tables import REPLICATED, SHARED, enrollments
+from central.merge import SENTINEL, newest_shared_version
+from central.tables import REPLICATED, SHARED_CLOCKS, enrollments
 from replicator.wire import Change, PullResponse, SqlValue, pk
 
 log = logging.getLogger(__name__)
@@ -47,6 +47,38 @@ def check_schema(version: int) -> None:
         )
 
 
+def _key(table: str, packed: bytes) -> str:
+    try:
+        key = pk.unpack(packed)
+    except pk.PkError as exc:
+        raise BadChangeset(f"malformed primary key: {exc}") from None
+    if len(key) != 1 or not isinstance(key[0], str):
+        raise BadChangeset(f"the primary key of {table!r} is one TEXT value")
+    return key[0]
+
+
+def _check(change: Change, key: str, install: Install) -> None:
+    """One change's rights; raises with the reason."""
+    if change.site_id != install.site_id:
+        raise Forbidden(
+            f"site_id {change.site_id.hex()} is not this install's ({install.install_id}); "
+            "installs send only their own changes"
+        )
+    if change.table not in REPLICATED:
+        raise BadChangeset(f"unknown table {change.table!r}")
+    if change.table not in WRITABLE_BY_INSTALLS:
+        raise Forbidden(f"installs may not write {change.table!r}")
+    columns = WRITABLE_BY_INSTALLS[change.table]
+    if columns is not None and change.cid not in columns:
+        raise Forbidden(f"installs may not write {change.table}.{change.cid}")
+    if change.table == "installs" and key != install.install_id:
+        raise Forbidden("an install may only describe itself")
+    if change.table == "users" and key != install.username:
+        raise Forbidden("an install may only edit its own user's profile")
+    if change.cid == "install_id" and change.val != install.install_id:
+        raise Forbidden("install_id must be this install's own id")
+
+
 def validate(
     changes: Sequence[Change], install: Install
 ) -> tuple[list[tuple[Change, SqlValue]], list[Change]]:
@@ -54,38 +86,21 @@ def validate(
     key, and the changes for columns central does not know (to park)."""
     checked: list[tuple[Change, SqlValue]] = []
     unknown: list[Change] = []
+    keys: dict[tuple[str, bytes], str] = {}  # a row's cells share its key: decode it once
     for index, change in enumerate(changes):
-        where = f"change #{index} ({change.table}, cid {change.cid!r})"
-        if change.site_id != install.site_id:
-            raise Forbidden(
-                f"{where}: site_id {change.site_id.hex()} is not this install's "
-                f"({install.install_id}); installs send only their own changes"
-            )
-        spec = REPLICATED.get(change.table)
-        if spec is None:
-            raise BadChangeset(f"{where}: unknown table {change.table!r}")
-        if change.table not in WRITABLE_BY_INSTALLS:
-            raise Forbidden(f"{where}: installs may not write {change.table!r}")
-        columns = WRITABLE_BY_INSTALLS[change.table]
-        if columns is not None and change.cid not in columns:
-            raise Forbidden(f"{where}: installs may not write {change.table}.{change.cid}")
-        unknown_column = change.cid != SENTINEL and change.cid not in spec.value_columns
         try:
-            key = pk.unpack(change.pk)
-        except pk.PkError as exc:
-            raise BadChangeset(f"{where}: malformed primary key: {exc}") from None
-        if len(key) != 1 or not isinstance(key[0], str):
-            raise BadChangeset(f"{where}: the primary key of {change.table!r} is one TEXT value")
-        if change.table == "installs" and key[0] != install.install_id:
-            raise Forbidden(f"{where}: an install may only describe itself")
-        if change.table == "users" and key[0] != install.username:
-            raise Forbidden(f"{where}: an install may only edit its own user's profile")
-        if change.cid == "install_id" and change.val != install.install_id:
-            raise Forbidden(f"{where}: install_id must be this install's own id")
-        if unknown_column:
+            key = keys.get((change.table, change.pk))
+            if key is None:
+                key = keys[(change.table, change.pk)] = _key(change.table, change.pk)
+            _check(change, key, install)
+        except (BadChangeset, Forbidden) as exc:
+            where = f"change #{index} ({change.table}, cid {change.cid!r})"
+            raise type(exc)(f"{where}: {exc.detail}") from None
+        spec = REPLICATED[change.table]
+        if change.cid != SENTINEL and change.cid not in spec.value_columns:
             unknown.append(change)
         else:
-            checked.append((change, key[0]))
+            checked.append((change, key))
     return checked, unknown
 
 
@@ -110,12 +125,12 @@ def check_owner(conn: Connection, checked: list[tuple[Change, SqlValue]], instal
 
 
 _PULL = text(
-    """
+    f"""
     SELECT c.tbl, c.pk, c.cid, c.vtype, c.vint, c.vreal, c.vbytes, c.col_version, c.db_version,
            c.site_id, c.seq, coalesce(s.col_version, 1) AS cl
       FROM crr_clock c
       LEFT JOIN crr_clock s ON s.tbl = c.tbl AND s.pk = c.pk AND s.cid = '-1'
-     WHERE c.db_version > :since AND c.tbl = ANY(:tables) AND c.site_id <> :site
+     WHERE c.db_version > :since AND c.{SHARED_CLOCKS} AND c.site_id <> :site
      ORDER BY c.db_version, c.tbl, c.pk, c.cid
      LIMIT :limit
     """
@@ -126,7 +141,7 @@ def pull(conn: Connection, install: Install, since: int, limit: int) -> PullResp
     """Shared changes after ``since`` that this install did not write, whole versions only."""
     rows = conn.execute(
         _PULL,
-        {"since": since, "tables": list(SHARED), "site": install.site_id, "limit": limit + 1},
+        {"since": since, "site": install.site_id, "limit": limit + 1},
     ).all()
     more = len(rows) > limit
     if more:
@@ -139,7 +154,6 @@ def pull(conn: Connection, install: Install, since: int, limit: int) -> PullResp
                 _PULL,
                 {
                     "since": last - 1,
-                    "tables": list(SHARED),
                     "site": install.site_id,
                     "limit": 10**9,
                 },
@@ -159,10 +173,10 @@ def pull(conn: Connection, install: Install, since: int, limit: int) -> PullResp
         )
         for r in rows
     ]
-    # With nothing new for this install, the cursor still moves to the newest version committed
-    # in this snapshot (the caller reads in one REPEATABLE READ snapshot, and versions commit in
-    # order), so the next pull does not scan the same upstream changes again.
-    cursor = rows[-1].db_version if rows else max(since, newest_db_version(conn))
+    # With nothing new for this install, the cursor still moves to the newest shared version
+    # committed in this snapshot (the caller reads in one REPEATABLE READ snapshot, and versions
+    # commit in order), so the next pull does not scan this install's own changes again.
+    cursor = rows[-1].db_version if rows else max(since, newest_shared_version(conn))
     return PullResponse(changes=changes, cursor=cursor, more=more)
 
 

@@ -18,6 +18,7 @@ from engine.migrations import SCHEMA_VERSION
 from replicator import inbox, link, outbox
 from replicator.client import CentralClient
 from replicator.errors import NotEnrolled, SyncError
+from replicator.prefetch import Prefetch
 from replicator.wire import MAX_CHANGES_PER_PUSH
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,7 @@ class SyncReport:
     pull_cursor: int
 
 
-def push_all(db: Database, client: CentralClient, target: int = 2000) -> tuple[int, int]:
+def push_all(db: Database, client: CentralClient, target: int = 4000) -> tuple[int, int]:
     """Send every change of ours central does not hold; returns (changes sent, watermark).
 
     Resumes from what central says it holds (its watermark and any parked part), so after a
@@ -40,7 +41,7 @@ def push_all(db: Database, client: CentralClient, target: int = 2000) -> tuple[i
     state = client.site_state()
     acked, sent = state.acked_db_version, 0
     with db.snapshot() as snapshot:
-        for request in outbox.pushes(
+        requests = outbox.pushes(
             snapshot,
             lambda version: _version_size(db, version),
             db.site_id,
@@ -49,12 +50,15 @@ def push_all(db: Database, client: CentralClient, target: int = 2000) -> tuple[i
             state.partial,
             target=target,
             limit=MAX_CHANGES_PER_PUSH,
-        ):
-            response = client.push(request.model_copy(update={"since": acked}))
-            acked = response.acked_db_version
-            with db.write() as conn:
-                sync_state.advance_acked(conn, acked)
-            sent += len(request.changes)
+        )
+        # The next push is read while central merges this one.
+        with Prefetch(requests) as prefetched:
+            for request in prefetched:
+                response = client.push(request.model_copy(update={"since": acked}))
+                acked = response.acked_db_version
+                with db.write() as conn:
+                    sync_state.advance_acked(conn, acked)
+                sent += len(request.changes)
     with db.write() as conn:
         sync_state.advance_acked(conn, acked)
     return sent, acked
@@ -81,11 +85,16 @@ def pull_all(db: Database, client: CentralClient, limit: int = 5000) -> tuple[in
             return received, cursor
 
 
-def sync_once(db: Database) -> SyncReport:
-    """One full round. Records the outcome for the status bar; raises :class:`SyncError`."""
+def sync_once(db: Database, client: CentralClient | None = None) -> SyncReport:
+    """One full round. Records the outcome for the status bar; raises :class:`SyncError`.
+
+    Without ``client``, one is made from the stored link for this round only."""
     try:
-        central = link.load(db)
-        with central.client() as client:
+        if client is None:
+            with link.load(db).client() as own:
+                pushed, acked = push_all(db, own)
+                pulled, cursor = pull_all(db, own)
+        else:
             pushed, acked = push_all(db, client)
             pulled, cursor = pull_all(db, client)
     except SyncError as exc:
@@ -110,6 +119,8 @@ class Syncer:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="replicator", daemon=True)
+        # One HTTP client (and its connection) across rounds, remade when the link changes.
+        self._client: tuple[link.CentralLink, CentralClient] | None = None
 
     def nudge(self) -> None:
         # Our own bookkeeping commits must not re-trigger a round.
@@ -131,7 +142,7 @@ class Syncer:
         while not self._stop.is_set():
             self._wake.clear()  # a commit during this round wakes the next one at once
             try:
-                sync_once(self._db)
+                sync_once(self._db, self._client_for(link.load(self._db)))
                 failures = 0
                 delay = self._interval
             except NotEnrolled:
@@ -154,3 +165,12 @@ class Syncer:
                 log.exception("sync crashed; retrying in %.1f s", delay)
             if self._wake.wait(delay):
                 self._stop.wait(self._debounce)
+        if self._client is not None:
+            self._client[1].close()
+
+    def _client_for(self, central: link.CentralLink) -> CentralClient:
+        if self._client is None or self._client[0] != central:
+            if self._client is not None:
+                self._client[1].close()
+            self._client = (central, central.client())
+        return self._client[1]

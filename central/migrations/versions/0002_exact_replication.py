@@ -63,9 +63,21 @@ def upgrade() -> None:
     op.create_index("merge_conflicts_at_idx", "merge_conflicts", [sa.text("at DESC")])
     op.add_column("enrollments", sa.Column("expires", sa.DateTime(timezone=True)))
     op.add_column("events", sa.Column("value", sa.Double))
+    op.drop_index("crr_clock_db_version_idx", table_name="crr_clock")
+    op.create_index(
+        "crr_clock_shared_db_version_idx",
+        "crr_clock",
+        ["db_version"],
+        postgresql_where=sa.text(
+            "tbl = ANY (ARRAY['users'::text, 'glossary_terms'::text, 'announcements'::text,"
+            " 'app_releases'::text])"
+        ),
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("crr_clock_shared_db_version_idx", table_name="crr_clock")
+    op.create_index("crr_clock_db_version_idx", "crr_clock", ["db_version"])
     op.drop_column("events", "value")
     op.drop_column("enrollments", "expires")
     op.drop_table("merge_conflicts")
