@@ -12,10 +12,11 @@ from sqlalchemy import Engine, text
 
 from engine import sync_state
 from engine.migrations import SCHEMA_VERSION
+from engine.operations import OperationLog
 from replicator import link, outbox
 from replicator.errors import CentralRejected
 from replicator.loop import sync_once
-from replicator.wire import PartialVersion, PushRequest
+from replicator.wire import Change, PartialVersion, PushRequest, VersionSpan
 from tests.central.test_sync_api import _create_user, _push
 from tests.conftest import ADMIN_PASSWORD
 
@@ -252,3 +253,32 @@ def test_a_push_that_overtakes_a_lost_one_is_refused(mina, central_url, central_
     assert _send(central_url, token, first).status_code == 200
     assert _send(central_url, token, too_early).status_code == 200
     assert _terms(central_db) == 4  # two of the three transactions
+
+
+def test_an_install_cannot_write_another_installs_rows(make_db, central_url, central_db):
+    _create_user(central_url, "mina", "mina-password")
+    a = _enroll(make_db, central_url, "a", "mina")
+    b = make_db("b")
+    token_b = link.enroll(b, central_url, "mina", "mina-password").token
+    op = OperationLog(a).start(tool="text_stats", function="count", username="mina")
+    sync_once(a)
+    with a.read() as conn:
+        row = conn.execute(
+            'SELECT "table", pk, cid, val, col_version, db_version, site_id, cl, seq'
+            " FROM crsql_changes WHERE cid = 'status'"
+        ).fetchone()
+    forged = Change.from_row(row).model_copy(
+        update={"val": "succeeded", "col_version": 9, "site_id": b.site_id, "db_version": 1}
+    )
+    request = PushRequest(
+        site_id=b.site_id,
+        schema_version=SCHEMA_VERSION,
+        versions=[VersionSpan(db_version=1, count=1, last_seq=forged.seq)],
+        changes=[forged],
+    )
+    response = _send(central_url, token_b, request)
+    assert response.status_code == 403
+    assert f"operations row '{op}' belongs to another install" in response.json()["detail"]
+    with central_db.connect() as conn:
+        status = conn.execute(text("SELECT status FROM operations")).scalar_one()
+    assert status == "running"
