@@ -29,11 +29,18 @@ _SEQ = CHANGE_COLUMNS.index("seq")
 
 
 def backlog(conn: Connection, acked: int, partial: PartialVersion | None) -> Iterator[tuple]:
-    """Our changes after ``acked`` in (db_version, seq) order, minus what central has parked."""
-    for row in conn.execute(_BACKLOG, (acked,)):
-        if partial and row[_DB_VERSION] == partial.db_version and row[_SEQ] < partial.next_seq:
-            continue
-        yield row
+    """Our changes after ``acked`` in (db_version, seq) order, minus what central has parked.
+
+    Close the generator before closing ``conn``: cr-sqlite must not see its connection finalized
+    under an open crsql_changes cursor."""
+    cursor = conn.execute(_BACKLOG, (acked,))
+    try:
+        for row in cursor:
+            if partial and row[_DB_VERSION] == partial.db_version and row[_SEQ] < partial.next_seq:
+                continue
+            yield row
+    finally:
+        cursor.close()
 
 
 def version_size(conn: Connection, db_version: int) -> tuple[int, int]:
@@ -90,14 +97,18 @@ def pushes(
             changes=[Change.from_row(r) for r in rows],
         )
 
-    for row in backlog(conn, acked, partial):
-        if rows and row[_DB_VERSION] != rows[-1][_DB_VERSION] and len(rows) >= target:
+    stream = backlog(conn, acked, partial)
+    try:
+        for row in stream:
+            if rows and row[_DB_VERSION] != rows[-1][_DB_VERSION] and len(rows) >= target:
+                yield flush(cut_after=False)
+                rows, continued = [], False
+            elif len(rows) >= limit:
+                cut = row[_DB_VERSION] == rows[-1][_DB_VERSION]
+                yield flush(cut_after=cut)
+                rows, continued = [], cut
+            rows.append(row)
+        if rows:
             yield flush(cut_after=False)
-            rows, continued = [], False
-        elif len(rows) >= limit:
-            cut = row[_DB_VERSION] == rows[-1][_DB_VERSION]
-            yield flush(cut_after=cut)
-            rows, continued = [], cut
-        rows.append(row)
-    if rows:
-        yield flush(cut_after=False)
+    finally:
+        stream.close()  # before anyone closes conn

@@ -55,6 +55,12 @@ class Prefetch(Generic[T]):
         except BaseException as exc:  # handed to the consumer, raised there
             self._put(_Failure(exc))
             return
+        finally:
+            # A generator left suspended would be closed later by the garbage collector, maybe
+            # after what it reads from is gone; close it here, in the thread that ran it.
+            close = getattr(self._source, "close", None)
+            if close is not None:
+                close()
         self._put(_END)
 
     def _consume(self) -> Iterator[T]:

@@ -1,0 +1,21 @@
+"""The replication state machine (tests/properties/replication.py) against this test's database."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, settings
+from sqlalchemy import Engine
+
+from tests.properties import replication
+
+
+@pytest.fixture(autouse=True)
+def _bind(central_db: Engine) -> None:
+    replication.bind(central_db)
+
+
+TestReplication = replication.ReplicationMachine.TestCase
+# Examples come from the profile (dev 50, ci 300); each runs up to 25 steps.
+TestReplication.settings = settings(
+    stateful_step_count=25, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
