@@ -76,7 +76,7 @@ class Tool:
 
 
 def registry() -> dict[str, Tool]:
-    from engine.tools import text_stats
+    from engine.tools import quick_search, similar_strings, text_stats, xls_transfer
 
-    tools = [text_stats.TOOL]
+    tools = [xls_transfer.TOOL, quick_search.TOOL, similar_strings.TOOL, text_stats.TOOL]
     return {t.name: t for t in tools}

@@ -1,0 +1,82 @@
+"""Game code tags: ``{...}`` placeholders, ``<PAColor...>`` / ``<PAOldColor>`` colour markup and
+``<br/>`` line breaks.
+
+A translation must carry the same code tags as its source, in any order. These helpers find them,
+hide them from text processing (so a re-wrap never breaks inside one), check that they survived,
+and carry a dictionary translation's tags over to a target text whose tags differ.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+TAG = re.compile(r"\{[^{}\n]*\}|</?PAColor[^<>\n]*>|<PAOldColor>|<br\s*/?>", re.IGNORECASE)
+# Tags are hidden behind characters of Unicode's private use area, one per tag.
+_FIRST_MARK = 0xE000
+_MARKS = 6400
+
+
+def find_tags(text: str, *, with_br: bool = True) -> list[str]:
+    """The code tags of ``text`` in order of appearance."""
+    tags = TAG.findall(text)
+    return tags if with_br else [t for t in tags if not _is_br(t)]
+
+
+def protect(text: str) -> tuple[str, list[str]]:
+    """``text`` with each tag replaced by one private-use character, and the tags to restore."""
+    tags: list[str] = []
+
+    def mark(match: re.Match[str]) -> str:
+        tags.append(match.group(0))
+        return chr(_FIRST_MARK + (len(tags) - 1) % _MARKS)
+
+    return TAG.sub(mark, text), tags
+
+
+def restore(masked: str, tags: list[str]) -> str:
+    """Undo :func:`protect`."""
+    if not tags:
+        return masked
+    out = []
+    for ch in masked:
+        index = ord(ch) - _FIRST_MARK
+        out.append(tags[index] if 0 <= index < len(tags) else ch)
+    return "".join(out)
+
+
+def _is_br(tag: str) -> bool:
+    return tag[0] == "<" and tag[1:3].lower() == "br"
+
+
+def missing_tags(source: str, translation: str) -> list[str]:
+    """Code tags of ``source`` that ``translation`` lacks (counted; ``<br/>`` not included since a
+    line break may be written as a newline)."""
+    if "{" not in source and "<" not in source:
+        return []
+    tags = [t for t in TAG.findall(source) if not _is_br(t)]
+    # Fast path: distinct tags, all present.
+    if len(set(tags)) == len(tags) and all(t in translation for t in tags):
+        return []
+    wanted = Counter(tags)
+    wanted.subtract(find_tags(translation, with_br=False))
+    return sorted(t for t, n in wanted.items() for _ in range(max(n, 0)))
+
+
+def carry_tags(translation: str, matched_source: str, target_source: str) -> str:
+    """Rewrite the tags of ``translation`` (made for ``matched_source``) into the tags of
+    ``target_source``, pairing the two sources' tags by position.
+
+    Used after a fuzzy match: the dictionary's ``{0}의 검`` may serve a target ``{1}의 검``. When
+    the pairing is ambiguous (different tag counts, or one tag paired with two), the translation is
+    returned unchanged and the caller's tag check reports the problem.
+    """
+    old = find_tags(matched_source, with_br=False)
+    new = find_tags(target_source, with_br=False)
+    if old == new or len(old) != len(new):
+        return translation
+    mapping: dict[str, str] = {}
+    for a, b in zip(old, new, strict=True):
+        if mapping.setdefault(a, b) != b:
+            return translation
+    return TAG.sub(lambda m: mapping.get(m.group(0), m.group(0)), translation)

@@ -1,0 +1,148 @@
+"""Auto-translate: fill untranslated strings from the most similar translated one.
+
+Every entry with a source and no translation is matched (normalised source against normalised
+source, :class:`engine.text.fuzzy.FuzzyIndex`) to the translated entries; the best one scoring at
+least ``threshold`` gives its translation. That translation is then fitted to the new source:
+
+* its code tags are renamed to the new source's (``{0}`` -> ``{1}``) when they pair up one to one
+  (:func:`engine.text.tags.carry_tags`);
+* its line structure follows the new source's: the same number of lines, written with the line
+  break the source uses (``<br/>`` or a newline). When the line counts differ, the words (or, for
+  text without spaces, the characters) are laid out again over as many lines as the source has,
+  each line taking a share proportional to the length of the source's line.
+
+The result is every entry (filled ones included) as a LocStr XML file, and a report naming, for
+each filled string, the string its translation came from and the score.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from pydantic import Field
+
+from engine.formats import Entry, locstr_xml
+from engine.text.fuzzy import FuzzyIndex
+from engine.text.normalize import normalize, unify_newlines
+from engine.text.tags import carry_tags, protect, restore
+from engine.tools import ToolCall, ToolResult
+from engine.tools.quick_search.dictionary import SourceParams, load_entries
+from engine.tools.quick_search.report import report_path, write_report
+
+
+class AutoTranslateParams(SourceParams):
+    threshold: float = Field(0.8, ge=0.5, le=1.0, description="Least similarity (0.5 to 1).")
+    min_length: int = Field(2, ge=1, description="Shortest source filled, in characters.")
+    output: Path | None = Field(
+        None, description="LocStr XML file for all entries (default: a new file under reports/)."
+    )
+
+
+def _line_break(source: str) -> str:
+    return "\n" if "\n" in source and "<br" not in source.lower() else locstr_xml.LINE_BREAK
+
+
+def _layout(units: list[str], joiner: str, weights: list[int]) -> list[str]:
+    """Spread ``units`` (at least one per line) over ``len(weights)`` lines in proportion to
+    ``weights``, in order."""
+    total_weight = sum(weights)
+    total = sum(len(u) + len(joiner) for u in units)
+    lines: list[list[str]] = [[] for _ in weights]
+    line, position = 0, 0
+    bound = weights[0] / total_weight * total
+    last = len(weights) - 1
+    for n, unit in enumerate(units):
+        middle = position + len(unit) / 2
+        # Move on past the share of this line, or when every later line needs a unit left; a
+        # line is never left empty.
+        while line < last and lines[line] and (middle > bound or len(units) - n <= last - line):
+            line += 1
+            bound += weights[line] / total_weight * total
+        lines[line].append(unit)
+        position += len(unit) + len(joiner)
+    return [joiner.join(parts) for parts in lines]
+
+
+def adapt_lines(translation: str, source: str) -> str:
+    """``translation`` laid out on as many lines as ``source``, with the source's line break."""
+    break_text = _line_break(source)
+    source_lines = unify_newlines(source).split("\n")
+    # Line breaks first: protect() would hide a <br/> as a tag.
+    masked, tags = protect(unify_newlines(translation))
+    lines = masked.split("\n")
+    if len(lines) != len(source_lines):
+        flat = " ".join(line.strip() for line in lines if line.strip())
+        units, joiner = flat.split(), " "
+        if len(units) < len(source_lines):
+            units, joiner = list(flat.replace(" ", "")), ""
+        weights = [max(len(line.strip()), 1) for line in source_lines]
+        lines = _layout(units, joiner, weights) if units else [""] * len(source_lines)
+    return restore(break_text.join(lines), tags)
+
+
+def _output_path(call: ToolCall, p: AutoTranslateParams) -> Path:
+    if p.output:
+        return p.output
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    return call.data_dir / "reports" / f"auto_translate-{stamp}.xml"
+
+
+def auto_translate(call: ToolCall) -> ToolResult:
+    p = AutoTranslateParams.model_validate(call.params)
+    loaded = load_entries(call)
+    entries = loaded.entries
+    donors: dict[str, int] = {}
+    todo: list[int] = []
+    for i, entry in enumerate(entries):
+        key = normalize(entry.source)
+        if entry.translation.strip():
+            donors.setdefault(key, i)
+        elif len(key) >= p.min_length:
+            todo.append(i)
+    donor_keys = list(donors)
+    index = FuzzyIndex(donor_keys)
+    queries = [normalize(entries[i].source) for i in todo]
+    found = index.best_many(
+        queries, p.threshold, lambda n: call.progress(n, len(queries), "matching")
+    )
+    rows = []
+    filled = list(entries)
+    for i, hit in zip(todo, found, strict=True):
+        if hit is None:
+            continue
+        target, donor = entries[i], entries[donors[donor_keys[hit[0]]]]
+        text = carry_tags(donor.translation, donor.source, target.source)
+        text = adapt_lines(text, target.source)
+        filled[i] = Entry(target.string_id, target.source, text)
+        rows.append(
+            (
+                target.string_id,
+                target.source,
+                text,
+                donor.string_id,
+                donor.source,
+                donor.translation,
+                round(hit[1], 3),
+            )
+        )
+    output = _output_path(call, p)
+    report = report_path(call, "auto_translate")
+    header = [
+        "string_id",
+        "source",
+        "filled_translation",
+        "from_string_id",
+        "from_source",
+        "from_translation",
+        "score",
+    ]
+    write_report(report, header, rows, p.report_format)
+    locstr_xml.write(output, filled)
+    return ToolResult(
+        rows_in=len(entries),
+        rows_out=len(rows),
+        output_files=[output, report],
+        summary={"untranslated": len(todo), "filled": len(rows), "left": len(todo) - len(rows)},
+        warnings=loaded.warnings,
+    )

@@ -1,0 +1,131 @@
+"""build_dictionary, list_dictionaries, delete_dictionary.
+
+An XLS Transfer dictionary is a list of entries whose ``string_id`` tells the pair's kind:
+
+* ``split``: one line of a source and the same line of its translation, from rows whose source
+  and translation have the same number of lines (a one-line row gives one split pair);
+* ``whole``: a whole source and a whole translation, from rows whose line counts differ.
+
+Rows with an empty source or translation are dropped; so are split line pairs with an empty side.
+Each source (normalised, per kind) keeps its most frequent translation; ties go to the first seen.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from pydantic import Field
+
+from engine.dictionaries import DictionaryStore, check_name
+from engine.formats import Entry
+from engine.formats.xlsx import read_columns
+from engine.text.normalize import normalize, unify_newlines
+from engine.tools import NoParams, ToolCall, ToolResult
+from engine.tools.xls_transfer.selection import (
+    EXCEL_SUFFIXES,
+    ExcelParams,
+    check_inputs,
+    excel_targets,
+)
+
+KIND = "xls_transfer"
+SPLIT, WHOLE = "split", "whole"
+
+
+class BuildParams(ExcelParams):
+    name: str = Field(
+        ..., description="Name to save the dictionary under (replaces one of that name)."
+    )
+
+
+class NameParams(NoParams):
+    name: str = Field(..., description="Dictionary name.")
+
+
+def pairs_of(source: str, translation: str) -> list[tuple[str, str, str]]:
+    """The (kind, source, translation) pairs one row gives; empty when a side is blank."""
+    source = unify_newlines(source).strip()
+    translation = unify_newlines(translation).strip()
+    if not source or not translation:
+        return []
+    src_lines = source.split("\n")
+    tr_lines = translation.split("\n")
+    if len(src_lines) != len(tr_lines):
+        return [(WHOLE, source, translation)]
+    return [
+        (SPLIT, s.strip(), t.strip())
+        for s, t in zip(src_lines, tr_lines, strict=True)
+        if s.strip() and t.strip()
+    ]
+
+
+def most_frequent(pairs: Iterable[tuple[str, str, str]]) -> list[Entry]:
+    """One entry per (kind, normalised source): its most frequent translation."""
+    first_source: dict[tuple[str, str], str] = {}
+    counts: dict[tuple[str, str], Counter[str]] = {}
+    for kind, source, translation in pairs:
+        key = (kind, normalize(source))
+        first_source.setdefault(key, source)
+        counts.setdefault(key, Counter())[translation] += 1
+    # Counter.most_common keeps first-seen order among equal counts.
+    return [
+        Entry(key[0], first_source[key], counter.most_common(1)[0][0])
+        for key, counter in counts.items()
+    ]
+
+
+def _rows(call: ToolCall) -> Iterator[tuple[str, str, str]]:
+    targets = excel_targets(call.inputs, call.params)
+    done = 0
+    for target in targets:
+        step = f"{target.path.name} / {target.sheet}"
+        rows = read_columns(
+            target.path,
+            target.sheet,
+            [target.source, target.translation],
+            first_row=target.first_row,
+        )
+        for _, (source, translation) in rows:
+            yield from pairs_of(source, translation)
+            done += 1
+            if done % 1000 == 0:
+                call.progress(done, None, step)
+
+
+def build_dictionary(call: ToolCall) -> ToolResult:
+    name = check_name(call.params["name"])
+    warnings = check_inputs(call.inputs, EXCEL_SUFFIXES, "Excel")
+    pairs = list(_rows(call))
+    entries = most_frequent(pairs)
+    kinds = Counter(e.string_id for e in entries)
+    meta = {
+        "files": [p.name for p in call.inputs],
+        "pairs_read": len(pairs),
+        SPLIT: kinds[SPLIT],
+        WHOLE: kinds[WHOLE],
+    }
+    count = DictionaryStore(call.data_dir, KIND).save(name, entries, meta)
+    call.progress(1, 1, "saved")
+    return ToolResult(
+        rows_in=len(pairs),
+        rows_out=count,
+        summary={"name": name, "entries": count, SPLIT: kinds[SPLIT], WHOLE: kinds[WHOLE]},
+        warnings=warnings,
+    )
+
+
+def list_dictionaries(call: ToolCall) -> ToolResult:
+    found = DictionaryStore(call.data_dir, KIND).names()
+    return ToolResult(rows_in=0, rows_out=len(found), summary={"dictionaries": found})
+
+
+def delete_dictionary(call: ToolCall) -> ToolResult:
+    name = call.params["name"]
+    DictionaryStore(call.data_dir, KIND).delete(name)
+    return ToolResult(rows_in=0, rows_out=1, summary={"deleted": name})
+
+
+def load_entries(data_dir: Path, name: str) -> list[Entry]:
+    return DictionaryStore(data_dir, KIND).load(name)

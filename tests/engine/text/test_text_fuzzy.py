@@ -1,0 +1,92 @@
+"""FuzzyIndex returns exactly what a naive rapidfuzz extractOne over the whole list returns."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from rapidfuzz import fuzz, process
+
+from bench.tools import corpus
+from engine.text.fuzzy import FuzzyIndex
+
+
+def naive(query: str, sources: list[str], threshold: float) -> tuple[int, float] | None:
+    hit = process.extractOne(query, sources, scorer=fuzz.ratio, score_cutoff=threshold * 100)
+    return None if hit is None else (hit[2], hit[1] / 100)
+
+
+@pytest.fixture(scope="module")
+def korean() -> tuple[list[str], list[str]]:
+    gen = corpus(seed=7, stems=3000)
+    sources = [gen.text() for _ in range(4000)]
+    # Duplicates and ties: some sources twice, some queries equidistant from two sources.
+    sources += sources[:50]
+    queries = []
+    for n in range(600):
+        kind = n % 3
+        if kind == 0:
+            queries.append(gen.near(gen.rng.choice(sources)))
+        elif kind == 1:
+            queries.append(gen.text())
+        else:
+            queries.append(gen.rng.choice(sources))
+    return sources, queries
+
+
+@pytest.mark.parametrize("threshold", [0.8, 0.85, 0.9, 0.95, 0.99, 1.0])
+def test_same_best_match_as_naive_extract_one(korean, threshold):
+    sources, queries = korean
+    index = FuzzyIndex(sources)
+    found = index.best_many(queries, threshold)
+    assert found == [naive(q, sources, threshold) for q in queries]
+    # Not a vacuous comparison: near copies do match below 1.0.
+    fuzzy = sum(r is not None and r[1] < 1 for r in found)
+    assert fuzzy > 50 if threshold < 0.95 else fuzzy >= 0
+    assert sum(r is not None for r in found) >= 200
+
+
+@pytest.mark.parametrize("limit", [0, 1, 1000, 2500, 4050])
+def test_limit_searches_a_prefix_like_naive_over_the_prefix(korean, limit):
+    sources, queries = korean
+    index = FuzzyIndex(sources)
+    for query in queries[:150]:
+        assert index.best(query, 0.85, limit) == naive(query, sources[:limit], 0.85)
+
+
+def test_ties_go_to_the_lowest_index():
+    sources = ["가나다라마바", "가나다라마사", "가나다라마바"]
+    index = FuzzyIndex(sources)
+    assert index.best("가나다라마아", 0.8) == naive("가나다라마아", sources, 0.8)
+    assert index.best("가나다라마아", 0.8)[0] == 0
+    assert index.best("가나다라마바", 0.8) == (0, 1.0)
+
+
+def test_short_and_empty_texts():
+    sources = ["", "가", "가나", "나가", "가나다"]
+    index = FuzzyIndex(sources)
+    for query in ["", "가", "나", "가나", "가다", "가나다", "가나다라"]:
+        for threshold in (0.8, 0.9, 1.0):
+            assert index.best(query, threshold) == naive(query, sources, threshold), query
+
+
+def test_no_sources():
+    assert FuzzyIndex([]).best("가나다", 0.9) is None
+
+
+@given(
+    st.lists(st.text(alphabet="가나다라 {}0", max_size=12), min_size=1, max_size=30),
+    st.lists(st.text(alphabet="가나다라 {}0", max_size=12), min_size=1, max_size=10),
+    st.sampled_from([0.8, 0.83, 0.9, 0.97]),
+)
+def test_small_alphabets_with_many_repeats(sources, queries, threshold):
+    index = FuzzyIndex(sources)
+    for query in queries:
+        assert index.best(query, threshold) == naive(query, sources, threshold)
+
+
+def test_progress_every_thousand_queries():
+    index = FuzzyIndex(["가나다라"])
+    seen: list[int] = []
+    index.best_many(["가나다"] * 2500, 0.9, progress=seen.append)
+    assert seen == [1000, 2000]
