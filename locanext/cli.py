@@ -299,5 +299,73 @@ def demo(
         raise _fail(str(exc)) from None
 
 
+@app.command()
+def fuzz(
+    seed: Annotated[int, typer.Option(help="Same seed, same run.")] = 0,
+    installs: Annotated[
+        int | None, typer.Option(min=2, max=6, help="Installs per example (default: 2 to 6).")
+    ] = None,
+    steps: Annotated[int, typer.Option(min=1, help="Steps per example.")] = 40,
+    examples: Annotated[int, typer.Option(min=1, help="Examples to run.")] = 100,
+    minutes: Annotated[
+        float | None, typer.Option(help="Run rounds of examples for this long instead.")
+    ] = None,
+    replay: Annotated[
+        Path | None, typer.Option(help="Re-run the failing example saved in this file.")
+    ] = None,
+    save: Annotated[Path, typer.Option(help="Where to write the replay of a failure.")] = Path(
+        "locanext-fuzz-replay.json"
+    ),
+    mutation: Annotated[
+        str | None,
+        typer.Option(help="Break the merge on purpose to see the invariants catch it (testers)."),
+    ] = None,
+    dsn: Annotated[
+        str, typer.Option(help="PostgreSQL server; the run uses a scratch database on it.")
+    ] = "postgresql://postgres@127.0.0.1:5432/postgres",
+) -> None:
+    """Fuzz replication: the state machine of tests/properties (installs with real cr-sqlite,
+    central on PostgreSQL, a network that drops, duplicates and replays, crashes, partitions).
+    On failure: the shrunk steps are printed and a replay file is written."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from locanext import fuzz as fuzzing
+
+    if replay is not None:
+        saved = fuzzing.Replay.load(replay)
+        with fuzzing.scratch_central(dsn) as engine:
+            outcome = fuzzing.replay(engine, saved)
+        if outcome.failure is None:
+            typer.echo("the replayed example passes now")
+            return
+        typer.echo(outcome.failure)
+        raise typer.Exit(1)
+    if mutation is not None:
+        _, mutations = fuzzing._machine_module()
+        if mutation not in mutations.MUTATIONS:
+            raise _fail(f"unknown mutation {mutation!r}; one of {', '.join(mutations.MUTATIONS)}")
+    plan = fuzzing.FuzzPlan(seed, installs, steps, examples, minutes, mutation)
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with fuzzing.scratch_central(dsn) as engine, Progress(*columns, transient=True) as bar:
+        task = bar.add_task(f"seed {seed}: 0 examples", total=None)
+        count = 0
+
+        def tick() -> None:
+            nonlocal count
+            count += 1
+            bar.update(task, description=f"seed {seed}: {count} examples")
+
+        outcome = fuzzing.run(engine, plan, tick)
+    summary = f"{outcome.examples} examples in {outcome.rounds} round(s), {outcome.seconds:.0f} s"
+    if outcome.failure is None:
+        typer.echo(f"no failure: {summary} (seed {seed})")
+        return
+    typer.echo(outcome.failure)
+    if outcome.replay is not None:
+        outcome.replay.save(save)
+        typer.echo(f"failure after {summary}; replay it with: locanext fuzz --replay {save}")
+    raise typer.Exit(1)
+
+
 def main() -> None:
     app(prog_name="locanext")

@@ -93,18 +93,6 @@ def check_convergence(
                     " site_id, cl, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     own_changes(db),
                 )
-        for table in REPLICATED:
-            if table == "installs":
-                continue  # the machine enrolls without writing install rows
-            hub_rows, hub_clocks = install_state(hub, table)
-            mirror_rows, mirror_clocks = mirror_state(engine, table)
-            assert mirror_clocks == hub_clocks, f"mirror clocks of {table} differ from the hub"
-            assert mirror_rows == _typed(table, hub_rows), f"mirror rows of {table} differ"
-            if table in SHARED_TABLES:
-                for db in installs:
-                    assert install_state(db, table) == (hub_rows, hub_clocks), (
-                        f"an install's {table} did not converge"
-                    )
         with engine.connect() as conn:
             ops = conn.execute(text("SELECT id FROM operations")).scalars().all()
             terms = set(conn.execute(text("SELECT id FROM glossary_terms")).scalars().all())
@@ -122,5 +110,17 @@ def check_convergence(
                 local = {r[0] for r in conn.execute("SELECT id FROM glossary_terms")}
             assert not local & set(deleted), "a deleted term came back on an install"
         assert bulk_counts == bulks, "a bulk transaction is missing or partial after a full sync"
+        for table in REPLICATED:
+            if table == "installs":
+                continue  # the machine enrolls without writing install rows
+            hub_rows, hub_clocks = install_state(hub, table)
+            mirror_rows, mirror_clocks = mirror_state(engine, table)
+            assert mirror_clocks == hub_clocks, f"mirror clocks of {table} differ from the hub"
+            assert mirror_rows == _typed(table, hub_rows), f"mirror rows of {table} differ"
+            if table in SHARED_TABLES:
+                for db in installs:
+                    assert install_state(db, table) == (hub_rows, hub_clocks), (
+                        f"an install's {table} did not converge"
+                    )
     finally:
         hub.close()

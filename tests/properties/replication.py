@@ -92,6 +92,11 @@ class Site:
 
 class ReplicationMachine(RuleBasedStateMachine):
     ops = Bundle("operations")
+    INSTALLS = (2, 6)  # how many installs an example starts (`locanext fuzz --installs` fixes it)
+
+    @staticmethod
+    def on_example_end() -> None:
+        """Called after each example (`locanext fuzz` counts them for its progress display)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -110,8 +115,9 @@ class ReplicationMachine(RuleBasedStateMachine):
         self.deleted: set[str] = set()  # glossary keys deleted and not re-inserted since
 
     # --- setup ----------------------------------------------------------------------------
-    @initialize(count=st.integers(2, 6))
-    def start_installs(self, count: int) -> None:
+    @initialize(data=st.data())
+    def start_installs(self, data) -> None:
+        count = data.draw(st.integers(*self.INSTALLS), label="installs")
         for i in range(count):
             path = Path(self._tmp.name) / f"pc{i}" / "engine.db"
             db = Database(path)
@@ -391,6 +397,7 @@ class ReplicationMachine(RuleBasedStateMachine):
             for site in self.sites:
                 site.db.close()
             self._tmp.cleanup()
+            self.on_example_end()
 
     def _sync_everything(self) -> None:
         for site in self.sites:
