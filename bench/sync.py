@@ -39,12 +39,12 @@ from pathlib import Path
 import httpx
 import psutil
 import psycopg
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.pool import NullPool
 
+from central import db as central_db
 from central.batch_merge import merge_batch, staging_rows
-from central.db import make_engine, migrate, normalize_dsn
+from central.db import make_engine, migrate
 from central.merge import begin_merge
 from engine.db import Database
 from engine.operations import OperationLog
@@ -143,21 +143,9 @@ class Report:
 
 @contextmanager
 def scratch_database(server_dsn: str) -> Iterator[str]:
-    """Create ``locanext_bench_<hex>`` on the server, yield its libpq URL, drop it after."""
-    name = f"locanext_bench_{secrets.token_hex(6)}"
-    url = make_url(normalize_dsn(server_dsn))
-    admin = create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            scratch = url.set(drivername="postgresql", database=name)
-            yield scratch.render_as_string(hide_password=False)
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
+    """A scratch database ``locanext_bench_<hex>``, as a libpq URL (psycopg and the CLI take it)."""
+    with central_db.scratch_database(server_dsn, "locanext_bench") as dsn:
+        yield make_url(dsn).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def _event(i: int, install_id: str) -> tuple:

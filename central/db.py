@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import logging
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 log = logging.getLogger(__name__)
 
@@ -43,3 +48,24 @@ def alembic_config(engine: Engine) -> Config:
 def migrate(engine: Engine) -> None:
     """Bring the database to the newest schema; each migration runs in one transaction."""
     command.upgrade(alembic_config(engine), "head")
+
+
+@contextmanager
+def scratch_database(server_dsn: str, prefix: str) -> Iterator[str]:
+    """Create ``<prefix>_<hex>`` on the server, yield its URL, drop it (and its sessions) after.
+
+    For tests, benchmarks and fuzzing, which each want a database of their own."""
+    name = f"{prefix}_{secrets.token_hex(6)}"
+    url = make_url(normalize_dsn(server_dsn))
+    # NullPool: no pooled connection outlives the block.
+    admin = create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield url.set(database=name).render_as_string(hide_password=False)
+        finally:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()

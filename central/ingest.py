@@ -31,7 +31,7 @@ from central import sqlvalues
 from central.accounts import Install
 from central.batch_merge import merge_batch
 from central.errors import BadChangeset, Conflict, Forbidden
-from central.merge import begin_merge
+from central.merge import begin_merge, change_from_clock
 from central.sync import check_owner, check_schema, validate
 from central.tables import enrollments, parked_changes, partial_versions
 from replicator.wire import (
@@ -113,20 +113,7 @@ def _unpark(conn: Connection, site: bytes, version: int) -> list[Change]:
             partial_versions.c.site_id == site, partial_versions.c.db_version == version
         )
     )
-    return [
-        Change(
-            table=r.tbl,
-            pk=bytes(r.pk),
-            cid=r.cid,
-            val=sqlvalues.from_clock(r.vtype, r.vint, r.vreal, r.vbytes),
-            col_version=r.col_version,
-            db_version=r.db_version,
-            site_id=bytes(r.site_id),
-            cl=r.cl,
-            seq=r.seq,
-        )
-        for r in rows
-    ]
+    return [change_from_clock(r) for r in rows]
 
 
 def _complete(

@@ -72,6 +72,22 @@ def newest_shared_version(conn: Connection) -> int:
     )
 
 
+def change_from_clock(row: Any, cl: int | None = None) -> Change:
+    """A wire change from a row shaped like crr_clock (or parked_changes) with its causal length
+    (``row.cl`` unless given)."""
+    return Change(
+        table=row.tbl,
+        pk=bytes(row.pk),
+        cid=row.cid,
+        val=sqlvalues.from_clock(row.vtype, row.vint, row.vreal, row.vbytes),
+        col_version=row.col_version,
+        db_version=row.db_version,
+        site_id=bytes(row.site_id),
+        cl=row.cl if cl is None else cl,
+        seq=row.seq,
+    )
+
+
 class Merger:
     """Applies changes to the mirror within one transaction stamped ``db_version``."""
 

@@ -12,10 +12,9 @@ from collections.abc import Sequence
 
 from sqlalchemy import Connection, select, text
 
-from central import sqlvalues
 from central.accounts import Install
 from central.errors import BadChangeset, Forbidden, UpdateRequired
-from central.merge import SENTINEL, newest_shared_version
+from central.merge import SENTINEL, change_from_clock, newest_shared_version
 from central.tables import REPLICATED, SHARED_CLOCKS, enrollments
 from replicator.wire import Change, PullResponse, SqlValue, pk
 
@@ -159,20 +158,7 @@ def pull(conn: Connection, install: Install, since: int, limit: int) -> PullResp
                 },
             ).all()
             rows = [r for r in rows if r.db_version == last]
-    changes = [
-        Change(
-            table=r.tbl,
-            pk=bytes(r.pk),
-            cid=r.cid,
-            val=sqlvalues.from_clock(r.vtype, r.vint, r.vreal, r.vbytes),
-            col_version=r.col_version,
-            db_version=r.db_version,
-            site_id=bytes(r.site_id),
-            cl=r.cl,
-            seq=r.seq,
-        )
-        for r in rows
-    ]
+    changes = [change_from_clock(r) for r in rows]
     # With nothing new for this install, the cursor still moves to the newest shared version
     # committed in this snapshot (the caller reads in one REPEATABLE READ snapshot, and versions
     # commit in order), so the next pull does not scan this install's own changes again.

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -73,26 +72,15 @@ def _machine_module():
 @contextmanager
 def scratch_central(server_dsn: str) -> Iterator[object]:
     """A fresh, migrated central database on ``server_dsn``, dropped afterwards."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.pool import NullPool
+    from central.db import make_engine, migrate, scratch_database
 
-    from central.db import make_engine, migrate, normalize_dsn
-
-    name = f"locanext_fuzz_{secrets.token_hex(5)}"
-    url = make_url(normalize_dsn(server_dsn))
-    admin = create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = make_engine(url.set(database=name).render_as_string(hide_password=False))
-    try:
-        migrate(engine)
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database(server_dsn, "locanext_fuzz") as dsn:
+        engine = make_engine(dsn)
+        try:
+            migrate(engine)
+            yield engine
+        finally:
+            engine.dispose()
 
 
 def _machine_class(replication, plan: FuzzPlan, on_example: Callable[[], None]):

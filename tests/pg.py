@@ -4,18 +4,13 @@ private cluster; and a fresh, uniquely named database per test on top of either.
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.pool import NullPool
-
-from central.db import normalize_dsn
+from central.db import normalize_dsn, scratch_database
 from central.pgcluster import PrivateCluster
 
 ENV_DSN = "LOCANEXT_TEST_PG_DSN"
@@ -42,20 +37,8 @@ def test_server() -> Iterator[str]:
 @contextmanager
 def fresh_database(server_dsn: str) -> Iterator[str]:
     """Create locanext_test_<hex> on the server, yield its DSN, drop it (and its sessions) after."""
-    name = f"locanext_test_{secrets.token_hex(6)}"
-    url = make_url(normalize_dsn(server_dsn))
-    # NullPool: no pooled connection outlives the with-block (ResourceWarning is an error here).
-    admin = create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            yield url.set(database=name).render_as_string(hide_password=False)
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
+    with scratch_database(server_dsn, "locanext_test") as dsn:
+        yield dsn
 
 
 # Imported into test modules these would otherwise be collected as tests themselves.

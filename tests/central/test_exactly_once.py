@@ -13,11 +13,11 @@ from sqlalchemy import Engine, text
 from engine import sync_state
 from engine.migrations import SCHEMA_VERSION
 from engine.operations import OperationLog
-from replicator import link, outbox
+from replicator import link
 from replicator.errors import CentralRejected
 from replicator.loop import sync_once
 from replicator.wire import Change, PartialVersion, PushRequest, VersionSpan
-from tests.central.test_sync_api import _create_user, _push
+from tests.central.test_sync_api import _create_user, _push, _requests
 from tests.conftest import ADMIN_PASSWORD
 
 
@@ -33,26 +33,6 @@ def mina(make_db, central_url: str):
     db = make_db("mina")
     token = link.enroll(db, central_url, "mina", "mina-password").token
     return db, token
-
-
-def _requests(db, acked=0, partial=None, target=2000, limit=5000) -> list[PushRequest]:
-    def describe(version: int) -> tuple[int, int]:
-        with db.read() as conn:
-            return outbox.version_size(conn, version)
-
-    with db.snapshot() as conn:
-        return list(
-            outbox.pushes(
-                conn,
-                describe,
-                db.site_id,
-                SCHEMA_VERSION,
-                acked,
-                partial,
-                target=target,
-                limit=limit,
-            )
-        )
 
 
 def _send(central_url: str, token: str, request: PushRequest) -> httpx.Response:

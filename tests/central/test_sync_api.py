@@ -55,8 +55,8 @@ def _push(central_url: str, token: str, body: dict | bytes, **headers: str) -> h
     )
 
 
-def _requests(db, target: int = 2000, limit: int = 5000) -> list:
-    """What the replicator would push now, from scratch."""
+def _requests(db, acked=0, partial=None, target: int = 2000, limit: int = 5000) -> list:
+    """What the replicator would push now, after ``acked`` (and ``partial``)."""
 
     def describe(version: int) -> tuple[int, int]:
         with db.read() as conn:
@@ -65,7 +65,14 @@ def _requests(db, target: int = 2000, limit: int = 5000) -> list:
     with db.snapshot() as conn:
         return list(
             outbox.pushes(
-                conn, describe, db.site_id, SCHEMA_VERSION, 0, None, target=target, limit=limit
+                conn,
+                describe,
+                db.site_id,
+                SCHEMA_VERSION,
+                acked,
+                partial,
+                target=target,
+                limit=limit,
             )
         )
 

@@ -16,7 +16,8 @@ from __future__ import annotations
 import secrets
 import tempfile
 import uuid
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -250,10 +251,10 @@ class ReplicationMachine(RuleBasedStateMachine):
             transaction.commit()
         return response.acked_db_version
 
-    @precondition(lambda self: any(s.connected for s in self.sites))
-    @rule(data=st.data())
-    def push(self, data) -> None:
-        site = self._site(data, connected=True)
+    @contextmanager
+    def _pass(self, site: Site) -> Iterator[tuple[int, Iterator[PushRequest]]]:
+        """One replicator pass: central's watermark for ``site`` and the pushes of its backlog
+        past central's state."""
         with _engine().connect() as conn:
             acked = sync.site_acked(conn, site.install)
             partial = ingest.partial_version(conn, site.install.site_id, acked)
@@ -262,21 +263,19 @@ class ReplicationMachine(RuleBasedStateMachine):
             with site.db.read() as conn:
                 return outbox.version_size(conn, version)
 
-        with (
-            site.db.snapshot() as snapshot,
-            closing(
-                outbox.pushes(
-                    snapshot,
-                    describe,
-                    site.db.site_id,
-                    SCHEMA_VERSION,
-                    acked,
-                    partial,
-                    target=PUSH_TARGET,
-                    limit=PUSH_LIMIT,
-                )  # fmt: skip
-            ) as requests,
-        ):
+        with site.db.snapshot() as snapshot:
+            requests = outbox.pushes(
+                snapshot, describe, site.db.site_id, SCHEMA_VERSION, acked, partial,
+                target=PUSH_TARGET, limit=PUSH_LIMIT,
+            )  # fmt: skip
+            with closing(requests):
+                yield acked, requests
+
+    @precondition(lambda self: any(s.connected for s in self.sites))
+    @rule(data=st.data())
+    def push(self, data) -> None:
+        site = self._site(data, connected=True)
+        with self._pass(site) as (acked, requests):
             for request in requests:
                 request = request.model_copy(update={"since": acked})
                 fate = data.draw(DELIVERY, label="delivery")
@@ -409,29 +408,7 @@ class ReplicationMachine(RuleBasedStateMachine):
                 self._pull_all(site)
 
     def _push_all(self, site: Site) -> None:
-        with _engine().connect() as conn:
-            acked = sync.site_acked(conn, site.install)
-            partial = ingest.partial_version(conn, site.install.site_id, acked)
-
-        def describe(version: int) -> tuple[int, int]:
-            with site.db.read() as conn:
-                return outbox.version_size(conn, version)
-
-        with (
-            site.db.snapshot() as snapshot,
-            closing(
-                outbox.pushes(
-                    snapshot,
-                    describe,
-                    site.db.site_id,
-                    SCHEMA_VERSION,
-                    acked,
-                    partial,
-                    target=PUSH_TARGET,
-                    limit=PUSH_LIMIT,
-                )  # fmt: skip
-            ) as requests,
-        ):
+        with self._pass(site) as (acked, requests):
             for request in requests:
                 result = self._deliver(site, request.model_copy(update={"since": acked}))
                 assert result is not None, f"{site.name}: central refused a clean push"
