@@ -108,6 +108,11 @@ def _settings(plan: FuzzPlan, examples: int):
 
 
 def _failure_text(exc: BaseException) -> str:
+    """The failing assertion with hypothesis's notes (the shrunk steps, the replay blob); for
+    several distinct failures, each of them, first to last."""
+    if isinstance(exc, BaseExceptionGroup):
+        parts = [_failure_text(sub) for sub in exc.exceptions]
+        return f"{len(parts)} distinct failures:\n\n" + "\n\n".join(parts)
     notes = "\n".join(getattr(exc, "__notes__", []))
     return f"{type(exc).__name__}: {exc}\n{notes}".strip()
 

@@ -79,7 +79,7 @@ def _pull_skips() -> Iterator[None]:
 def _deletes_ignored() -> Iterator[None]:
     # a row's delete (even causal length) is taken as nothing new
     sql = batch_merge._CLASSIFY.replace(
-        "CASE WHEN st.top > st.local_cl THEN 'delete' ELSE 'noop' END", "'noop'"
+        "CASE WHEN top > local_cl THEN 'delete' ELSE 'noop' END", "'noop'"
     )
     assert sql != batch_merge._CLASSIFY
     with mock.patch.object(batch_merge, "_CLASSIFY", sql):
