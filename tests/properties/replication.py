@@ -14,6 +14,7 @@ The machine is shared by pytest (``tests/properties/test_replication_machine.py`
 from __future__ import annotations
 
 import secrets
+import sys
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -385,8 +386,11 @@ class ReplicationMachine(RuleBasedStateMachine):
 
     # --- the end: heal, sync to a fixpoint, compare ---------------------------------------------
     def teardown(self) -> None:
+        # hypothesis calls this in a `finally`: when a step or invariant already failed, only
+        # clean up, so that failure is the one reported (a convergence error would mask it).
+        failed = sys.exc_info()[0] is not None
         try:
-            if self.sites:
+            if self.sites and not failed:
                 self._sync_everything()
                 oracle.check_convergence(
                     _engine(), [s.db for s in self.sites], Path(self._tmp.name) / "hub",
