@@ -120,6 +120,15 @@ def _first_version_dropped() -> Iterator[None]:
         yield
 
 
+@contextmanager
+def _stale_changes_resurrect() -> Iterator[None]:
+    # a change older than the row's causal length re-creates the row instead of being ignored
+    sql = batch_merge._CLASSIFY.replace("WHEN n = 0 THEN 'ignore'", "WHEN n = 0 THEN 'create'")
+    assert sql != batch_merge._CLASSIFY
+    with mock.patch.object(batch_merge, "_CLASSIFY", sql):
+        yield
+
+
 MUTATIONS = {
     m.name: m
     for m in (
@@ -152,6 +161,12 @@ MUTATIONS = {
             "a delete from another install is treated as old news",
             "came back",
             _deletes_ignored,
+        ),
+        Mutation(
+            "stale-changes-resurrect",
+            "an edit older than a delete brings the deleted row back",
+            "came back",
+            _stale_changes_resurrect,
         ),
         Mutation(
             "first-version-dropped",
