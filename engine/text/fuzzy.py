@@ -16,41 +16,62 @@ Candidates come from two filters that never drop a qualifying match (``t`` is th
   multisets share at least ``3L - la - lb - 1 >= (1.5t - 1)(la + lb) - 1`` bigrams, which, over the
   length window, is at least ``alpha(l) = (1.5t - 1) * 2l / (2 - t) - 1`` for either length ``l``.
   With every bigram (the k-th occurrence of a bigram is its own token) ordered by rarity in the
-  dictionary, two texts sharing ``alpha`` tokens share one among the first ``n - alpha + 1`` of
-  each (``n = l - 1`` bigrams). The index keeps only those prefixes and a query looks up only its
-  own. Requiring two shared tokens instead of one (they lie among the first ``n - alpha + 2``)
-  prunes far more, so the index keeps that slightly longer prefix and a candidate needs two hits.
+  dictionary, let ``s_1 < s_2 < ...`` be the shared tokens in that order: at least ``alpha - j`` of
+  them follow ``s_j``, so ``s_j`` lies among the first ``n - alpha + j`` tokens of each text
+  (``n = l - 1`` bigrams). Hence two texts share ``h`` tokens among the first ``n - alpha + h`` of
+  each, for any ``h <= alpha`` (each text uses its own ``alpha`` and ``h``; a pair needs the smaller
+  ``h``). The index keeps only those prefixes and a query looks up only its own; a candidate needs
+  ``h`` hits, ``h = min(_HITS, alpha)``: a few more tokens to look up, far fewer candidates.
   Texts too short for the bound (``alpha < 1``) are always candidates.
 
-Postings are sorted by text length, so the length window is one slice of each. The index is built
-per threshold on first use (a lower threshold needs longer prefixes).
+Internally a text is known by its rank in length order (ties by index), so the length window is
+one range of ranks, every posting list is sorted by length, and the texts needing fewer hits
+(shorter ones) are a leading range. Counting hits is a sort of the concatenated posting slices:
+in a sorted list, ``x`` occurs ``h`` times iff ``pool[i] == pool[i + h - 1]`` for some ``i``. The
+prefix index is built per threshold on first use (a lower threshold needs longer prefixes).
 """
 
 from __future__ import annotations
 
 import math
+from array import array
 from bisect import bisect_left, bisect_right
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from itertools import chain, repeat
-from operator import add, itemgetter
+from itertools import chain, compress, repeat
+from operator import add, eq, itemgetter
 
 from rapidfuzz import fuzz, process
 
 # Bounds are loosened by this much so float rounding in rapidfuzz never makes a filter too strict.
 _SLACK = 1e-9
 # Shared prefix tokens a candidate needs (fewer when a text is too short to guarantee them).
-_HITS = 2
+_HITS = 3
+# Token offset of each further occurrence of a bigram (bigrams are 64-bit numbers).
+_NEXT = 1 << 64
 
 
-def _bigrams(text: str) -> list[str]:
-    """The bigram tokens of ``text``: the k-th occurrence of a bigram is the bigram + chr(k)."""
-    grams = list(map(add, text, text[1:]))
-    tokens = list(dict.fromkeys(grams))
-    if len(tokens) < len(grams):
-        counts = Counter(grams)
-        tokens += [g + chr(k) for g, n in counts.items() if n > 1 for k in range(2, n + 1)]
-    return tokens
+def _bigrams(text: str) -> list[int]:
+    """The bigram tokens of ``text`` as ints: in UTF-32 a bigram is the 8 bytes at its first
+    character, read as one 64-bit number; the k-th occurrence of a bigram is that number
+    + (k - 1) * 2**64."""
+    size = len(text)
+    view = memoryview(text.encode("utf-32-le", "surrogatepass"))
+    grams = view[: 8 * (size // 2)].cast("Q").tolist()
+    grams += view[4 : 4 + 8 * ((size - 1) // 2)].cast("Q").tolist()
+    if len(set(grams)) == len(grams):
+        return grams
+    # Repeats: a sorted level holds, for a bigram occurring n times, n - k + 1 copies; the
+    # copies equal to their predecessor make the next level.
+    level = sorted(grams)
+    tokens = list(dict.fromkeys(level))
+    shift = 0
+    while True:
+        level = list(compress(level[1:], map(eq, level[1:], level)))
+        if not level:
+            return tokens
+        shift += _NEXT
+        tokens += map(add, dict.fromkeys(level), repeat(shift))
 
 
 def _plan(length: int, threshold: float) -> tuple[int, int]:
@@ -69,26 +90,31 @@ def _window(length: int, threshold: float) -> tuple[int, int]:
     return lo, hi
 
 
-class _Postings:
-    """The prefix index at one threshold: token rank -> (ids sorted by length, their lengths);
-    the hits each id needs (``one_hit``: the ids needing one); the ids too short to index, sorted
-    by length."""
+def _repeated(pool: list[int], hits: int) -> Iterable[int]:
+    """The items of the sorted ``pool`` occurring at least ``hits`` times (some more than once)."""
+    if hits <= 1:
+        return pool
+    return compress(pool, map(eq, pool, pool[hits - 1 :]))
 
-    def __init__(self, lengths: list[int], ranked: list[list[int]], threshold: float) -> None:
-        ids: dict[int, list[int]] = {}
-        self.need = [0] * len(lengths)
-        self.short: list[int] = []
-        for i in sorted(range(len(lengths)), key=lengths.__getitem__):
-            prefix, self.need[i] = _plan(lengths[i], threshold)
-            if prefix == 0:
-                self.short.append(i)
-                continue
-            for rank in ranked[i][:prefix]:
-                ids.setdefault(rank, []).append(i)
-        # One lookup per token: (ids, their lengths).
-        self.postings = {r: (idl, [lengths[i] for i in idl]) for r, idl in ids.items()}
-        self.short_lengths = [lengths[i] for i in self.short]
-        self.one_hit = {i for i, n in enumerate(self.need) if n == 1}
+
+class _Postings:
+    """The prefix index at one threshold, over length ranks: token rank -> length ranks (sorted)
+    of the texts whose prefix holds it; ``level_end[h]``: the texts needing at most ``h`` hits are
+    the length ranks below it (``h = 0``: too short to index, always candidates)."""
+
+    def __init__(self, sorted_lengths: Sequence[int], ranked: list[list[int]], threshold: float):
+        top = sorted_lengths[-1] if sorted_lengths else 0
+        plans = [_plan(length, threshold) for length in range(top + 1)]
+        postings: defaultdict[int, list[int]] = defaultdict(list)
+        for lid, (length, tokens) in enumerate(zip(sorted_lengths, ranked, strict=True)):
+            for r in tokens[: plans[length][0]]:
+                postings[r].append(lid)
+        # Arrays of C ints: compact, and read without chasing int objects all over memory.
+        self.postings = {r: array("i", lids) for r, lids in postings.items()}
+        needs = [hits for _, hits in plans]
+        self.level_end = [
+            bisect_right(sorted_lengths, bisect_right(needs, h) - 1) for h in range(_HITS + 1)
+        ]
 
 
 class FuzzyIndex:
@@ -96,19 +122,27 @@ class FuzzyIndex:
 
     def __init__(self, sources: Sequence[str]) -> None:
         self._sources = list(sources)
-        self._exact: dict[str, int] = {}
-        for i, s in enumerate(self._sources):
-            self._exact.setdefault(s, i)
-        self._lengths = [len(s) for s in self._sources]
-        token_lists = [_bigrams(s) for s in self._sources]
+        count = len(self._sources)
+        # The first of equal sources wins: fill from the end so earlier indexes overwrite.
+        self._exact = dict(zip(reversed(self._sources), range(count - 1, -1, -1), strict=True))
+        lengths = list(map(len, self._sources))
+        self._by_length = array("i", sorted(range(count), key=lengths.__getitem__))
+        self._sorted_lengths = array("i", map(lengths.__getitem__, self._by_length))
+        # _length_end[n]: the length ranks of the texts no longer than n are those below it.
+        self._length_end = array("i", [0]) * ((max(lengths) + 1) if lengths else 1)
+        for lid, length in enumerate(self._sorted_lengths):
+            self._length_end[length] = lid + 1
+        for n in range(1, len(self._length_end)):
+            self._length_end[n] = max(self._length_end[n], self._length_end[n - 1])
+        token_lists = list(map(_bigrams, map(self._sources.__getitem__, self._by_length)))
         # Global order: rarest token first, ties by first appearance, as one int rank per token.
         frequency = Counter(chain.from_iterable(token_lists))
-        self._rank = {t: r for r, t in enumerate(sorted(frequency, key=frequency.__getitem__))}
+        order = sorted(frequency, key=frequency.__getitem__)
+        self._rank = dict(zip(order, range(len(order)), strict=True))
         rank = self._rank.__getitem__
+        # Per length rank: its tokens' ranks, ascending.
         self._ranked = [sorted(map(rank, tokens)) for tokens in token_lists]
         self._postings: dict[float, _Postings] = {}
-        self._by_length = sorted(range(len(self._lengths)), key=self._lengths.__getitem__)
-        self._sorted_lengths = [self._lengths[i] for i in self._by_length]
 
     def __len__(self) -> int:
         return len(self._sources)
@@ -116,44 +150,53 @@ class FuzzyIndex:
     def _index_for(self, threshold: float) -> _Postings:
         postings = self._postings.get(threshold)
         if postings is None:
-            postings = _Postings(self._lengths, self._ranked, threshold)
+            postings = _Postings(self._sorted_lengths, self._ranked, threshold)
             self._postings[threshold] = postings
         return postings
 
     def candidates(self, query: str, threshold: float) -> list[int]:
         """Ids that may score ``>= threshold`` against ``query``, ascending."""
         la = len(query)
-        if la == 0:
+        if la == 0 or not self._sources:
             return []
         lo, hi = _window(la, threshold)
-        postings = self._index_for(threshold)
-        found = set(
-            postings.short[
-                bisect_left(postings.short_lengths, lo) : bisect_right(postings.short_lengths, hi)
-            ]
-        )
+        lengths = self._sorted_lengths
+        first, end = bisect_left(lengths, lo), bisect_right(lengths, hi)
+        if first >= end:
+            return []
         prefix, hits = _plan(la, threshold)
         if prefix == 0:
             # Too short to filter by bigrams: every text in the length window is a candidate.
-            lengths = self._sorted_lengths
-            found.update(self._by_length[bisect_left(lengths, lo) : bisect_right(lengths, hi)])
-            return sorted(found)
+            return sorted(self._by_length[first:end])
+        postings = self._index_for(threshold)
         # Tokens the dictionary lacks rank first (-1): they take prefix places but find nothing.
+        ranks = sorted(map(self._rank.get, _bigrams(query), repeat(-1)))[:prefix]
         get = postings.postings.get
-        once: set[int] = set()
-        twice: set[int] = set()
-        for r in sorted(map(self._rank.get, _bigrams(query), repeat(-1)))[:prefix]:
-            posting = get(r)
+        # A longer partner shares more tokens (alpha grows with la + lb), so the query's j-th
+        # token is needed only for partners up to some length: ceil(x) <= m iff x <= m, so with
+        # m = (la - 1) - j - 1 + hits it is lb <= (la - 1 + hits - j) / (1.5t - 1) - la.
+        scale = 1.5 * threshold - 1
+        length_end = self._length_end
+        top = len(length_end) - 1
+        slices = array("i")
+        for j in range(bisect_right(ranks, -1), len(ranks)):
+            posting = get(ranks[j])
             if posting is not None:
-                ids, lengths = posting
-                hit = ids[bisect_left(lengths, lo) : bisect_right(lengths, hi)]
-                # An id occurs at most once per posting, so a second sighting is a second hit.
-                twice.update(once.intersection(hit))
-                once.update(hit)
-        found.update(twice if hits > 1 else once)
-        if hits > 1:
-            found.update(postings.one_hit.intersection(once))
-        return sorted(found)
+                longest = math.floor((la - 1 + hits - j + _SLACK) / scale - la)
+                stop = min(end, length_end[max(0, min(longest, top))])
+                if stop <= first:
+                    break
+                slices += posting[bisect_left(posting, first) : bisect_left(posting, stop)]
+        pool = sorted(slices)
+        found = set(_repeated(pool, hits))
+        level_end = postings.level_end
+        # Shorter texts may need fewer hits (their own alpha is smaller), or none at all.
+        for h in range(1, hits):
+            if level_end[h] > first:
+                found.update(_repeated(pool[: bisect_left(pool, level_end[h])], h))
+        if level_end[0] > first:
+            found.update(range(first, min(end, level_end[0])))
+        return sorted(map(self._by_length.__getitem__, found))
 
     def best(
         self, query: str, threshold: float, limit: int | None = None
@@ -173,7 +216,7 @@ class FuzzyIndex:
             return None
         hit = process.extractOne(
             query,
-            [self._sources[i] for i in ids] if len(ids) == 1 else itemgetter(*ids)(self._sources),
+            [self._sources[ids[0]]] if len(ids) == 1 else itemgetter(*ids)(self._sources),
             scorer=fuzz.ratio,
             score_cutoff=threshold * 100,
         )

@@ -26,7 +26,7 @@ def unify_newlines(text: str) -> str:
         text = text.replace("_x000D_", "")
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if "<" in text:
+    if "<b" in text or "<B" in text:
         text = _BR.sub("\n", text)
     if "\\n" in text:
         text = text.replace("\\n", "\n")
@@ -35,16 +35,12 @@ def unify_newlines(text: str) -> str:
 
 def normalize(text: str) -> str:
     """The exact-match key of ``text`` (see the module's rules)."""
-    text = unify_newlines(text)
+    if "\r" in text or "<b" in text or "<B" in text or "\\n" in text or "_x000D_" in text:
+        text = unify_newlines(text)
     if "\n" not in text:
         return " ".join(text.split())
-    lines = [" ".join(line.split()) for line in text.split("\n")]
-    start, end = 0, len(lines)
-    while start < end and not lines[start]:
-        start += 1
-    while end > start and not lines[end - 1]:
-        end -= 1
-    return "\n".join(lines[start:end])
+    # Each line is stripped, so the empty lines at either end are the newlines at either end.
+    return "\n".join([" ".join(line.split()) for line in text.split("\n")]).strip("\n")
 
 
 def lines_of(text: str) -> list[str]:

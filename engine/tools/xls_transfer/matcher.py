@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import compress, repeat
+from operator import attrgetter, eq, not_
 from typing import Protocol
 
 from engine.formats import Entry
@@ -53,21 +55,16 @@ class _Table:
         index: Callable[[list[str]], BestMatch],
     ) -> None:
         self._index = index
-        self.keys: list[str] = []
-        self.translations: list[str] = []
-        self.exact: dict[str, int] = {}
-        self._add(split)
-        self.lines = len(self.keys)
-        self._add(whole)
+        split_pairs = [(k, t) for k, t in split if k]
+        pairs = split_pairs + [(k, t) for k, t in whole if k]
+        keys = [k for k, _ in pairs]
+        # The first of equal sources wins: filled from the end, earlier indexes overwrite.
+        first = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1), strict=True))
+        self.keys: list[str] = list(dict.fromkeys(keys))
+        self.translations: list[str] = [pairs[first[k]][1] for k in self.keys]
+        self.exact: dict[str, int] = dict(zip(self.keys, range(len(self.keys)), strict=True))
+        self.lines = len(dict.fromkeys(k for k, _ in split_pairs))
         self._fuzzy: BestMatch | None = None
-
-    def _add(self, pairs: Iterable[tuple[str, str]]) -> None:
-        # The first of equal sources wins.
-        for key, translation in pairs:
-            if key and key not in self.exact:
-                self.exact[key] = len(self.keys)
-                self.keys.append(key)
-                self.translations.append(translation)
 
     def find(self, key: str, threshold: float, lines: bool) -> tuple[str, str, float] | None:
         """(translation, matched key, score) for a normalised text or line."""
@@ -94,8 +91,17 @@ class Matcher:
         threshold: float,
         index: Callable[[list[str]], BestMatch] = FuzzyIndex,
     ) -> None:
-        whole = [(normalize(e.source), e.translation) for e in entries if e.string_id != "split"]
-        split = [(normalize(e.source), e.translation) for e in entries if e.string_id == "split"]
+        # One pass in C loops: normalised sources, translations, and which entries are split.
+        pairs = list(
+            zip(
+                map(normalize, map(attrgetter("source"), entries)),
+                map(attrgetter("translation"), entries),
+                strict=True,
+            )
+        )
+        is_split = list(map(eq, map(attrgetter("string_id"), entries), repeat("split")))
+        whole = list(compress(pairs, map(not_, is_split)))
+        split = list(compress(pairs, is_split))
         self.threshold = threshold
         self._table = _Table(split, whole, index)
         # An exact whole-text match depends only on the entry: build its Match once.
@@ -143,11 +149,13 @@ class Matcher:
         seen: dict[str, Match | None] = {}
         out: list[Match | None] = []
         total = len(texts)
-        for n, text in enumerate(texts, 1):
-            if text in seen:
-                out.append(seen[text])
-            else:
-                out.append(seen.setdefault(text, self.match(text)))
-            if progress is not None and n % 1000 == 0:
-                progress(n, total)
+        match = self.match
+        for start in range(0, total, 1000):
+            chunk = texts[start : start + 1000]
+            for text in dict.fromkeys(chunk):
+                if text not in seen:
+                    seen[text] = match(text)
+            out += map(seen.__getitem__, chunk)
+            if progress is not None and start + 1000 <= total:
+                progress(start + 1000, total)
         return out

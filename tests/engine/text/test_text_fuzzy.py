@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from rapidfuzz import fuzz, process
 
 from bench.tools import corpus
-from engine.text.fuzzy import FuzzyIndex
+from engine.text.fuzzy import FuzzyIndex, _bigrams
 
 
 def naive(query: str, sources: list[str], threshold: float) -> tuple[int, float] | None:
@@ -90,3 +92,32 @@ def test_progress_every_thousand_queries():
     seen: list[int] = []
     index.best_many(["가나다"] * 2500, 0.9, progress=seen.append)
     assert seen == [1000, 2000]
+
+
+@given(
+    st.text(alphabet="가나다 a\U0001f600", max_size=40),
+    st.text(alphabet="가나다 a\U0001f600", max_size=40),
+)
+def test_bigram_tokens_share_as_bigram_multisets_do(a, b):
+    # One token per bigram occurrence; two texts share as many tokens as their bigram multisets.
+    tokens = _bigrams(a)
+    assert len(tokens) == max(len(a) - 1, 0) == len(set(tokens))
+
+    def grams(text):
+        return Counter(text[i : i + 2] for i in range(len(text) - 1))
+
+    assert len(set(tokens) & set(_bigrams(b))) == sum((grams(a) & grams(b)).values())
+
+
+@given(
+    st.lists(st.text(alphabet="가나다라마 ", min_size=5, max_size=40), min_size=1, max_size=40),
+    st.lists(st.text(alphabet="가나다라마 ", min_size=5, max_size=40), min_size=1, max_size=8),
+    st.sampled_from([0.8, 0.86, 0.9, 0.93, 0.97]),
+    st.integers(min_value=0, max_value=40),
+)
+def test_longer_texts_and_limits_like_naive(sources, queries, threshold, limit):
+    # Long enough for the hit counts and the per-position length bounds to prune.
+    index = FuzzyIndex(sources)
+    for query in queries:
+        assert index.best(query, threshold) == naive(query, sources, threshold)
+        assert index.best(query, threshold, limit) == naive(query, sources[:limit], threshold)
