@@ -70,8 +70,11 @@ WITH touched AS (
     -- One sort: per row, its first change (delivery order) at the highest causal length, and
     -- the lowest causal length the batch brings.
     SELECT DISTINCT ON (tbl, pk) tbl, pk, pkv, cl AS top, idx AS first_idx, cid AS first_cid,
-           site_id AS first_site, seq AS first_seq, min(cl) OVER (PARTITION BY tbl, pk) AS low
-      FROM merge_in ORDER BY tbl, pk, cl DESC, idx
+           site_id AS first_site, seq AS first_seq, min(cl) OVER w AS low
+      FROM merge_in
+    WINDOW w AS (PARTITION BY tbl, pk ORDER BY cl DESC, idx
+                 ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+     ORDER BY tbl, pk, cl DESC, idx
 ), state AS MATERIALIZED (
     -- Scalar subqueries, so each touched row is two index probes into crr_clock, never a scan.
     SELECT t.*,
