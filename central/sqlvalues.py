@@ -33,13 +33,8 @@ def vtype(value: SqlValue) -> int:
 
 def to_clock(value: SqlValue) -> dict[str, Any]:
     """Columns vtype/vint/vreal/vbytes of crr_clock holding ``value`` exactly."""
-    kind = vtype(value)
-    return {
-        "vtype": kind,
-        "vint": value if kind == INTEGER else None,
-        "vreal": value if kind == REAL else None,
-        "vbytes": value.encode("utf-8") if kind == TEXT else value if kind == BLOB else None,
-    }
+    kind, _, vint, vreal, vbytes = clock_parts(value)
+    return {"vtype": kind, "vint": vint, "vreal": vreal, "vbytes": vbytes}
 
 
 def clock_parts(value: SqlValue) -> tuple[int, int, Any, Any, Any]:
@@ -69,10 +64,6 @@ def from_clock(kind: int, vint: int | None, vreal: float | None, vbytes: bytes |
     if kind == BLOB:
         return bytes(vbytes or b"")
     return None
-
-
-def type_rank(value: SqlValue) -> int:
-    return _TYPE_RANK[vtype(value)]
 
 
 def sort_key(value: SqlValue) -> tuple[int, Any]:

@@ -1,8 +1,6 @@
-"""Push and pull: what central does with an install's changeset, and what it sends back.
-
-A push is checked whole before anything is written (tables, columns, keys, site ids, rights),
-then merged in one transaction together with the install's watermark, so it applies entirely or
-not at all, and re-sending it changes nothing.
+"""What an install may send (schema version, tables, columns, keys, site ids, rights) and what
+it gets back on a pull. Taking in a push is :mod:`central.ingest`'s; it checks every change here
+before anything is written.
 """
 
 from __future__ import annotations

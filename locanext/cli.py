@@ -341,7 +341,7 @@ def fuzz(
         typer.echo(outcome.failure)
         raise typer.Exit(1)
     if mutation is not None:
-        _, mutations = fuzzing._machine_module()
+        _, mutations = fuzzing.machine_module()
         if mutation not in mutations.MUTATIONS:
             raise _fail(f"unknown mutation {mutation!r}; one of {', '.join(mutations.MUTATIONS)}")
     plan = fuzzing.FuzzPlan(seed, installs, steps, examples, minutes, mutation)

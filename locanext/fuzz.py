@@ -61,7 +61,7 @@ class Outcome:
     replay: Replay | None = None
 
 
-def _machine_module():
+def machine_module():
     if str(REPO) not in sys.path:  # tests/ is not installed; it is part of the checkout
         sys.path.insert(0, str(REPO))
     from tests.properties import mutations, replication
@@ -122,7 +122,7 @@ def run(engine, plan: FuzzPlan, on_example: Callable[[], None] = lambda: None) -
     from hypothesis import seed
     from hypothesis.stateful import run_state_machine_as_test
 
-    replication, mutations = _machine_module()
+    replication, mutations = machine_module()
     replication.bind(engine)
     mutation = mutations.MUTATIONS[plan.mutation].apply() if plan.mutation else nullcontext()
     started, done, rounds = time.monotonic(), 0, 0
@@ -156,7 +156,7 @@ def replay(engine, saved: Replay) -> Outcome:
     from hypothesis import reproduce_failure
     from hypothesis.stateful import run_state_machine_as_test
 
-    replication, mutations = _machine_module()
+    replication, mutations = machine_module()
     replication.bind(engine)
     plan = saved.plan
     blob = ast.literal_eval(f"b'{saved.blob}'")

@@ -54,16 +54,14 @@ def conflicts(
     table: str | None = None,
 ) -> list[dict[str, Any]]:
     """The merge decisions between two sites' values, newest first."""
-    query = select(merge_conflicts).order_by(merge_conflicts.c.id.desc()).limit(limit)
+    shown = [c for c in merge_conflicts.columns if c.name != "pk"]  # row_key is the readable key
+    query = select(*shown).order_by(merge_conflicts.c.id.desc()).limit(limit)
     if table:
         query = query.where(merge_conflicts.c.tbl == table)
     with engine.connect() as conn:
         rows = conn.execute(query).mappings().all()
+    # site ids as hex, like install ids everywhere else
     return [
-        {
-            key: value.hex() if isinstance(value, bytes | memoryview) and key != "pk" else value
-            for key, value in row.items()
-            if key != "pk"
-        }
+        {key: bytes(v).hex() if isinstance(v, bytes | memoryview) else v for key, v in row.items()}
         for row in rows
     ]
