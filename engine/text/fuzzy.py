@@ -1,4 +1,4 @@
-"""A character-level fuzzy index: the best match of a text among many, fast.
+"""A character-level fuzzy index: the best match of each of many texts among many, fast.
 
 Scoring is rapidfuzz's ``fuzz.ratio`` divided by 100 (``2 * LCS / (la + lb)`` on characters, so it
 works for Korean syllables as well as for Latin words). :meth:`FuzzyIndex.best` returns exactly
@@ -23,125 +23,154 @@ Candidates come from two filters that never drop a qualifying match (``t`` is th
   ``h``). The index keeps only those prefixes and a query looks up only its own; a candidate needs
   ``h`` hits, ``h = min(_HITS, alpha)``: a few more tokens to look up, far fewer candidates.
   Texts too short for the bound (``alpha < 1``) are always candidates.
+* **Per-token length bound.** A longer partner shares more tokens (``alpha`` grows with
+  ``la + lb``), so the query's ``j``-th token (from 0) can be the first of the ``h`` shared ones
+  only for partners up to some length: ``lb <= (la - 1 + h - j) / (1.5t - 1) - la``.
 
-Internally a text is known by its rank in length order (ties by index), so the length window is
-one range of ranks, every posting list is sorted by length, and the texts needing fewer hits
-(shorter ones) are a leading range. Counting hits is a sort of the concatenated posting slices:
-in a sorted list, ``x`` occurs ``h`` times iff ``pool[i] == pool[i + h - 1]`` for some ``i``. The
-prefix index is built per threshold on first use (a lower threshold needs longer prefixes).
+Everything is done on whole arrays with numpy, for a batch of queries at once (Python would spend
+far more on the loops than on the work): a text is known by its rank in length order (ties by
+index), so a length window is one range of ranks; the postings of all tokens are one sorted array
+of ``token rank * size + length rank``, so a token's postings within a length window are one
+``searchsorted`` range; the hits of every (query, text) pair are counted by sorting the gathered
+pairs; and rapidfuzz's ``cpdist`` scores all surviving pairs in one call. The prefix index is built
+per threshold on first use (a lower threshold needs longer prefixes).
 """
 
 from __future__ import annotations
 
-import math
-from array import array
-from bisect import bisect_left, bisect_right
-from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from itertools import chain, compress, repeat
-from operator import add, eq, itemgetter
+from dataclasses import dataclass
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 # Bounds are loosened by this much so float rounding in rapidfuzz never makes a filter too strict.
 _SLACK = 1e-9
 # Shared prefix tokens a candidate needs (fewer when a text is too short to guarantee them).
 _HITS = 3
-# Token offset of each further occurrence of a bigram (bigrams are 64-bit numbers).
-_NEXT = 1 << 64
+# Queries searched per batch: large enough that numpy's per-call cost vanishes, small enough
+# that the gathered postings stay a few MB.
+_BATCH = 1000
+# Code points are below 0x110000 < 2**21; a bigram is two of them.
+_CHAR_BITS = 21
+_GRAM_BITS = 2 * _CHAR_BITS
 
 
-def _bigrams(text: str) -> list[int]:
-    """The bigram tokens of ``text`` as ints: in UTF-32 a bigram is the 8 bytes at its first
-    character, read as one 64-bit number; the k-th occurrence of a bigram is that number
-    + (k - 1) * 2**64."""
-    size = len(text)
-    view = memoryview(text.encode("utf-32-le", "surrogatepass"))
-    grams = view[: 8 * (size // 2)].cast("Q").tolist()
-    grams += view[4 : 4 + 8 * ((size - 1) // 2)].cast("Q").tolist()
-    if len(set(grams)) == len(grams):
-        return grams
-    # Repeats: a sorted level holds, for a bigram occurring n times, n - k + 1 copies; the
-    # copies equal to their predecessor make the next level.
-    level = sorted(grams)
-    tokens = list(dict.fromkeys(level))
-    shift = 0
-    while True:
-        level = list(compress(level[1:], map(eq, level[1:], level)))
-        if not level:
-            return tokens
-        shift += _NEXT
-        tokens += map(add, dict.fromkeys(level), repeat(shift))
+def _ragged(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """``concatenate([arange(s, s + c) for s, c in zip(starts, counts)])`` without the loop."""
+    total = int(counts.sum())
+    if total == 0:
+        return np.zeros(0, np.int64)
+    offsets = np.cumsum(counts) - counts
+    return np.arange(total, dtype=np.int64) + np.repeat(starts - offsets, counts)
 
 
-def _plan(length: int, threshold: float) -> tuple[int, int]:
-    """(prefix length, hits needed) for a text of ``length``; (0, 0) when it is too short to be
-    filtered and must always be a candidate."""
-    alpha = math.ceil((1.5 * threshold - 1) * 2 * length / (2 - threshold) - 1 - _SLACK)
-    if alpha < 1:
-        return 0, 0
-    hits = min(_HITS, alpha)
-    return length - 1 - alpha + hits, hits
+def bigrams(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """``(text number, token)`` of every bigram occurrence in ``texts``, sorted by text, then by
+    bigram. A token is the two characters' code points as one 42-bit number, plus ``k * 2**42``
+    for the k-th earlier occurrence of that bigram in the same text (so a repeat is its own token).
+    """
+    if max(map(len, texts), default=0) >= 1 << _CHAR_BITS:
+        raise ValueError(f"a text longer than {1 << _CHAR_BITS:,} characters cannot be indexed")
+    owners, tokens = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+    # Text numbers share a 64-bit key with a bigram: 21 bits for them, so chunks of 2**20.
+    for base in range(0, len(texts), 1 << (_CHAR_BITS - 1)):
+        chunk = texts[base : base + (1 << (_CHAR_BITS - 1))]
+        lengths = np.fromiter(map(len, chunk), np.int64, len(chunk))
+        codes = np.frombuffer("".join(chunk).encode("utf-32-le", "surrogatepass"), np.uint32)
+        if len(codes) < 2:
+            continue
+        codes = codes.astype(np.int64)
+        grams = (codes[:-1] << _CHAR_BITS) | codes[1:]
+        # Pairs across a boundary (last character of one text, first of the next) are no bigram.
+        starts = np.cumsum(lengths) - lengths
+        inside = np.ones(len(grams), bool)
+        inside[starts[starts > 0] - 1] = False
+        owner = np.repeat(np.arange(len(chunk), dtype=np.int64), np.maximum(lengths - 1, 0))
+        # Sorted by (text, bigram) (nearly sorted already: the stable sort finds the runs), the
+        # k-th repeat of a bigram is k places after the start of its run.
+        key = np.sort((owner << _GRAM_BITS) | grams[inside], kind="stable")
+        new = np.ones(len(key), bool)
+        new[1:] = key[1:] != key[:-1]
+        run_start = np.flatnonzero(new)
+        repeat = np.arange(len(key)) - run_start[np.cumsum(new) - 1]
+        owners.append((key >> _GRAM_BITS) + base)
+        tokens.append((key & ((1 << _GRAM_BITS) - 1)) | (repeat << _GRAM_BITS))
+    return np.concatenate(owners), np.concatenate(tokens)
 
 
-def _window(length: int, threshold: float) -> tuple[int, int]:
-    lo = math.ceil(length * threshold / (2 - threshold) - _SLACK)
-    hi = math.floor(length * (2 - threshold) / threshold + _SLACK)
+def _plan(lengths: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray]:
+    """(prefix length, hits needed) per text length; (0, 0) for texts too short to be filtered,
+    which must always be candidates."""
+    alpha = np.ceil((1.5 * threshold - 1) * 2 * lengths / (2 - threshold) - 1 - _SLACK)
+    alpha = alpha.astype(np.int64)
+    short = alpha < 1
+    hits = np.where(short, 0, np.minimum(_HITS, alpha))
+    return np.where(short, 0, lengths - 1 - alpha + hits), hits
+
+
+def _window(lengths: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray]:
+    lo = np.ceil(lengths * threshold / (2 - threshold) - _SLACK)
+    hi = np.floor(lengths * (2 - threshold) / threshold + _SLACK)
     return lo, hi
 
 
-def _repeated(pool: list[int], hits: int) -> Iterable[int]:
-    """The items of the sorted ``pool`` occurring at least ``hits`` times (some more than once)."""
-    if hits <= 1:
-        return pool
-    return compress(pool, map(eq, pool, pool[hits - 1 :]))
-
-
+@dataclass(frozen=True)
 class _Postings:
-    """The prefix index at one threshold, over length ranks: token rank -> length ranks (sorted)
-    of the texts whose prefix holds it; ``level_end[h]``: the texts needing at most ``h`` hits are
-    the length ranks below it (``h = 0``: too short to index, always candidates)."""
+    """The prefix index at one threshold. ``keys``: ``token rank * size + length rank`` of every
+    (token, text) in a text's prefix, sorted; ``needs``: hits each text (by length rank) needs;
+    ``always``: the length ranks below it are too short to index and always candidates."""
 
-    def __init__(self, sorted_lengths: Sequence[int], ranked: list[list[int]], threshold: float):
-        top = sorted_lengths[-1] if sorted_lengths else 0
-        plans = [_plan(length, threshold) for length in range(top + 1)]
-        postings: defaultdict[int, list[int]] = defaultdict(list)
-        for lid, (length, tokens) in enumerate(zip(sorted_lengths, ranked, strict=True)):
-            for r in tokens[: plans[length][0]]:
-                postings[r].append(lid)
-        # Arrays of C ints: compact, and read without chasing int objects all over memory.
-        self.postings = {r: array("i", lids) for r, lids in postings.items()}
-        needs = [hits for _, hits in plans]
-        self.level_end = [
-            bisect_right(sorted_lengths, bisect_right(needs, h) - 1) for h in range(_HITS + 1)
-        ]
+    keys: np.ndarray
+    needs: np.ndarray
+    always: int
+
+
+@dataclass(frozen=True)
+class Pairs:
+    """Candidate (query number, source index) pairs, grouped by query (ids in no order)."""
+
+    queries: np.ndarray
+    ids: np.ndarray
 
 
 class FuzzyIndex:
-    """Best fuzzy match of a query among ``sources`` (see the module docstring)."""
+    """Best fuzzy match of queries among ``sources`` (see the module docstring)."""
 
     def __init__(self, sources: Sequence[str]) -> None:
         self._sources = list(sources)
-        count = len(self._sources)
+        self._source_array = np.array(self._sources, dtype=object)
+        size = len(self._sources)
         # The first of equal sources wins: fill from the end so earlier indexes overwrite.
-        self._exact = dict(zip(reversed(self._sources), range(count - 1, -1, -1), strict=True))
-        lengths = list(map(len, self._sources))
-        self._by_length = array("i", sorted(range(count), key=lengths.__getitem__))
-        self._sorted_lengths = array("i", map(lengths.__getitem__, self._by_length))
-        # _length_end[n]: the length ranks of the texts no longer than n are those below it.
-        self._length_end = array("i", [0]) * ((max(lengths) + 1) if lengths else 1)
-        for lid, length in enumerate(self._sorted_lengths):
-            self._length_end[length] = lid + 1
-        for n in range(1, len(self._length_end)):
-            self._length_end[n] = max(self._length_end[n], self._length_end[n - 1])
-        token_lists = list(map(_bigrams, map(self._sources.__getitem__, self._by_length)))
-        # Global order: rarest token first, ties by first appearance, as one int rank per token.
-        frequency = Counter(chain.from_iterable(token_lists))
-        order = sorted(frequency, key=frequency.__getitem__)
-        self._rank = dict(zip(order, range(len(order)), strict=True))
-        rank = self._rank.__getitem__
-        # Per length rank: its tokens' ranks, ascending.
-        self._ranked = [sorted(map(rank, tokens)) for tokens in token_lists]
+        self._exact = dict(zip(reversed(self._sources), range(size - 1, -1, -1), strict=True))
+        lengths = np.fromiter(map(len, self._sources), np.int64, size)
+        self._by_length = np.argsort(lengths, kind="stable")
+        self._sorted_lengths = lengths[self._by_length]
+        top = int(self._sorted_lengths[-1]) if size else 0
+        # _length_end[n]: the texts no longer than n are the length ranks below it.
+        self._length_end = np.searchsorted(self._sorted_lengths, np.arange(top + 1), "right")
+        by_length = self._by_length.tolist()
+        owner, tokens = bigrams([self._sources[i] for i in by_length])
+        # Token frequencies: sort the tokens once; the runs are the distinct tokens.
+        order = np.argsort(tokens)
+        ordered = tokens[order]
+        new = np.ones(len(ordered), bool)
+        new[1:] = ordered[1:] != ordered[:-1]
+        run_start = np.flatnonzero(new)
+        self._tokens = ordered[run_start]
+        frequency = np.diff(np.append(run_start, len(ordered)))
+        # Global order: rarest token first (ties by token value), as one int rank per token.
+        self._token_rank = np.empty(len(self._tokens), np.int64)
+        self._token_rank[np.argsort(frequency, kind="stable")] = np.arange(len(self._tokens))
+        rank = np.empty(len(tokens), np.int64)
+        rank[order] = np.repeat(self._token_rank, frequency)
+        # Each text's token ranks ascending, texts in length order (owner is sorted, so each
+        # text keeps its place), and each token's place in its text: what prefixes are cut from.
+        width = max(len(self._tokens), 1)
+        self._ranked_rank = np.sort(owner * width + rank, kind="stable") - owner * width
+        self._ranked_lid = owner
+        counts = np.bincount(owner, minlength=size)
+        self._ranked_place = np.arange(len(owner)) - np.repeat(np.cumsum(counts) - counts, counts)
         self._postings: dict[float, _Postings] = {}
 
     def __len__(self) -> int:
@@ -150,53 +179,134 @@ class FuzzyIndex:
     def _index_for(self, threshold: float) -> _Postings:
         postings = self._postings.get(threshold)
         if postings is None:
-            postings = _Postings(self._sorted_lengths, self._ranked, threshold)
+            prefix, needs = _plan(self._sorted_lengths, threshold)
+            keep = self._ranked_place < prefix[self._ranked_lid]
+            size = len(self._sources)
+            keys = np.sort(self._ranked_rank[keep] * size + self._ranked_lid[keep])
+            postings = _Postings(keys, needs, int(np.count_nonzero(prefix == 0)))
             self._postings[threshold] = postings
         return postings
 
+    def candidate_pairs(self, queries: Sequence[str], threshold: float) -> Pairs:
+        """Every (query, source) pair that may score ``>= threshold``."""
+        size = len(self._sources)
+        la = np.fromiter(map(len, queries), np.int64, len(queries))
+        if size == 0 or not len(queries):
+            return Pairs(np.zeros(0, np.int64), np.zeros(0, np.int64))
+        lo, hi = _window(la, threshold)
+        first = np.searchsorted(self._sorted_lengths, lo, "left")
+        end = np.searchsorted(self._sorted_lengths, hi, "right")
+        end[la == 0] = 0
+        prefix, hits = _plan(la, threshold)
+        postings = self._index_for(threshold)
+        # Texts too short to index are always candidates; so is the whole window of a query too
+        # short to filter.
+        always_end = np.where(prefix == 0, end, np.minimum(end, postings.always))
+        spans = np.maximum(always_end - first, 0)
+        pair_q = [np.repeat(np.arange(len(queries)), spans)]
+        pair_lid = [_ragged(first, spans)]
+        found = self._posting_hits(queries, threshold, la, first, end, prefix, hits, postings)
+        pair_q.append(found[0])
+        pair_lid.append(found[1])
+        return Pairs(np.concatenate(pair_q), self._by_length[np.concatenate(pair_lid)])
+
+    def _posting_hits(
+        self,
+        queries: Sequence[str],
+        threshold: float,
+        la: np.ndarray,
+        first: np.ndarray,
+        end: np.ndarray,
+        prefix: np.ndarray,
+        hits: np.ndarray,
+        postings: _Postings,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(query, length rank) of the texts sharing enough prefix tokens with each query."""
+        empty = np.zeros(0, np.int64)
+        scale = 1.5 * threshold - 1
+        if scale <= 0 or not len(self._tokens) or not np.any(prefix):
+            return empty, empty
+        owner, tokens = bigrams(queries)
+        # The query's tokens as dictionary ranks; -1 for tokens the dictionary lacks (they rank
+        # first: they take prefix places but find nothing).
+        at = np.minimum(np.searchsorted(self._tokens, tokens), len(self._tokens) - 1)
+        rank = np.where(self._tokens[at] == tokens, self._token_rank[at], -1)
+        # Per query, ranks ascending; place = position in that order.
+        width = len(self._tokens) + 1
+        ordered = np.sort(owner * width + rank + 1, kind="stable")  # grouped by owner already
+        owner = ordered // width
+        rank = ordered - owner * width - 1
+        counts = np.bincount(owner, minlength=len(queries))
+        place = np.arange(len(owner)) - np.repeat(np.cumsum(counts) - counts, counts)
+        keep = (place < prefix[owner]) & (rank >= 0)
+        owner, rank, place = owner[keep], rank[keep], place[keep]
+        q_len, q_hits = la[owner], hits[owner]
+        longest = np.floor((q_len - 1 + q_hits - place + _SLACK) / scale - q_len).astype(np.int64)
+        top = len(self._length_end) - 1
+        stop = np.minimum(end[owner], self._length_end[np.clip(longest, 0, top)])
+        start = first[owner]
+        keep = stop > start
+        owner, rank, start, stop = owner[keep], rank[keep], start[keep], stop[keep]
+        size = len(self._sources)
+        lo = np.searchsorted(postings.keys, rank * size + start)
+        hi = np.searchsorted(postings.keys, rank * size + stop)
+        gathered = postings.keys[_ragged(lo, hi - lo)] % size
+        # Count hits per (query, text): sort the pairs, measure the runs. The gathered slices are
+        # sorted runs grouped by query, which the stable sort (a merge sort) takes advantage of.
+        pairs = np.sort(np.repeat(owner, hi - lo) * size + gathered, kind="stable")
+        if not len(pairs):
+            return empty, empty
+        starts = np.flatnonzero(np.concatenate(([True], pairs[1:] != pairs[:-1])))
+        run = np.diff(np.append(starts, len(pairs)))
+        pair = pairs[starts]
+        q, lid = pair // size, pair % size
+        enough = run >= np.minimum(hits[q], postings.needs[lid])
+        return q[enough], lid[enough]
+
     def candidates(self, query: str, threshold: float) -> list[int]:
         """Ids that may score ``>= threshold`` against ``query``, ascending."""
-        la = len(query)
-        if la == 0 or not self._sources:
-            return []
-        lo, hi = _window(la, threshold)
-        lengths = self._sorted_lengths
-        first, end = bisect_left(lengths, lo), bisect_right(lengths, hi)
-        if first >= end:
-            return []
-        prefix, hits = _plan(la, threshold)
-        if prefix == 0:
-            # Too short to filter by bigrams: every text in the length window is a candidate.
-            return sorted(self._by_length[first:end])
-        postings = self._index_for(threshold)
-        # Tokens the dictionary lacks rank first (-1): they take prefix places but find nothing.
-        ranks = sorted(map(self._rank.get, _bigrams(query), repeat(-1)))[:prefix]
-        get = postings.postings.get
-        # A longer partner shares more tokens (alpha grows with la + lb), so the query's j-th
-        # token is needed only for partners up to some length: ceil(x) <= m iff x <= m, so with
-        # m = (la - 1) - j - 1 + hits it is lb <= (la - 1 + hits - j) / (1.5t - 1) - la.
-        scale = 1.5 * threshold - 1
-        length_end = self._length_end
-        top = len(length_end) - 1
-        slices = array("i")
-        for j in range(bisect_right(ranks, -1), len(ranks)):
-            posting = get(ranks[j])
-            if posting is not None:
-                longest = math.floor((la - 1 + hits - j + _SLACK) / scale - la)
-                stop = min(end, length_end[max(0, min(longest, top))])
-                if stop <= first:
-                    break
-                slices += posting[bisect_left(posting, first) : bisect_left(posting, stop)]
-        pool = sorted(slices)
-        found = set(_repeated(pool, hits))
-        level_end = postings.level_end
-        # Shorter texts may need fewer hits (their own alpha is smaller), or none at all.
-        for h in range(1, hits):
-            if level_end[h] > first:
-                found.update(_repeated(pool[: bisect_left(pool, level_end[h])], h))
-        if level_end[0] > first:
-            found.update(range(first, min(end, level_end[0])))
-        return sorted(map(self._by_length.__getitem__, found))
+        return sorted(self.candidate_pairs([query], threshold).ids.tolist())
+
+    def _search(
+        self, queries: list[str], threshold: float, limit: int | None
+    ) -> list[tuple[int, float] | None]:
+        out: list[tuple[int, float] | None] = [None] * len(queries)
+        limit = len(self._sources) if limit is None else limit
+        todo: list[int] = []
+        exact = self._exact.get
+        for n, query in enumerate(queries):
+            i = exact(query)
+            if i is not None and i < limit:
+                out[n] = (i, 1.0)
+            elif query and threshold < 1.0:
+                todo.append(n)
+        if not todo or limit <= 0:
+            return out
+        texts = [queries[n] for n in todo]
+        pairs = self.candidate_pairs(texts, threshold)
+        within = pairs.ids < limit
+        q, ids = pairs.queries[within], pairs.ids[within]
+        if not len(q):
+            return out
+        cutoff = threshold * 100
+        scores = process.cpdist(
+            np.array(texts, dtype=object)[q],
+            self._source_array[ids],
+            scorer=fuzz.ratio,
+            score_cutoff=cutoff,
+            dtype=np.float64,
+            workers=1,
+        )
+        passed = scores >= cutoff
+        q, ids, scores = q[passed], ids[passed], scores[passed]
+        # Best score per query, ties to the lowest index (as extractOne over the list).
+        order = np.lexsort((ids, -scores, q))
+        q, ids, scores = q[order], ids[order], scores[order]
+        head = np.concatenate(([True], q[1:] != q[:-1])) if len(q) else np.zeros(0, bool)
+        best = zip(q[head].tolist(), ids[head].tolist(), scores[head].tolist(), strict=True)
+        for n, i, score in best:
+            out[todo[n]] = (i, score / 100)
+        return out
 
     def best(
         self, query: str, threshold: float, limit: int | None = None
@@ -204,41 +314,25 @@ class FuzzyIndex:
         """``(index, score)`` of the best source scoring at least ``threshold`` (0..1), or None.
         With ``limit``, only ``sources[:limit]`` are searched (one index can serve a list and
         its prefix)."""
-        exact = self._exact.get(query)
-        if exact is not None and (limit is None or exact < limit):
-            return exact, 1.0
-        if threshold >= 1.0:
-            return None
-        ids = self.candidates(query, threshold)
-        if limit is not None:
-            ids = ids[: bisect_left(ids, limit)]
-        if not ids:
-            return None
-        hit = process.extractOne(
-            query,
-            [self._sources[ids[0]]] if len(ids) == 1 else itemgetter(*ids)(self._sources),
-            scorer=fuzz.ratio,
-            score_cutoff=threshold * 100,
-        )
-        if hit is None:
-            return None
-        return ids[hit[2]], hit[1] / 100
+        return self._search([query], threshold, limit)[0]
 
     def best_many(
         self,
         queries: Iterable[str],
         threshold: float,
         progress: Callable[[int], None] | None = None,
+        limit: int | None = None,
     ) -> list[tuple[int, float] | None]:
         """:meth:`best` for each query; repeated queries are matched once. ``progress(done)`` is
         called every 1000 queries."""
+        queries = list(queries)
         seen: dict[str, tuple[int, float] | None] = {}
         out: list[tuple[int, float] | None] = []
-        for n, query in enumerate(queries, 1):
-            if query in seen:
-                out.append(seen[query])
-            else:
-                out.append(seen.setdefault(query, self.best(query, threshold)))
-            if progress is not None and n % 1000 == 0:
-                progress(n)
+        for start in range(0, len(queries), _BATCH):
+            chunk = queries[start : start + _BATCH]
+            new = [q for q in dict.fromkeys(chunk) if q not in seen]
+            seen.update(zip(new, self._search(new, threshold, limit), strict=True))
+            out += map(seen.__getitem__, chunk)
+            if progress is not None and start + _BATCH <= len(queries):
+                progress(start + _BATCH)
         return out

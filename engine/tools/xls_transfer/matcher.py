@@ -14,10 +14,9 @@ After a fuzzy match the dictionary translation's code tags are rewritten to the 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from itertools import compress, repeat
 from operator import attrgetter, eq, not_
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from engine.formats import Entry
 from engine.text.fuzzy import FuzzyIndex
@@ -27,20 +26,27 @@ from engine.text.tags import carry_tags, missing_tags
 EXACT, FUZZY, LINES = "exact", "fuzzy", "lines"
 
 
-@dataclass(frozen=True)
-class Match:
+# Texts matched per batch (and the progress step): fuzzy search works on whole batches.
+_BATCH = 1000
+
+
+class Match(NamedTuple):
     translation: str
     how: str  # EXACT, FUZZY or LINES
     score: float  # 1.0 for exact; the lowest line score for LINES
-    missing_tags: list[str] = field(default_factory=list)
+    missing_tags: list[str]
 
 
 class BestMatch(Protocol):
-    """What a fuzzy index offers (:class:`FuzzyIndex`; the benchmark's naive scan too)."""
+    """What a fuzzy index offers (:class:`FuzzyIndex`)."""
 
-    def best(
-        self, query: str, threshold: float, limit: int | None = None
-    ) -> tuple[int, float] | None: ...
+    def best_many(
+        self,
+        queries: Iterable[str],
+        threshold: float,
+        progress: Callable[[int], None] | None = None,
+        limit: int | None = None,
+    ) -> list[tuple[int, float] | None]: ...
 
 
 class _Table:
@@ -66,20 +72,29 @@ class _Table:
         self.lines = len(dict.fromkeys(k for k, _ in split_pairs))
         self._fuzzy: BestMatch | None = None
 
-    def find(self, key: str, threshold: float, lines: bool) -> tuple[str, str, float] | None:
-        """(translation, matched key, score) for a normalised text or line."""
+    def find_many(
+        self, keys: list[str], threshold: float, lines: bool
+    ) -> list[tuple[str, str, float] | None]:
+        """(translation, matched key, score) for each normalised text or line."""
         limit = self.lines if lines else len(self.keys)
-        i = self.exact.get(key)
-        if i is not None and i < limit:
-            return self.translations[i], key, 1.0
-        if threshold >= 1.0 or not limit:
-            return None
+        out: list[tuple[str, str, float] | None] = [None] * len(keys)
+        todo: list[int] = []
+        exact = self.exact.get
+        for n, key in enumerate(keys):
+            i = exact(key)
+            if i is not None and i < limit:
+                out[n] = (self.translations[i], key, 1.0)
+            else:
+                todo.append(n)
+        if not todo or threshold >= 1.0 or not limit:
+            return out
         if self._fuzzy is None:
             self._fuzzy = self._index(self.keys)
-        hit = self._fuzzy.best(key, threshold, limit)
-        if hit is None:
-            return None
-        return self.translations[hit[0]], self.keys[hit[0]], hit[1]
+        found = self._fuzzy.best_many([keys[n] for n in todo], threshold, limit=limit)
+        for n, hit in zip(todo, found, strict=True):
+            if hit is not None:
+                out[n] = (self.translations[hit[0]], self.keys[hit[0]], hit[1])
+        return out
 
 
 class Matcher:
@@ -107,39 +122,8 @@ class Matcher:
         # An exact whole-text match depends only on the entry: build its Match once.
         self._exact: dict[str, Match] = {}
 
-    def _fix(self, translation: str, matched: str, target: str, score: float) -> str:
-        return translation if score >= 1.0 else carry_tags(translation, matched, target)
-
     def match(self, text: str) -> Match | None:
-        key = normalize(text)
-        if not key:
-            return None
-        known = self._exact.get(key)
-        if known is not None:
-            return known
-        hit = self._table.find(key, self.threshold, lines=False)
-        if hit is not None:
-            translation = self._fix(hit[0], hit[1], key, hit[2])
-            if hit[2] >= 1.0:
-                return self._exact.setdefault(
-                    key, Match(translation, EXACT, 1.0, missing_tags(key, translation))
-                )
-            return Match(translation, FUZZY, hit[2], missing_tags(key, translation))
-        lines = key.split("\n")
-        if len(lines) < 2:
-            return None
-        out, worst = [], 1.0
-        for line in lines:
-            if not line:
-                out.append("")
-                continue
-            found = self._table.find(line, self.threshold, lines=True)
-            if found is None:
-                return None
-            out.append(self._fix(found[0], found[1], line, found[2]))
-            worst = min(worst, found[2])
-        translation = "\n".join(out)
-        return Match(translation, LINES, worst, missing_tags(key, translation))
+        return self._match_batch([text])[0]
 
     def match_many(
         self, texts: Sequence[str], progress: Callable[[int, int], None] | None = None
@@ -149,13 +133,60 @@ class Matcher:
         seen: dict[str, Match | None] = {}
         out: list[Match | None] = []
         total = len(texts)
-        match = self.match
-        for start in range(0, total, 1000):
-            chunk = texts[start : start + 1000]
-            for text in dict.fromkeys(chunk):
-                if text not in seen:
-                    seen[text] = match(text)
+        for start in range(0, total, _BATCH):
+            chunk = texts[start : start + _BATCH]
+            new = [text for text in dict.fromkeys(chunk) if text not in seen]
+            seen.update(zip(new, self._match_batch(new), strict=True))
             out += map(seen.__getitem__, chunk)
-            if progress is not None and start + 1000 <= total:
-                progress(start + 1000, total)
+            if progress is not None and start + _BATCH <= total:
+                progress(start + _BATCH, total)
         return out
+
+    def _match_batch(self, texts: list[str]) -> list[Match | None]:
+        keys = list(map(normalize, texts))
+        out: list[Match | None] = [None] * len(keys)
+        known = self._exact.get
+        todo = []
+        for n, key in enumerate(keys):
+            if key:
+                out[n] = known(key)
+                if out[n] is None:
+                    todo.append(n)
+        found = self._table.find_many([keys[n] for n in todo], self.threshold, lines=False)
+        by_lines = []
+        for n, hit in zip(todo, found, strict=True):
+            key = keys[n]
+            if hit is None:
+                if "\n" in key:
+                    by_lines.append(n)
+            elif hit[2] >= 1.0:
+                match = Match(hit[0], EXACT, 1.0, missing_tags(key, hit[0]))
+                out[n] = self._exact.setdefault(key, match)
+            else:
+                translation = carry_tags(hit[0], hit[1], key)
+                out[n] = Match(translation, FUZZY, hit[2], missing_tags(key, translation))
+        if by_lines:
+            self._match_lines(keys, by_lines, out)
+        return out
+
+    def _match_lines(self, keys: list[str], todo: list[int], out: list[Match | None]) -> None:
+        """Line by line for the texts ``todo``: every line exactly or else fuzzily among the split
+        pairs; a text matches only when all its lines do."""
+        lines = list(dict.fromkeys(line for n in todo for line in keys[n].split("\n") if line))
+        found = dict(
+            zip(lines, self._table.find_many(lines, self.threshold, lines=True), strict=True)
+        )
+        for n in todo:
+            parts, worst = [], 1.0
+            for line in keys[n].split("\n"):
+                hit = found.get(line) if line else ("", line, 1.0)
+                if hit is None:
+                    break
+                translation, matched, score = hit
+                if score < 1.0:
+                    translation = carry_tags(translation, matched, line)
+                parts.append(translation)
+                worst = min(worst, score)
+            else:
+                translation = "\n".join(parts)
+                out[n] = Match(translation, LINES, worst, missing_tags(keys[n], translation))
