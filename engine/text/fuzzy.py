@@ -65,6 +65,15 @@ def _ragged(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
     return np.arange(total, dtype=np.int64) + np.repeat(starts - offsets, counts)
 
 
+def _find(haystack: np.ndarray, needles: np.ndarray) -> np.ndarray:
+    """``np.searchsorted(haystack, needles)``, faster for many needles: searched in sorted order,
+    each search starts where the last one ended, in memory already cached."""
+    order = np.argsort(needles)
+    out = np.empty(len(needles), np.int64)
+    out[order] = np.searchsorted(haystack, needles[order])
+    return out
+
+
 def bigrams(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """``(text number, token)`` of every bigram occurrence in ``texts``, sorted by text, then by
     bigram. A token is the two characters' code points as one 42-bit number, plus ``k * 2**42``
@@ -88,14 +97,21 @@ def bigrams(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         inside[starts[starts > 0] - 1] = False
         owner = np.repeat(np.arange(len(chunk), dtype=np.int64), np.maximum(lengths - 1, 0))
         # Sorted by (text, bigram) (nearly sorted already: the stable sort finds the runs), the
-        # k-th repeat of a bigram is k places after the start of its run.
+        # k-th repeat of a bigram is k places after the start of its run. Repeats are rare.
         key = np.sort((owner << _GRAM_BITS) | grams[inside], kind="stable")
-        new = np.ones(len(key), bool)
-        new[1:] = key[1:] != key[:-1]
-        run_start = np.flatnonzero(new)
-        repeat = np.arange(len(key)) - run_start[np.cumsum(new) - 1]
-        owners.append((key >> _GRAM_BITS) + base)
-        tokens.append((key & ((1 << _GRAM_BITS) - 1)) | (repeat << _GRAM_BITS))
+        token = key & ((1 << _GRAM_BITS) - 1)
+        again = np.flatnonzero(key[1:] == key[:-1]) + 1
+        if len(again):
+            run_start = np.flatnonzero(np.diff(again) != 1) + 1  # runs of repeats, in `again`
+            first_of_run = np.repeat(
+                again[np.append(0, run_start)],
+                np.diff(np.append(np.append(0, run_start), len(again))),
+            )
+            token[again] |= (again - first_of_run + 1) << _GRAM_BITS
+        owners.append(owner + base if base else owner)
+        tokens.append(token)
+    if len(owners) == 2:
+        return owners[1], tokens[1]
     return np.concatenate(owners), np.concatenate(tokens)
 
 
@@ -118,10 +134,14 @@ def _window(lengths: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarr
 @dataclass(frozen=True)
 class _Postings:
     """The prefix index at one threshold. ``keys``: ``token rank * size + length rank`` of every
-    (token, text) in a text's prefix, sorted; ``needs``: hits each text (by length rank) needs;
-    ``always``: the length ranks below it are too short to index and always candidates."""
+    (token, text) in a text's prefix, sorted; ``hits``: for each of them, the text's length rank
+    and the token's place among the text's tokens (by rank), packed as ``lid << 2 * bits |
+    place``; ``needs``: hits each text (by length rank) needs; ``always``: the length ranks below
+    it are too short to index and always candidates."""
 
     keys: np.ndarray
+    hits: np.ndarray
+    bits: int
     needs: np.ndarray
     always: int
 
@@ -152,7 +172,7 @@ class FuzzyIndex:
         by_length = self._by_length.tolist()
         owner, tokens = bigrams([self._sources[i] for i in by_length])
         # Token frequencies: sort the tokens once; the runs are the distinct tokens.
-        order = np.argsort(tokens)
+        order = np.argsort(tokens, kind="stable")  # runs: each text's tokens come sorted
         ordered = tokens[order]
         new = np.ones(len(ordered), bool)
         new[1:] = ordered[1:] != ordered[:-1]
@@ -182,8 +202,19 @@ class FuzzyIndex:
             prefix, needs = _plan(self._sorted_lengths, threshold)
             keep = self._ranked_place < prefix[self._ranked_lid]
             size = len(self._sources)
-            keys = np.sort(self._ranked_rank[keep] * size + self._ranked_lid[keep])
-            postings = _Postings(keys, needs, int(np.count_nonzero(prefix == 0)))
+            lid, place = self._ranked_lid[keep], self._ranked_place[keep]
+            keys = self._ranked_rank[keep] * size + lid
+            order = np.argsort(keys, kind="stable")
+            # A query can only match texts at least half its length (threshold > 2/3), so places
+            # in a query that finds anything fit in the bits of twice the longest text.
+            bits = (2 * int(self._sorted_lengths[-1]) + 2).bit_length()
+            postings = _Postings(
+                keys[order],
+                ((lid << (2 * bits)) | place)[order],
+                bits,
+                needs,
+                int(np.count_nonzero(prefix == 0)),
+            )
             self._postings[threshold] = postings
         return postings
 
@@ -229,7 +260,7 @@ class FuzzyIndex:
         owner, tokens = bigrams(queries)
         # The query's tokens as dictionary ranks; -1 for tokens the dictionary lacks (they rank
         # first: they take prefix places but find nothing).
-        at = np.minimum(np.searchsorted(self._tokens, tokens), len(self._tokens) - 1)
+        at = np.minimum(_find(self._tokens, tokens), len(self._tokens) - 1)
         rank = np.where(self._tokens[at] == tokens, self._token_rank[at], -1)
         # Per query, ranks ascending; place = position in that order.
         width = len(self._tokens) + 1
@@ -246,22 +277,39 @@ class FuzzyIndex:
         stop = np.minimum(end[owner], self._length_end[np.clip(longest, 0, top)])
         start = first[owner]
         keep = stop > start
-        owner, rank, start, stop = owner[keep], rank[keep], start[keep], stop[keep]
+        owner, rank, place = owner[keep], rank[keep], place[keep]
+        start, stop = start[keep], stop[keep]
         size = len(self._sources)
-        lo = np.searchsorted(postings.keys, rank * size + start)
-        hi = np.searchsorted(postings.keys, rank * size + stop)
-        gathered = postings.keys[_ragged(lo, hi - lo)] % size
-        # Count hits per (query, text): sort the pairs, measure the runs. The gathered slices are
-        # sorted runs grouped by query, which the stable sort (a merge sort) takes advantage of.
-        pairs = np.sort(np.repeat(owner, hi - lo) * size + gathered, kind="stable")
-        if not len(pairs):
+        bounds = _find(postings.keys, np.concatenate((rank * size + start, rank * size + stop)))
+        lo, hi = bounds[: len(rank)], bounds[len(rank) :]
+        found = _ragged(lo, hi - lo)
+        if not len(found):
             return empty, empty
-        starts = np.flatnonzero(np.concatenate(([True], pairs[1:] != pairs[:-1])))
-        run = np.diff(np.append(starts, len(pairs)))
-        pair = pairs[starts]
-        q, lid = pair // size, pair % size
-        enough = run >= np.minimum(hits[q], postings.needs[lid])
-        return q[enough], lid[enough]
+        # One int per hit: (query, text) on top, then the token's place in the query and in the
+        # text. Sorted (the gathered slices are sorted runs grouped by query, which the stable
+        # merge sort takes advantage of), a run is one pair and its last hit has both places
+        # highest.
+        bits = postings.bits
+        if (len(queries) * size).bit_length() + 2 * bits > 62:
+            raise ValueError("too many queries for one batch")
+        hit = np.repeat(((owner * size) << (2 * bits)) | (place << bits), hi - lo)
+        hit += postings.hits[found]
+        hit.sort(kind="stable")
+        pair = hit >> (2 * bits)
+        starts = np.flatnonzero(np.concatenate(([True], pair[1:] != pair[:-1])))
+        ends = np.append(starts[1:], len(hit))
+        run = ends - starts
+        q, lid = pair[starts] // size, pair[starts] % size
+        # Enough prefix hits; and the positional filter: the hits are all the tokens shared up to
+        # the last hit's places, and no more can be shared than tokens remain after them in the
+        # shorter rest, while the pair needs (1.5t - 1)(la + lb) - 1 shared tokens.
+        last = hit[ends - 1]
+        mask = (1 << bits) - 1
+        t_len = self._sorted_lengths[lid]
+        rest = np.minimum(la[q] - 2 - ((last >> bits) & mask), t_len - 2 - (last & mask))
+        needed = np.ceil(scale * (la[q] + t_len) - 1 - _SLACK)
+        keep = (run >= np.minimum(hits[q], postings.needs[lid])) & (run + rest >= needed)
+        return q[keep], lid[keep]
 
     def candidates(self, query: str, threshold: float) -> list[int]:
         """Ids that may score ``>= threshold`` against ``query``, ascending."""

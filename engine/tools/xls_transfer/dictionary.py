@@ -32,6 +32,8 @@ from engine.tools.xls_transfer.selection import (
 
 KIND = "xls_transfer"
 SPLIT, WHOLE = "split", "whole"
+# Meta flag: the sources are stored normalised (dictionaries built before it was set are not).
+NORMALIZED = "normalized_sources"
 
 
 class BuildParams(ExcelParams):
@@ -62,17 +64,15 @@ def pairs_of(source: str, translation: str) -> list[tuple[str, str, str]]:
 
 
 def most_frequent(pairs: Iterable[tuple[str, str, str]]) -> list[Entry]:
-    """One entry per (kind, normalised source): its most frequent translation."""
-    first_source: dict[tuple[str, str], str] = {}
+    """One entry per (kind, normalised source), the source stored normalised (the key transfers
+    match on, so they need not normalise the dictionary again): its most frequent translation."""
     counts: dict[tuple[str, str], Counter[str]] = {}
     for kind, source, translation in pairs:
-        key = (kind, normalize(source))
-        first_source.setdefault(key, source)
-        counts.setdefault(key, Counter())[translation] += 1
+        counts.setdefault((kind, normalize(source)), Counter())[translation] += 1
     # Counter.most_common keeps first-seen order among equal counts.
     return [
-        Entry(key[0], first_source[key], counter.most_common(1)[0][0])
-        for key, counter in counts.items()
+        Entry(kind, source, counter.most_common(1)[0][0])
+        for (kind, source), counter in counts.items()
     ]
 
 
@@ -101,6 +101,7 @@ def build_dictionary(call: ToolCall) -> ToolResult:
     entries = most_frequent(pairs)
     kinds = Counter(e.string_id for e in entries)
     meta = {
+        NORMALIZED: True,
         "files": [p.name for p in call.inputs],
         "pairs_read": len(pairs),
         SPLIT: kinds[SPLIT],
@@ -129,3 +130,7 @@ def delete_dictionary(call: ToolCall) -> ToolResult:
 
 def load_entries(data_dir: Path, name: str) -> list[Entry]:
     return DictionaryStore(data_dir, KIND).load(name)
+
+
+def has_normalized_sources(data_dir: Path, name: str) -> bool:
+    return bool(DictionaryStore(data_dir, KIND).info(name)["meta"].get(NORMALIZED))

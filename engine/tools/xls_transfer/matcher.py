@@ -13,15 +13,18 @@ After a fuzzy match the dictionary translation's code tags are rewritten to the 
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 from itertools import compress, repeat
 from operator import attrgetter, eq, not_
 from typing import NamedTuple, Protocol
 
 from engine.formats import Entry
+from engine.gc_pause import gc_paused
 from engine.text.fuzzy import FuzzyIndex
 from engine.text.normalize import normalize
 from engine.text.tags import carry_tags, missing_tags
+from engine.tools.xls_transfer.dictionary import SPLIT
 
 EXACT, FUZZY, LINES = "exact", "fuzzy", "lines"
 
@@ -50,77 +53,89 @@ class BestMatch(Protocol):
 
 
 class _Table:
-    """Normalised sources -> translations. The first ``lines`` keys come from split pairs and
-    serve line-by-line matching; all keys serve whole-text matching. One fuzzy index, built on
-    first fuzzy use, serves both."""
+    """Normalised sources -> translations, split pairs before whole pairs (the first of equal
+    sources wins). Split sources serve line-by-line matching; all serve whole-text matching.
+    The fuzzy side (distinct keys in order, one index for both uses) is built on first use."""
 
     def __init__(
         self,
-        split: Iterable[tuple[str, str]],
-        whole: Iterable[tuple[str, str]],
+        keys: list[str],
+        translations: list[str],
+        split: list[bool],
         index: Callable[[list[str]], BestMatch],
     ) -> None:
+        whole = list(map(not_, split))
+        self.keys = list(compress(keys, split)) + list(compress(keys, whole))
+        self.translations = list(compress(translations, split)) + list(
+            compress(translations, whole)
+        )
+        self.split = sum(split)
+        # Key -> its first place in that order (filled from the end: earlier places overwrite).
+        self.first = dict(zip(reversed(self.keys), range(len(self.keys) - 1, -1, -1), strict=True))
+        self.first.pop("", None)
         self._index = index
-        split_pairs = [(k, t) for k, t in split if k]
-        pairs = split_pairs + [(k, t) for k, t in whole if k]
-        keys = [k for k, _ in pairs]
-        # The first of equal sources wins: filled from the end, earlier indexes overwrite.
-        first = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1), strict=True))
-        self.keys: list[str] = list(dict.fromkeys(keys))
-        self.translations: list[str] = [pairs[first[k]][1] for k in self.keys]
-        self.exact: dict[str, int] = dict(zip(self.keys, range(len(self.keys)), strict=True))
-        self.lines = len(dict.fromkeys(k for k, _ in split_pairs))
-        self._fuzzy: BestMatch | None = None
+        self._fuzzy: tuple[BestMatch, list[int], int] | None = None
+
+    def _fuzzy_side(self) -> tuple[BestMatch, list[int], int]:
+        """(index over the distinct keys in order, their places, how many are split keys)."""
+        if self._fuzzy is None:
+            places = sorted(self.first.values())
+            index = self._index([self.keys[p] for p in places])
+            self._fuzzy = index, places, bisect_left(places, self.split)
+        return self._fuzzy
 
     def find_many(
         self, keys: list[str], threshold: float, lines: bool
-    ) -> list[tuple[str, str, float] | None]:
-        """(translation, matched key, score) for each normalised text or line."""
-        limit = self.lines if lines else len(self.keys)
-        out: list[tuple[str, str, float] | None] = [None] * len(keys)
+    ) -> list[tuple[int, float] | None]:
+        """(place, score) of the best source for each normalised text or line: exact, else
+        fuzzy; among split sources only with ``lines``."""
+        limit = self.split if lines else len(self.keys)
+        out: list[tuple[int, float] | None] = [None] * len(keys)
         todo: list[int] = []
-        exact = self.exact.get
-        for n, key in enumerate(keys):
-            i = exact(key)
-            if i is not None and i < limit:
-                out[n] = (self.translations[i], key, 1.0)
+        for n, place in enumerate(map(self.first.get, keys)):
+            if place is not None and place < limit:
+                out[n] = (place, 1.0)
             else:
                 todo.append(n)
         if not todo or threshold >= 1.0 or not limit:
             return out
-        if self._fuzzy is None:
-            self._fuzzy = self._index(self.keys)
-        found = self._fuzzy.best_many([keys[n] for n in todo], threshold, limit=limit)
+        index, places, split_keys = self._fuzzy_side()
+        found = index.best_many(
+            [keys[n] for n in todo], threshold, limit=split_keys if lines else None
+        )
         for n, hit in zip(todo, found, strict=True):
             if hit is not None:
-                out[n] = (self.translations[hit[0]], self.keys[hit[0]], hit[1])
+                out[n] = (places[hit[0]], hit[1])
         return out
 
 
 class Matcher:
-    """Translations for texts from one dictionary at one threshold (0.80 .. 1.00)."""
+    """Translations for texts from one dictionary at one threshold (0.80 .. 1.00).
+
+    ``normalized``: the entries' sources are normalised already (dictionaries built by
+    :func:`~engine.tools.xls_transfer.dictionary.build_dictionary` store them so).
+    """
 
     def __init__(
         self,
         entries: Sequence[Entry],
         threshold: float,
         index: Callable[[list[str]], BestMatch] = FuzzyIndex,
+        *,
+        normalized: bool = False,
     ) -> None:
-        # One pass in C loops: normalised sources, translations, and which entries are split.
-        pairs = list(
-            zip(
-                map(normalize, map(attrgetter("source"), entries)),
-                map(attrgetter("translation"), entries),
-                strict=True,
+        # C loops over the entries: normalised sources, translations, which are split pairs.
+        with gc_paused():
+            sources = map(attrgetter("source"), entries)
+            self._table = _Table(
+                list(sources if normalized else map(normalize, sources)),
+                list(map(attrgetter("translation"), entries)),
+                list(map(eq, map(attrgetter("string_id"), entries), repeat(SPLIT))),
+                index,
             )
-        )
-        is_split = list(map(eq, map(attrgetter("string_id"), entries), repeat("split")))
-        whole = list(compress(pairs, map(not_, is_split)))
-        split = list(compress(pairs, is_split))
         self.threshold = threshold
-        self._table = _Table(split, whole, index)
-        # An exact whole-text match depends only on the entry: build its Match once.
-        self._exact: dict[str, Match] = {}
+        # An exact whole-text match depends only on the dictionary place: built once each.
+        self._exact: list[Match | None] = [None] * len(self._table.keys)
 
     def match(self, text: str) -> Match | None:
         return self._match_batch([text])[0]
@@ -133,41 +148,54 @@ class Matcher:
         seen: dict[str, Match | None] = {}
         out: list[Match | None] = []
         total = len(texts)
-        for start in range(0, total, _BATCH):
-            chunk = texts[start : start + _BATCH]
-            new = [text for text in dict.fromkeys(chunk) if text not in seen]
-            seen.update(zip(new, self._match_batch(new), strict=True))
-            out += map(seen.__getitem__, chunk)
-            if progress is not None and start + _BATCH <= total:
-                progress(start + _BATCH, total)
+        with gc_paused():
+            for start in range(0, total, _BATCH):
+                chunk = texts[start : start + _BATCH]
+                new = [text for text in dict.fromkeys(chunk) if text not in seen]
+                seen.update(zip(new, self._match_batch(new), strict=True))
+                out += map(seen.__getitem__, chunk)
+                if progress is not None and start + _BATCH <= total:
+                    progress(start + _BATCH, total)
         return out
 
     def _match_batch(self, texts: list[str]) -> list[Match | None]:
         keys = list(map(normalize, texts))
-        out: list[Match | None] = [None] * len(keys)
-        known = self._exact.get
+        places = list(map(self._table.first.get, keys))
+        made = self._exact
+        # Whole text, exactly (the common case: kept to plain loops over local names).
+        out: list[Match | None] = [None if place is None else made[place] for place in places]
         todo = []
-        for n, key in enumerate(keys):
-            if key:
-                out[n] = known(key)
-                if out[n] is None:
+        for n, place in enumerate(places):
+            if place is None:
+                if keys[n]:
                     todo.append(n)
+            elif out[n] is None:
+                translation = self._table.translations[place]
+                tags = missing_tags(keys[n], translation)
+                out[n] = made[place] = Match(translation, EXACT, 1.0, tags)
+        if self.threshold >= 1.0 and not any("\n" in keys[n] for n in todo):
+            return out
+        # Whole text, fuzzily; then line by line.
         found = self._table.find_many([keys[n] for n in todo], self.threshold, lines=False)
         by_lines = []
         for n, hit in zip(todo, found, strict=True):
-            key = keys[n]
-            if hit is None:
-                if "\n" in key:
-                    by_lines.append(n)
-            elif hit[2] >= 1.0:
-                match = Match(hit[0], EXACT, 1.0, missing_tags(key, hit[0]))
-                out[n] = self._exact.setdefault(key, match)
-            else:
-                translation = carry_tags(hit[0], hit[1], key)
-                out[n] = Match(translation, FUZZY, hit[2], missing_tags(key, translation))
+            if hit is not None:
+                translation, score = self._fitted(hit, keys[n])
+                out[n] = Match(translation, FUZZY, score, missing_tags(keys[n], translation))
+            elif "\n" in keys[n]:
+                by_lines.append(n)
         if by_lines:
             self._match_lines(keys, by_lines, out)
         return out
+
+    def _fitted(self, hit: tuple[int, float], key: str) -> tuple[str, float]:
+        """The translation at a found place with its tags carried over to ``key`` when the match
+        is fuzzy, and the score."""
+        place, score = hit
+        translation = self._table.translations[place]
+        if score < 1.0:
+            translation = carry_tags(translation, self._table.keys[place], key)
+        return translation, score
 
     def _match_lines(self, keys: list[str], todo: list[int], out: list[Match | None]) -> None:
         """Line by line for the texts ``todo``: every line exactly or else fuzzily among the split
@@ -179,12 +207,13 @@ class Matcher:
         for n in todo:
             parts, worst = [], 1.0
             for line in keys[n].split("\n"):
-                hit = found.get(line) if line else ("", line, 1.0)
+                if not line:
+                    parts.append("")
+                    continue
+                hit = found[line]
                 if hit is None:
                     break
-                translation, matched, score = hit
-                if score < 1.0:
-                    translation = carry_tags(translation, matched, line)
+                translation, score = self._fitted(hit, line)
                 parts.append(translation)
                 worst = min(worst, score)
             else:
