@@ -201,8 +201,9 @@ def naive_match(text: str, tables: tuple, threshold: float) -> tuple[str, str] |
 def _compare(
     name: str, texts: list[str], entries: list[Entry], threshold: float, sample: int, note: str
 ) -> Figure:
+    # As transfer_txt/transfer_excel do: the dictionary's sources were normalised at build.
     with _Clock() as ours:
-        matcher = Matcher(entries, threshold)
+        matcher = Matcher(entries, threshold, normalized=True)
         found = matcher.match_many(texts)
     picked = texts[:: max(1, len(texts) // sample)][:sample]
     tables = _tables(entries)

@@ -228,8 +228,19 @@ class FuzzyIndex:
         first = np.searchsorted(self._sorted_lengths, lo, "left")
         end = np.searchsorted(self._sorted_lengths, hi, "right")
         end[la == 0] = 0
-        prefix, hits = _plan(la, threshold)
         postings = self._index_for(threshold)
+        # Hits are counted as packed ints (see _posting_hits): a batch must fit in 62 bits.
+        fits = 1 << max(0, 62 - 2 * postings.bits - size.bit_length())
+        if len(queries) > fits:
+            parts = [
+                self.candidate_pairs(queries[at : at + fits], threshold)
+                for at in range(0, len(queries), fits)
+            ]
+            return Pairs(
+                np.concatenate([p.queries + n * fits for n, p in enumerate(parts)]),
+                np.concatenate([p.ids for p in parts]),
+            )
+        prefix, hits = _plan(la, threshold)
         # Texts too short to index are always candidates; so is the whole window of a query too
         # short to filter.
         always_end = np.where(prefix == 0, end, np.minimum(end, postings.always))
@@ -290,8 +301,6 @@ class FuzzyIndex:
         # merge sort takes advantage of), a run is one pair and its last hit has both places
         # highest.
         bits = postings.bits
-        if (len(queries) * size).bit_length() + 2 * bits > 62:
-            raise ValueError("too many queries for one batch")
         hit = np.repeat(((owner * size) << (2 * bits)) | (place << bits), hi - lo)
         hit += postings.hits[found]
         hit.sort(kind="stable")

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from engine.formats import locstr_txt
 from engine.formats.xlsx import read_columns, write_cells
 from engine.tools import ToolCall, ToolResult
-from engine.tools.xls_transfer.dictionary import load_entries
+from engine.tools.xls_transfer.dictionary import has_normalized_sources, load_entries
 from engine.tools.xls_transfer.matcher import Match, Matcher
 from engine.tools.xls_transfer.report import write_tsv
 from engine.tools.xls_transfer.selection import (
@@ -76,7 +76,12 @@ def _report_row(sheet: str, row: int, source: str, match: Match | None) -> list[
 
 
 def _matcher(call: ToolCall) -> Matcher:
-    return Matcher(load_entries(call.data_dir, call.params["dictionary"]), call.params["threshold"])
+    name = call.params["dictionary"]
+    return Matcher(
+        load_entries(call.data_dir, name),
+        call.params["threshold"],
+        normalized=has_normalized_sources(call.data_dir, name),
+    )
 
 
 def _progress(call: ToolCall, step: str) -> Callable[[int, int], None]:

@@ -125,3 +125,12 @@ def test_longer_texts_and_limits_like_naive(sources, queries, threshold, limit):
     for query in queries:
         assert index.best(query, threshold) == naive(query, sources, threshold)
         assert index.best(query, threshold, limit) == naive(query, sources[:limit], threshold)
+
+
+def test_queries_are_split_into_batches_when_texts_are_very_long(korean):
+    # A text of a million characters widens the packed hit counts (see _posting_hits), so 600
+    # queries no longer fit one batch; the results must not change.
+    sources, queries = korean
+    sources = [*sources[:1000], "가나" * (1 << 19)]
+    index = FuzzyIndex(sources)
+    assert index.best_many(queries, 0.85) == [naive(q, sources, 0.85) for q in queries]

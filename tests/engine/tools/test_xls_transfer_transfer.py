@@ -196,3 +196,18 @@ def test_many_rows_report_progress(tmp_path):
     assert result.rows_out == 2500
     assert [p[0] for p in progress] == [1000, 2000]
     assert cells(tmp_path / "big_translated.xlsx", "S", "B")[2499] == "Line 2499"
+
+
+def test_built_dictionaries_store_normalised_sources_and_older_ones_still_match(tmp_path):
+    data = tmp_path / "data"
+    src = book(tmp_path / "dict.xlsx", {"S": [["  검을    들어라 ", "Raise the sword"]]})
+    run("build_dictionary", [src], data, name="new")
+    store = DictionaryStore(data, KIND)
+    assert store.load("new") == [Entry("split", "검을 들어라", "Raise the sword")]
+    assert store.info("new")["meta"]["normalized_sources"] is True
+    # Saved before sources were stored normalised: no flag, so the transfer normalises them.
+    store.save("old", [Entry("split", "검을    들어라", "Raise the sword")], {"files": []})
+    target = book(tmp_path / "target.xlsx", {"S": [["검을 들어라 "]]})
+    for name in ("new", "old"):
+        run("transfer_excel", [target], data, dictionary=name, translation_column="B")
+        assert cells(tmp_path / "target_translated.xlsx", "S", "B") == ["Raise the sword"]
