@@ -11,7 +11,10 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-TAG = re.compile(r"\{[^{}\n]*\}|</?PAColor[^<>\n]*>|<PAOldColor>|<br\s*/?>", re.IGNORECASE)
+_CODE = r"\{[^{}\n]*\}|</?PAColor[^<>\n]*>|<PAOldColor>"
+TAG = re.compile(_CODE + r"|<br\s*/?>", re.IGNORECASE)
+# The tags other than line breaks (no code tag can overlap a <br/>, so both find the same ones).
+_CODE_TAG = re.compile(_CODE, re.IGNORECASE)
 # Tags are hidden behind characters of Unicode's private use area, one per tag.
 _FIRST_MARK = 0xE000
 _MARKS = 6400
@@ -19,8 +22,7 @@ _MARKS = 6400
 
 def find_tags(text: str, *, with_br: bool = True) -> list[str]:
     """The code tags of ``text`` in order of appearance."""
-    tags = TAG.findall(text)
-    return tags if with_br else [t for t in tags if not _is_br(t)]
+    return (TAG if with_br else _CODE_TAG).findall(text)
 
 
 def protect(text: str) -> tuple[str, list[str]]:
@@ -45,19 +47,19 @@ def restore(masked: str, tags: list[str]) -> str:
     return "".join(out)
 
 
-def _is_br(tag: str) -> bool:
-    return tag[0] == "<" and tag[1:3].lower() == "br"
-
-
 def missing_tags(source: str, translation: str) -> list[str]:
     """Code tags of ``source`` that ``translation`` lacks (counted; ``<br/>`` not included since a
     line break may be written as a newline)."""
     if "{" not in source and "<" not in source:
         return []
-    tags = [t for t in TAG.findall(source) if not _is_br(t)]
+    tags = _CODE_TAG.findall(source)
     # Fast path: distinct tags, all present.
-    if len(set(tags)) == len(tags) and all(t in translation for t in tags):
-        return []
+    if len(set(tags)) == len(tags):
+        for tag in tags:
+            if tag not in translation:
+                break
+        else:
+            return []
     wanted = Counter(tags)
     wanted.subtract(find_tags(translation, with_br=False))
     return sorted(t for t, n in wanted.items() for _ in range(max(n, 0)))

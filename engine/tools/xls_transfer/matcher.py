@@ -40,6 +40,11 @@ class Match(NamedTuple):
     missing_tags: list[str]
 
 
+# Match(...) runs a Python-level __new__; the exact path makes tens of thousands, so it calls
+# tuple.__new__ itself.
+_new_match = tuple.__new__
+
+
 class BestMatch(Protocol):
     """What a fuzzy index offers (:class:`FuzzyIndex`)."""
 
@@ -172,7 +177,7 @@ class Matcher:
             elif out[n] is None:
                 translation = self._table.translations[place]
                 tags = missing_tags(keys[n], translation)
-                out[n] = made[place] = Match(translation, EXACT, 1.0, tags)
+                out[n] = made[place] = _new_match(Match, (translation, EXACT, 1.0, tags))
         if self.threshold >= 1.0 and not any("\n" in keys[n] for n in todo):
             return out
         # Whole text, fuzzily; then line by line.
