@@ -324,6 +324,29 @@ class FuzzyIndex:
         """Ids that may score ``>= threshold`` against ``query``, ascending."""
         return sorted(self.candidate_pairs([query], threshold).ids.tolist())
 
+    def matches(
+        self, queries: Sequence[str], threshold: float, limit: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every (query number, source index, score 0..100) scoring at least ``threshold``
+        (0..1), in no particular order; with ``limit``, among ``sources[:limit]`` only."""
+        pairs = self.candidate_pairs(queries, threshold)
+        q, ids = pairs.queries, pairs.ids
+        if limit is not None:
+            q, ids = q[ids < limit], ids[ids < limit]
+        if not len(q):
+            return q, ids, np.zeros(0)
+        cutoff = threshold * 100
+        scores = process.cpdist(
+            np.array(queries, dtype=object)[q],
+            self._source_array[ids],
+            scorer=fuzz.ratio,
+            score_cutoff=cutoff,
+            dtype=np.float64,
+            workers=1,
+        )
+        passed = scores >= cutoff
+        return q[passed], ids[passed], scores[passed]
+
     def _search(
         self, queries: list[str], threshold: float, limit: int | None
     ) -> list[tuple[int, float] | None]:
@@ -339,23 +362,7 @@ class FuzzyIndex:
                 todo.append(n)
         if not todo or limit <= 0:
             return out
-        texts = [queries[n] for n in todo]
-        pairs = self.candidate_pairs(texts, threshold)
-        within = pairs.ids < limit
-        q, ids = pairs.queries[within], pairs.ids[within]
-        if not len(q):
-            return out
-        cutoff = threshold * 100
-        scores = process.cpdist(
-            np.array(texts, dtype=object)[q],
-            self._source_array[ids],
-            scorer=fuzz.ratio,
-            score_cutoff=cutoff,
-            dtype=np.float64,
-            workers=1,
-        )
-        passed = scores >= cutoff
-        q, ids, scores = q[passed], ids[passed], scores[passed]
+        q, ids, scores = self.matches([queries[n] for n in todo], threshold, limit)
         # Best score per query, ties to the lowest index (as extractOne over the list).
         order = np.lexsort((ids, -scores, q))
         q, ids, scores = q[order], ids[order], scores[order]

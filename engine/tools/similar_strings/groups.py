@@ -14,11 +14,10 @@ categories, so the groups show the same wording reused across files or id famili
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from typing import Literal
 
 from pydantic import Field
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
 
 from engine.errors import ToolFailed
 from engine.text.fuzzy import FuzzyIndex
@@ -28,6 +27,8 @@ from engine.tools.quick_search.dictionary import Loaded, SourceParams, load_entr
 from engine.tools.quick_search.report import report_path, write_report
 
 Category = Literal["none", "file", "string_id_prefix"]
+# Texts compared per batch (and the progress step).
+_BATCH = 1000
 
 
 class GroupParams(SourceParams):
@@ -59,20 +60,12 @@ def _link(texts: list[str], cats: list[set[str]], p: GroupParams, call: ToolCall
     """Union-find parents of the distinct texts after linking every similar pair."""
     parent = list(range(len(texts)))
     index = FuzzyIndex(texts)
-    cutoff = p.threshold * 100
-    for i, text in enumerate(texts):
-        if i % 1000 == 0:
-            call.progress(i, len(texts), "comparing")
-        # Candidates come sorted: each pair is scored once, from its lower index.
-        candidates = index.candidates(text, p.threshold)
-        later = candidates[bisect_right(candidates, i) :]
-        if not later:
-            continue
-        hits = process.extract(
-            text, [texts[j] for j in later], scorer=fuzz.ratio, score_cutoff=cutoff, limit=None
-        )
-        for _choice, _score, k in hits:
-            j = later[k]
+    for start in range(0, len(texts), _BATCH):
+        call.progress(start, len(texts), "comparing")
+        found, others, _ = index.matches(texts[start : start + _BATCH], p.threshold)
+        # Each pair is found from both ends: link it once, from its lower index.
+        mine = found + start
+        for i, j in zip(mine[others > mine].tolist(), others[others > mine].tolist(), strict=True):
             if p.across_categories_only and len(cats[i] | cats[j]) < 2:
                 continue
             parent[_find(parent, i)] = _find(parent, j)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -134,3 +135,16 @@ def test_queries_are_split_into_batches_when_texts_are_very_long(korean):
     sources = [*sources[:1000], "가나" * (1 << 19)]
     index = FuzzyIndex(sources)
     assert index.best_many(queries, 0.85) == [naive(q, sources, 0.85) for q in queries]
+
+
+@pytest.mark.parametrize("threshold", [0.8, 0.9])
+def test_matches_are_every_pair_at_or_above_the_threshold(korean, threshold):
+    sources, queries = korean
+    q, ids, scores = FuzzyIndex(sources).matches(queries, threshold)
+    every = process.cdist(
+        queries, sources, scorer=fuzz.ratio, score_cutoff=threshold * 100, dtype=np.float64
+    )
+    expected = {(int(a), int(b)) for a, b in zip(*every.nonzero(), strict=True)}
+    assert set(zip(q.tolist(), ids.tolist(), strict=True)) == expected
+    assert len(expected) > len(queries) // 3
+    assert scores.tolist() == [every[a, b] for a, b in zip(q, ids, strict=True)]
