@@ -13,7 +13,7 @@ def gc_paused() -> Iterator[None]:
 
     Matching a workbook against a dictionary creates hundreds of thousands of strings and tuples,
     none of which form cycles; with a large dictionary alive, the collector's passes over them
-    cost a third of the run and free nothing. Reference counting still frees everything.
+    cost about a quarter of the run and free nothing. Reference counting still frees everything.
     """
     enabled = gc.isenabled()
     gc.disable()

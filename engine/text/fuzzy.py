@@ -26,6 +26,11 @@ Candidates come from two filters that never drop a qualifying match (``t`` is th
 * **Per-token length bound.** A longer partner shares more tokens (``alpha`` grows with
   ``la + lb``), so the query's ``j``-th token (from 0) can be the first of the ``h`` shared ones
   only for partners up to some length: ``lb <= (la - 1 + h - j) / (1.5t - 1) - la``.
+* **Positional filter** (as in PPJoin). The hits found for a pair are all the tokens the two share
+  up to the last hit's places ``i`` and ``j`` in either text (every earlier shared token was
+  looked up: it lies in both prefixes and within every earlier length bound), and after those
+  places at most ``min(na - 1 - i, nb - 1 - j)`` more can be shared; a pair whose total cannot
+  reach ``(1.5t - 1)(la + lb) - 1`` is dropped before scoring.
 
 Everything is done on whole arrays with numpy, for a batch of queries at once (Python would spend
 far more on the loops than on the work): a text is known by its rank in length order (ties by
