@@ -107,11 +107,10 @@ def bigrams(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         token = key & ((1 << _GRAM_BITS) - 1)
         again = np.flatnonzero(key[1:] == key[:-1]) + 1
         if len(again):
-            run_start = np.flatnonzero(np.diff(again) != 1) + 1  # runs of repeats, in `again`
-            first_of_run = np.repeat(
-                again[np.append(0, run_start)],
-                np.diff(np.append(np.append(0, run_start), len(again))),
-            )
+            # Consecutive places in `again` repeat one bigram: k counts from the first of them.
+            new_run = np.ones(len(again), bool)
+            new_run[1:] = np.diff(again) != 1
+            first_of_run = again[new_run][np.cumsum(new_run) - 1]
             token[again] |= (again - first_of_run + 1) << _GRAM_BITS
         owners.append(owner + base if base else owner)
         tokens.append(token)
@@ -177,7 +176,7 @@ class FuzzyIndex:
         by_length = self._by_length.tolist()
         owner, tokens = bigrams([self._sources[i] for i in by_length])
         # Token frequencies: sort the tokens once; the runs are the distinct tokens.
-        order = np.argsort(tokens, kind="stable")  # runs: each text's tokens come sorted
+        order = np.argsort(tokens, kind="stable")  # each text's tokens come nearly sorted
         ordered = tokens[order]
         new = np.ones(len(ordered), bool)
         new[1:] = ordered[1:] != ordered[:-1]

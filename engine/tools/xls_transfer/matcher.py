@@ -14,10 +14,10 @@ After a fuzzy match the dictionary translation's code tags are rewritten to the 
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from itertools import compress, repeat
 from operator import attrgetter, eq, not_
-from typing import NamedTuple, Protocol
+from typing import NamedTuple
 
 from engine.formats import Entry
 from engine.gc_pause import gc_paused
@@ -45,18 +45,6 @@ class Match(NamedTuple):
 _new_match = tuple.__new__
 
 
-class BestMatch(Protocol):
-    """What a fuzzy index offers (:class:`FuzzyIndex`)."""
-
-    def best_many(
-        self,
-        queries: Iterable[str],
-        threshold: float,
-        progress: Callable[[int], None] | None = None,
-        limit: int | None = None,
-    ) -> list[tuple[int, float] | None]: ...
-
-
 class _Table:
     """Normalised sources -> translations, split pairs before whole pairs (the first of equal
     sources wins). Split sources serve line-by-line matching; all serve whole-text matching.
@@ -67,7 +55,6 @@ class _Table:
         keys: list[str],
         translations: list[str],
         split: list[bool],
-        index: Callable[[list[str]], BestMatch],
     ) -> None:
         whole = list(map(not_, split))
         self.keys = list(compress(keys, split)) + list(compress(keys, whole))
@@ -78,14 +65,13 @@ class _Table:
         # Key -> its first place in that order (filled from the end: earlier places overwrite).
         self.first = dict(zip(reversed(self.keys), range(len(self.keys) - 1, -1, -1), strict=True))
         self.first.pop("", None)
-        self._index = index
-        self._fuzzy: tuple[BestMatch, list[int], int] | None = None
+        self._fuzzy: tuple[FuzzyIndex, list[int], int] | None = None
 
-    def _fuzzy_side(self) -> tuple[BestMatch, list[int], int]:
+    def _fuzzy_side(self) -> tuple[FuzzyIndex, list[int], int]:
         """(index over the distinct keys in order, their places, how many are split keys)."""
         if self._fuzzy is None:
             places = sorted(self.first.values())
-            index = self._index([self.keys[p] for p in places])
+            index = FuzzyIndex([self.keys[p] for p in places])
             self._fuzzy = index, places, bisect_left(places, self.split)
         return self._fuzzy
 
@@ -125,7 +111,6 @@ class Matcher:
         self,
         entries: Sequence[Entry],
         threshold: float,
-        index: Callable[[list[str]], BestMatch] = FuzzyIndex,
         *,
         normalized: bool = False,
     ) -> None:
@@ -136,7 +121,6 @@ class Matcher:
                 list(sources if normalized else map(normalize, sources)),
                 list(map(attrgetter("translation"), entries)),
                 list(map(eq, map(attrgetter("string_id"), entries), repeat(SPLIT))),
-                index,
             )
         self.threshold = threshold
         # An exact whole-text match depends only on the dictionary place: built once each.
