@@ -56,6 +56,11 @@ def _kill(child: Child) -> None:
     child.stop()
 
 
+def _mirrored_events(engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT count(*) FROM events")).scalar_one()
+
+
 def test_sigkills_during_a_large_push_lose_and_duplicate_nothing(tmp_path: Path, pg_dsn: str):
     central, url = _central(tmp_path, pg_dsn)
     _user(url, "mina")
@@ -63,7 +68,7 @@ def test_sigkills_during_a_large_push_lose_and_duplicate_nothing(tmp_path: Path,
     db = Database(data / "engine.db")
     link.enroll(db, url, "mina", "mina-password", "pc")
     ids = []
-    for _ in range(40):  # 40 transactions of 150 events: about 36,000 changes
+    for _ in range(100):  # 100 transactions of 150 events: about 90,000 changes
         with db.write() as conn:
             for _ in range(150):
                 ids.append(str(uuid.uuid4()))
@@ -73,11 +78,23 @@ def test_sigkills_during_a_large_push_lose_and_duplicate_nothing(tmp_path: Path,
                     (ids[-1], db.install_id, f"event {len(ids)}", len(ids) * 0.5),
                 )
     db.close()
+    mirror = create_engine(normalize_dsn(pg_dsn), poolclass=NullPool)
     rng = random.Random(20261125)
     kills = 0
     while kills < 12:
+        before = _mirrored_events(mirror)
         sync = Child("sync", ["sync", "--once", "--data-dir", str(data)], tmp_path / "sync.log")
-        time.sleep(rng.uniform(0.2, 2.0))
+        # Kill at a random moment of the push, whatever this machine's speed: mostly soon after
+        # the mirror has grown (a merge just committed, the next one under way), sometimes
+        # before anything arrived (starting up, connecting, first push in flight).
+        if rng.random() < 0.25:
+            time.sleep(rng.uniform(0.05, 0.5))
+        else:
+            deadline = time.monotonic() + 60
+            while _mirrored_events(mirror) == before and sync.process.poll() is None:
+                assert time.monotonic() < deadline, sync.tail()
+                time.sleep(0.02)
+            time.sleep(rng.uniform(0, 0.25))
         if sync.process.poll() is not None:
             sync.stop()
             break  # it finished everything before the kill
@@ -97,11 +114,10 @@ def test_sigkills_during_a_large_push_lose_and_duplicate_nothing(tmp_path: Path,
     finished.stop()
     central.stop()
     assert kills >= 6
-    engine = create_engine(normalize_dsn(pg_dsn), poolclass=NullPool)
-    with engine.connect() as conn:
+    with mirror.connect() as conn:
         rows = conn.execute(text("SELECT id, message, value FROM events")).all()
         parked = conn.execute(text("SELECT count(*) FROM parked_changes")).scalar_one()
-    engine.dispose()
+    mirror.dispose()
     assert len(rows) == len({r.id for r in rows}) == len(ids)  # every event exactly once
     assert {r.id for r in rows} == set(ids)
     assert all(r.message == f"event {ids.index(r.id) + 1}" for r in rows[:50])
