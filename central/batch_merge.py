@@ -174,12 +174,16 @@ SELECT now(), :dbv, w.tbl, w.pk, w.pkv, w.cid,
    AND {_KEY.format("w", rank="w.vrank")} <> {_KEY.format("c", rank=_RANK.format("c"))}
 """
 _PUT_CELLS = f"""
-WITH up AS (
+WITH old AS MATERIALIZED (
+    -- Cells of rows the clocks know (few, next to the new rows' cells): picked once, so the
+    -- join below is between two small sets.
+    SELECT * FROM merge_win WHERE kind <> 'new'
+), up AS (
     INSERT INTO crr_clock AS c (tbl, pk, cid, col_version, db_version, site_id, seq, vtype,
                                 vint, vreal, vbytes)
     SELECT w.tbl, w.pk, w.cid, w.col_version, :dbv, w.site_id, w.seq, w.vtype,
            w.vint, w.vreal, w.vbytes
-      FROM merge_win w WHERE w.kind <> 'new'
+      FROM old w
     ON CONFLICT (tbl, pk, cid) DO UPDATE
        SET col_version = excluded.col_version, db_version = excluded.db_version,
            site_id = excluded.site_id, seq = excluded.seq, vtype = excluded.vtype,
@@ -189,7 +193,7 @@ WITH up AS (
     RETURNING c.tbl, c.pk, c.cid
 )
 INSERT INTO merge_applied (tbl, pkv, cid, mval)
-SELECT w.tbl, w.pkv, w.cid, w.mval FROM up JOIN merge_win w USING (tbl, pk, cid)
+SELECT w.tbl, w.pkv, w.cid, w.mval FROM up JOIN old w USING (tbl, pk, cid)
 """
 
 # Rows no clock mentions yet (most of what installs send: new operations and events) need no
