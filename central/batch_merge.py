@@ -38,7 +38,7 @@ from replicator.wire import Change, SqlValue
 log = logging.getLogger(__name__)
 
 # The merge's work tables: temporary, made once per connection, emptied by every commit.
-# (Creating and dropping them for every batch cost a fifth of a small batch's merge.)
+# (Creating and dropping them for every 5,000-change batch cost about 8% of its merge.)
 _IN_COLUMNS = """
     idx integer, tbl text, pk bytea, pkv text, cid text, vtype smallint, vrank smallint,
     vint bigint, vreal double precision, vbytes bytea, col_version bigint, site_id bytea,
