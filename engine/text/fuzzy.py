@@ -43,7 +43,7 @@ per threshold on first use (a lower threshold needs longer prefixes).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -56,6 +56,10 @@ _HITS = 3
 # Queries searched per batch: large enough that numpy's per-call cost vanishes, small enough
 # that the gathered postings stay a few MB.
 _BATCH = 1000
+# Short texts skip the bigram filter (every text of a near length is a candidate), so a batch of
+# short queries against many short texts would pair them all at once: batches are cut so that
+# these pairs stay below this many (about 50 MB of arrays).
+_MAX_PAIRS = 1_000_000
 # Code points are below 0x110000 < 2**21; a bigram is two of them.
 _CHAR_BITS = 21
 _GRAM_BITS = 2 * _CHAR_BITS
@@ -224,37 +228,42 @@ class FuzzyIndex:
 
     def candidate_pairs(self, queries: Sequence[str], threshold: float) -> Pairs:
         """Every (query, source) pair that may score ``>= threshold``."""
+        chunks = list(self._candidate_chunks(queries, threshold, 0))
+        return Pairs(
+            np.concatenate([c.queries for c in chunks] or [np.zeros(0, np.int64)]),
+            np.concatenate([c.ids for c in chunks] or [np.zeros(0, np.int64)]),
+        )
+
+    def _candidate_chunks(
+        self, queries: Sequence[str], threshold: float, offset: int
+    ) -> Iterator[Pairs]:
+        """:meth:`candidate_pairs` in chunks of bounded size (query numbers + ``offset``)."""
         size = len(self._sources)
         la = np.fromiter(map(len, queries), np.int64, len(queries))
         if size == 0 or not len(queries):
-            return Pairs(np.zeros(0, np.int64), np.zeros(0, np.int64))
+            return
         lo, hi = _window(la, threshold)
         first = np.searchsorted(self._sorted_lengths, lo, "left")
         end = np.searchsorted(self._sorted_lengths, hi, "right")
         end[la == 0] = 0
         postings = self._index_for(threshold)
-        # Hits are counted as packed ints (see _posting_hits): a batch must fit in 62 bits.
-        fits = 1 << max(0, 62 - 2 * postings.bits - size.bit_length())
-        if len(queries) > fits:
-            parts = [
-                self.candidate_pairs(queries[at : at + fits], threshold)
-                for at in range(0, len(queries), fits)
-            ]
-            return Pairs(
-                np.concatenate([p.queries + n * fits for n, p in enumerate(parts)]),
-                np.concatenate([p.ids for p in parts]),
-            )
         prefix, hits = _plan(la, threshold)
         # Texts too short to index are always candidates; so is the whole window of a query too
         # short to filter.
         always_end = np.where(prefix == 0, end, np.minimum(end, postings.always))
         spans = np.maximum(always_end - first, 0)
-        pair_q = [np.repeat(np.arange(len(queries)), spans)]
-        pair_lid = [_ragged(first, spans)]
+        # Hits are counted as packed ints (see _posting_hits): a batch must fit in 62 bits.
+        fits = 1 << max(0, 62 - 2 * postings.bits - size.bit_length())
+        if len(queries) > 1 and (len(queries) > fits or spans.sum() > _MAX_PAIRS):
+            half = min(fits, len(queries) // 2)
+            yield from self._candidate_chunks(queries[:half], threshold, offset)
+            yield from self._candidate_chunks(queries[half:], threshold, offset + half)
+            return
         found = self._posting_hits(queries, threshold, la, first, end, prefix, hits, postings)
-        pair_q.append(found[0])
-        pair_lid.append(found[1])
-        return Pairs(np.concatenate(pair_q), self._by_length[np.concatenate(pair_lid)])
+        yield Pairs(
+            np.concatenate((np.repeat(np.arange(len(queries)), spans), found[0])) + offset,
+            self._by_length[np.concatenate((_ragged(first, spans), found[1]))],
+        )
 
     def _posting_hits(
         self,
@@ -333,23 +342,29 @@ class FuzzyIndex:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every (query number, source index, score 0..100) scoring at least ``threshold``
         (0..1), in no particular order; with ``limit``, among ``sources[:limit]`` only."""
-        pairs = self.candidate_pairs(queries, threshold)
-        q, ids = pairs.queries, pairs.ids
-        if limit is not None:
-            q, ids = q[ids < limit], ids[ids < limit]
-        if not len(q):
-            return q, ids, np.zeros(0)
+        texts = np.array(queries, dtype=object)
         cutoff = threshold * 100
-        scores = process.cpdist(
-            np.array(queries, dtype=object)[q],
-            self._source_array[ids],
-            scorer=fuzz.ratio,
-            score_cutoff=cutoff,
-            dtype=np.float64,
-            workers=1,
-        )
-        passed = scores >= cutoff
-        return q[passed], ids[passed], scores[passed]
+        found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        for chunk in self._candidate_chunks(queries, threshold, 0):
+            q, ids = chunk.queries, chunk.ids
+            if limit is not None:
+                q, ids = q[ids < limit], ids[ids < limit]
+            if not len(q):
+                continue
+            scores = process.cpdist(
+                texts[q],
+                self._source_array[ids],
+                scorer=fuzz.ratio,
+                score_cutoff=cutoff,
+                dtype=np.float64,
+                workers=1,
+            )
+            passed = scores >= cutoff
+            found.append((q[passed], ids[passed], scores[passed]))
+        if not found:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+        q, ids, scores = zip(*found, strict=True)
+        return np.concatenate(q), np.concatenate(ids), np.concatenate(scores)
 
     def _search(
         self, queries: list[str], threshold: float, limit: int | None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import tracemalloc
 from collections import Counter
 
 import numpy as np
@@ -148,3 +150,25 @@ def test_matches_are_every_pair_at_or_above_the_threshold(korean, threshold):
     assert set(zip(q.tolist(), ids.tolist(), strict=True)) == expected
     assert len(expected) > len(queries) // 3
     assert scores.tolist() == [every[a, b] for a, b in zip(q, ids, strict=True)]
+
+
+def test_short_queries_against_many_short_texts_are_scored_in_bounded_chunks():
+    # Texts too short for the bigram filter pair with every text of a near length: 1,000 such
+    # queries against 20,000 such texts are 20 million candidate pairs, scored a million at a
+    # time instead of all at once (which took 330 MB).
+    rng = random.Random(3)
+    syllables = [chr(0xAC00 + i * 37) for i in range(300)]
+    sources = ["".join(rng.choices(syllables, k=rng.randint(3, 5))) for _ in range(20_000)]
+    queries = ["".join(rng.choices(syllables, k=rng.randint(3, 5))) for _ in range(1_000)]
+    queries[::50] = sources[:1000:50]  # some exact hits
+    queries[1::50] = [s + "가" for s in sources[1:1000:50]]  # and near ones
+    index = FuzzyIndex(sources)
+    tracemalloc.start()
+    try:
+        found = index.best_many(queries, 0.8)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 120_000_000
+    assert found[:200] == [naive(q, sources, 0.8) for q in queries[:200]]
+    assert sum(r is not None and r[1] < 1 for r in found[:200]) >= 4
