@@ -58,7 +58,8 @@ _HITS = 3
 _BATCH = 1000
 # Short texts skip the bigram filter (every text of a near length is a candidate), so a batch of
 # short queries against many short texts would pair them all at once: batches are cut so that
-# these pairs stay below this many (about 50 MB of arrays).
+# these pairs stay below this many (about 50 MB of arrays), and the posting entries a batch reads
+# below four times as many.
 _MAX_PAIRS = 1_000_000
 # Code points are below 0x110000 < 2**21; a bigram is two of them.
 _CHAR_BITS = 21
@@ -152,6 +153,18 @@ class _Postings:
     bits: int
     needs: np.ndarray
     always: int
+
+
+@dataclass(frozen=True)
+class _Lookups:
+    """Posting slices ``[lo, hi)`` read for the prefix token at ``place`` of query ``owner``, and
+    how many entries they hold together."""
+
+    owner: np.ndarray
+    place: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    gathered: int
 
 
 @dataclass(frozen=True)
@@ -259,13 +272,19 @@ class FuzzyIndex:
             yield from self._candidate_chunks(queries[:half], threshold, offset)
             yield from self._candidate_chunks(queries[half:], threshold, offset + half)
             return
-        found = self._posting_hits(queries, threshold, la, first, end, prefix, hits, postings)
+        lookups = self._lookups(queries, threshold, la, first, end, prefix, hits, postings)
+        if len(queries) > 1 and lookups is not None and lookups.gathered > 4 * _MAX_PAIRS:
+            half = len(queries) // 2
+            yield from self._candidate_chunks(queries[:half], threshold, offset)
+            yield from self._candidate_chunks(queries[half:], threshold, offset + half)
+            return
+        found = self._posting_hits(threshold, la, hits, postings, lookups)
         yield Pairs(
             np.concatenate((np.repeat(np.arange(len(queries)), spans), found[0])) + offset,
             self._by_length[np.concatenate((_ragged(first, spans), found[1]))],
         )
 
-    def _posting_hits(
+    def _lookups(
         self,
         queries: Sequence[str],
         threshold: float,
@@ -275,12 +294,12 @@ class FuzzyIndex:
         prefix: np.ndarray,
         hits: np.ndarray,
         postings: _Postings,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """(query, length rank) of the texts sharing enough prefix tokens with each query."""
-        empty = np.zeros(0, np.int64)
+    ) -> _Lookups | None:
+        """The posting slices each query's prefix tokens read; None when nothing is indexed or
+        no query is long enough to use the index."""
         scale = 1.5 * threshold - 1
         if scale <= 0 or not len(self._tokens) or not np.any(prefix):
-            return empty, empty
+            return None
         owner, tokens = bigrams(queries)
         # The query's tokens as dictionary ranks; -1 for tokens the dictionary lacks (they rank
         # first: they take prefix places but find nothing).
@@ -306,9 +325,23 @@ class FuzzyIndex:
         size = len(self._sources)
         bounds = _find(postings.keys, np.concatenate((rank * size + start, rank * size + stop)))
         lo, hi = bounds[: len(rank)], bounds[len(rank) :]
-        found = _ragged(lo, hi - lo)
-        if not len(found):
+        return _Lookups(owner, place, lo, hi, int((hi - lo).sum()))
+
+    def _posting_hits(
+        self,
+        threshold: float,
+        la: np.ndarray,
+        hits: np.ndarray,
+        postings: _Postings,
+        lookups: _Lookups | None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(query, length rank) of the texts sharing enough prefix tokens with each query."""
+        empty = np.zeros(0, np.int64)
+        if lookups is None or not lookups.gathered:
             return empty, empty
+        owner, place, lo, hi = lookups.owner, lookups.place, lookups.lo, lookups.hi
+        found = _ragged(lo, hi - lo)
+        size, scale = len(self._sources), 1.5 * threshold - 1
         # One int per hit: (query, text) on top, then the token's place in the query and in the
         # text. Sorted (the gathered slices are sorted runs grouped by query, which the stable
         # merge sort takes advantage of), a run is one pair and its last hit has both places

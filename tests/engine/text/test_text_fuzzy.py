@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from rapidfuzz import fuzz, process
 
 from bench.tools import corpus
+from engine.text import fuzzy
 from engine.text.fuzzy import FuzzyIndex, bigrams
 
 
@@ -172,3 +173,14 @@ def test_short_queries_against_many_short_texts_are_scored_in_bounded_chunks():
     assert peak < 120_000_000
     assert found[:200] == [naive(q, sources, 0.8) for q in queries[:200]]
     assert sum(r is not None and r[1] < 1 for r in found[:200]) >= 4
+
+
+def test_batches_cut_small_find_the_same(korean, monkeypatch):
+    # With a tiny cap every batch is cut down to single queries, both for the pairs of short
+    # texts and for the posting entries read; nothing found may change.
+    sources, queries = korean
+    index = FuzzyIndex(sources)
+    expected = index.best_many(queries, 0.85)
+    monkeypatch.setattr(fuzzy, "_MAX_PAIRS", 5)
+    assert FuzzyIndex(sources).best_many(queries, 0.85) == expected
+    assert sum(r is not None and r[1] < 1 for r in expected) > 50
