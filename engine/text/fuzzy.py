@@ -195,23 +195,34 @@ class FuzzyIndex:
         # Token frequencies: sort the tokens once; the runs are the distinct tokens.
         order = np.argsort(tokens, kind="stable")  # each text's tokens come nearly sorted
         ordered = tokens[order]
+        del tokens  # a few arrays of one int per bigram are alive at a time, no more
         new = np.ones(len(ordered), bool)
         new[1:] = ordered[1:] != ordered[:-1]
         run_start = np.flatnonzero(new)
+        del new
         self._tokens = ordered[run_start]
-        frequency = np.diff(np.append(run_start, len(ordered)))
+        del ordered
+        frequency = np.diff(np.append(run_start, len(order)))
         # Global order: rarest token first (ties by token value), as one int rank per token.
         self._token_rank = np.empty(len(self._tokens), np.int64)
         self._token_rank[np.argsort(frequency, kind="stable")] = np.arange(len(self._tokens))
-        rank = np.empty(len(tokens), np.int64)
+        rank = np.empty(len(order), np.int64)
         rank[order] = np.repeat(self._token_rank, frequency)
+        del order
         # Each text's token ranks ascending, texts in length order (owner is sorted, so each
         # text keeps its place), and each token's place in its text: what prefixes are cut from.
+        # Kept as 32-bit ints (ranks, length ranks and places are far below 2**31).
         width = max(len(self._tokens), 1)
-        self._ranked_rank = np.sort(owner * width + rank, kind="stable") - owner * width
-        self._ranked_lid = owner
+        rank += owner * width
+        rank.sort(kind="stable")
+        rank -= owner * width
+        self._ranked_rank = rank.astype(np.int32)
+        del rank
+        self._ranked_lid = owner.astype(np.int32)
         counts = np.bincount(owner, minlength=size)
-        self._ranked_place = np.arange(len(owner)) - np.repeat(np.cumsum(counts) - counts, counts)
+        del owner
+        place = np.arange(len(self._ranked_lid)) - np.repeat(np.cumsum(counts) - counts, counts)
+        self._ranked_place = place.astype(np.int32)
         self._postings: dict[float, _Postings] = {}
 
     def __len__(self) -> int:
@@ -223,8 +234,9 @@ class FuzzyIndex:
             prefix, needs = _plan(self._sorted_lengths, threshold)
             keep = self._ranked_place < prefix[self._ranked_lid]
             size = len(self._sources)
-            lid, place = self._ranked_lid[keep], self._ranked_place[keep]
-            keys = self._ranked_rank[keep] * size + lid
+            lid = self._ranked_lid[keep].astype(np.int64)
+            place = self._ranked_place[keep].astype(np.int64)
+            keys = self._ranked_rank[keep].astype(np.int64) * size + lid
             order = np.argsort(keys, kind="stable")
             # A query can only match texts at least half its length (threshold > 2/3), so places
             # in a query that finds anything fit in the bits of twice the longest text.
