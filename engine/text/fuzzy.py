@@ -37,8 +37,10 @@ far more on the loops than on the work): a text is known by its rank in length o
 index), so a length window is one range of ranks; the postings of all tokens are one sorted array
 of ``token rank * size + length rank``, so a token's postings within a length window are one
 ``searchsorted`` range; the hits of every (query, text) pair are counted by sorting the gathered
-pairs; and rapidfuzz's ``cpdist`` scores all surviving pairs in one call. The prefix index is built
-per threshold on first use (a lower threshold needs longer prefixes).
+pairs; and rapidfuzz's ``cpdist`` scores all surviving pairs in one call. A batch is cut in halves
+while its unfiltered pairs or posting reads would exceed ``_MAX_PAIRS`` (memory stays bounded
+whatever the texts). The prefix index is built per threshold on first use (a lower threshold needs
+longer prefixes).
 """
 
 from __future__ import annotations
