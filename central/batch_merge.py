@@ -147,17 +147,19 @@ _ZERO_CELLS = """
 UPDATE crr_clock c SET col_version = 0 FROM merge_rows r
  WHERE r.kind = 'create' AND c.tbl = r.tbl AND c.pk = r.pk AND c.cid <> '-1'
 """
-_WINNERS = """
-INSERT INTO merge_win
-SELECT DISTINCT ON (m.tbl, m.pk, m.cid) m.*, r.kind
+# The changes that may win a cell: at the row's top causal length, of rows that take cells.
+_CANDIDATES = """
   FROM merge_in m JOIN merge_rows r ON r.tbl = m.tbl AND r.pk = m.pk
- WHERE r.kind IN ('create', 'merge', 'new') AND m.cl = r.top AND m.cid <> '-1'
+ WHERE r.kind IN ('create', 'merge', 'new') AND m.cl = r.top AND m.cid <> '-1'"""
+_WINNERS = f"""
+INSERT INTO merge_win
+SELECT DISTINCT ON (m.tbl, m.pk, m.cid) m.*, r.kind{_CANDIDATES}
  ORDER BY m.tbl, m.pk, m.cid, m.col_version DESC, m.vrank DESC, m.vint DESC NULLS LAST,
           m.vreal DESC NULLS LAST, m.vbytes DESC NULLS LAST, m.idx
 """
-# The same when no cell comes twice in the batch (the usual push): every change is its cell's
-# best, so no sort.
-_ALL_WIN = _WINNERS[: _WINNERS.index(" ORDER BY")].replace("DISTINCT ON (m.tbl, m.pk, m.cid) ", "")
+# When no cell comes twice in the batch (the usual push), every candidate is its cell's best:
+# no sort.
+_ALL_WIN = f"INSERT INTO merge_win SELECT m.*, r.kind{_CANDIDATES}"
 _CONFLICTS_CELLS = f"""
 INSERT INTO merge_conflicts (at, db_version, tbl, pk, row_key, cid, rule, incoming_won,
     incoming_value, incoming_site_id, incoming_col_version, incoming_cl,

@@ -72,9 +72,9 @@ def newest_shared_version(conn: Connection) -> int:
     )
 
 
-def change_from_clock(row: Any, cl: int | None = None) -> Change:
-    """A wire change from a row shaped like crr_clock (or parked_changes) with its causal length
-    (``row.cl`` unless given)."""
+def change_from_clock(row: Any) -> Change:
+    """A wire change from a row shaped like crr_clock (or parked_changes) with its causal
+    length."""
     return Change(
         table=row.tbl,
         pk=bytes(row.pk),
@@ -83,7 +83,7 @@ def change_from_clock(row: Any, cl: int | None = None) -> Change:
         col_version=row.col_version,
         db_version=row.db_version,
         site_id=bytes(row.site_id),
-        cl=row.cl if cl is None else cl,
+        cl=row.cl,
         seq=row.seq,
     )
 

@@ -77,6 +77,13 @@ def _ragged(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
     return np.arange(total, dtype=np.int64) + np.repeat(starts - offsets, counts)
 
 
+def _run_starts(values: np.ndarray) -> np.ndarray:
+    """Where each run of equal neighbours begins in ``values`` (sorted, so runs are groups)."""
+    if not len(values):
+        return np.zeros(0, np.int64)
+    return np.flatnonzero(np.concatenate(([True], values[1:] != values[:-1])))
+
+
 def _find(haystack: np.ndarray, needles: np.ndarray) -> np.ndarray:
     """``np.searchsorted(haystack, needles)``, faster for many needles: searched in sorted order,
     each search starts where the last one ended, in memory already cached."""
@@ -93,7 +100,8 @@ def bigrams(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """
     if max(map(len, texts), default=0) >= 1 << _CHAR_BITS:
         raise ValueError(f"a text longer than {1 << _CHAR_BITS:,} characters cannot be indexed")
-    owners, tokens = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+    owners: list[np.ndarray] = []
+    tokens: list[np.ndarray] = []
     # Text numbers share a 64-bit key with a bigram: 21 bits for them, so chunks of 2**20.
     for base in range(0, len(texts), 1 << (_CHAR_BITS - 1)):
         chunk = texts[base : base + (1 << (_CHAR_BITS - 1))]
@@ -121,9 +129,10 @@ def bigrams(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
             token[again] |= (again - first_of_run + 1) << _GRAM_BITS
         owners.append(owner + base if base else owner)
         tokens.append(token)
-    if len(owners) == 2:
-        return owners[1], tokens[1]
-    return np.concatenate(owners), np.concatenate(tokens)
+    if len(owners) == 1:  # the usual case: no copy
+        return owners[0], tokens[0]
+    empty = [np.zeros(0, np.int64)]
+    return np.concatenate(owners or empty), np.concatenate(tokens or empty)
 
 
 def _plan(lengths: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray]:
@@ -198,10 +207,7 @@ class FuzzyIndex:
         order = np.argsort(tokens, kind="stable")  # each text's tokens come nearly sorted
         ordered = tokens[order]
         del tokens  # a few arrays of one int per bigram are alive at a time, no more
-        new = np.ones(len(ordered), bool)
-        new[1:] = ordered[1:] != ordered[:-1]
-        run_start = np.flatnonzero(new)
-        del new
+        run_start = _run_starts(ordered)
         self._tokens = ordered[run_start]
         del ordered
         frequency = np.diff(np.append(run_start, len(order)))
@@ -223,8 +229,7 @@ class FuzzyIndex:
         self._ranked_lid = owner.astype(np.int32)
         counts = np.bincount(owner, minlength=size)
         del owner
-        place = np.arange(len(self._ranked_lid)) - np.repeat(np.cumsum(counts) - counts, counts)
-        self._ranked_place = place.astype(np.int32)
+        self._ranked_place = _ragged(np.zeros(size, np.int64), counts).astype(np.int32)
         self._postings: dict[float, _Postings] = {}
 
     def __len__(self) -> int:
@@ -253,18 +258,11 @@ class FuzzyIndex:
             self._postings[threshold] = postings
         return postings
 
-    def candidate_pairs(self, queries: Sequence[str], threshold: float) -> Pairs:
-        """Every (query, source) pair that may score ``>= threshold``."""
-        chunks = list(self._candidate_chunks(queries, threshold, 0))
-        return Pairs(
-            np.concatenate([c.queries for c in chunks] or [np.zeros(0, np.int64)]),
-            np.concatenate([c.ids for c in chunks] or [np.zeros(0, np.int64)]),
-        )
-
     def _candidate_chunks(
         self, queries: Sequence[str], threshold: float, offset: int
     ) -> Iterator[Pairs]:
-        """:meth:`candidate_pairs` in chunks of bounded size (query numbers + ``offset``)."""
+        """Every (query, source) pair that may score ``>= threshold``, in chunks of bounded size
+        (query numbers + ``offset``)."""
         size = len(self._sources)
         la = np.fromiter(map(len, queries), np.int64, len(queries))
         if size == 0 or not len(queries):
@@ -325,7 +323,7 @@ class FuzzyIndex:
         owner = ordered // width
         rank = ordered - owner * width - 1
         counts = np.bincount(owner, minlength=len(queries))
-        place = np.arange(len(owner)) - np.repeat(np.cumsum(counts) - counts, counts)
+        place = _ragged(np.zeros(len(queries), np.int64), counts)
         keep = (place < prefix[owner]) & (rank >= 0)
         owner, rank, place = owner[keep], rank[keep], place[keep]
         q_len, q_hits = la[owner], hits[owner]
@@ -365,7 +363,7 @@ class FuzzyIndex:
         hit += postings.hits[found]
         hit.sort(kind="stable")
         pair = hit >> (2 * bits)
-        starts = np.flatnonzero(np.concatenate(([True], pair[1:] != pair[:-1])))
+        starts = _run_starts(pair)
         ends = np.append(starts[1:], len(hit))
         run = ends - starts
         q, lid = pair[starts] // size, pair[starts] % size
@@ -379,10 +377,6 @@ class FuzzyIndex:
         needed = np.ceil(scale * (la[q] + t_len) - 1 - _SLACK)
         keep = (run >= np.minimum(hits[q], postings.needs[lid])) & (run + rest >= needed)
         return q[keep], lid[keep]
-
-    def candidates(self, query: str, threshold: float) -> list[int]:
-        """Ids that may score ``>= threshold`` against ``query``, ascending."""
-        return sorted(self.candidate_pairs([query], threshold).ids.tolist())
 
     def matches(
         self, queries: Sequence[str], threshold: float, limit: int | None = None
@@ -432,7 +426,7 @@ class FuzzyIndex:
         # Best score per query, ties to the lowest index (as extractOne over the list).
         order = np.lexsort((ids, -scores, q))
         q, ids, scores = q[order], ids[order], scores[order]
-        head = np.concatenate(([True], q[1:] != q[:-1])) if len(q) else np.zeros(0, bool)
+        head = _run_starts(q)
         best = zip(q[head].tolist(), ids[head].tolist(), scores[head].tolist(), strict=True)
         for n, i, score in best:
             out[todo[n]] = (i, score / 100)

@@ -65,7 +65,8 @@ def _link(texts: list[str], cats: list[set[str]], p: GroupParams, call: ToolCall
         found, others, _ = index.matches(texts[start : start + _BATCH], p.threshold)
         # Each pair is found from both ends: link it once, from its lower index.
         mine = found + start
-        for i, j in zip(mine[others > mine].tolist(), others[others > mine].tolist(), strict=True):
+        later = others > mine
+        for i, j in zip(mine[later].tolist(), others[later].tolist(), strict=True):
             if p.across_categories_only and len(cats[i] | cats[j]) < 2:
                 continue
             parent[_find(parent, i)] = _find(parent, j)
