@@ -45,19 +45,18 @@ longer prefixes).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from engine.text.batches import Progress, map_distinct
+
 # Bounds are loosened by this much so float rounding in rapidfuzz never makes a filter too strict.
 _SLACK = 1e-9
 # Shared prefix tokens a candidate needs (fewer when a text is too short to guarantee them).
 _HITS = 3
-# Queries searched per batch: large enough that numpy's per-call cost vanishes, small enough
-# that the gathered postings stay a few MB.
-_BATCH = 1000
 # Short texts skip the bigram filter (every text of a near length is a candidate), so a batch of
 # short queries against many short texts would pair them all at once: batches are cut so that
 # these pairs stay below this many (about 50 MB of arrays), and the posting entries a batch reads
@@ -442,21 +441,11 @@ class FuzzyIndex:
 
     def best_many(
         self,
-        queries: Iterable[str],
+        queries: Sequence[str],
         threshold: float,
-        progress: Callable[[int], None] | None = None,
+        progress: Progress | None = None,
         limit: int | None = None,
     ) -> list[tuple[int, float] | None]:
-        """:meth:`best` for each query; repeated queries are matched once. ``progress(done)`` is
-        called every 1000 queries."""
-        queries = list(queries)
-        seen: dict[str, tuple[int, float] | None] = {}
-        out: list[tuple[int, float] | None] = []
-        for start in range(0, len(queries), _BATCH):
-            chunk = queries[start : start + _BATCH]
-            new = [q for q in dict.fromkeys(chunk) if q not in seen]
-            seen.update(zip(new, self._search(new, threshold, limit), strict=True))
-            out += map(seen.__getitem__, chunk)
-            if progress is not None and start + _BATCH <= len(queries):
-                progress(start + _BATCH)
-        return out
+        """:meth:`best` for each query, a batch at a time; repeated queries are matched once.
+        ``progress(done, total)`` after every full batch."""
+        return map_distinct(lambda new: self._search(new, threshold, limit), queries, progress)

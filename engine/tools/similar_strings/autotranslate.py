@@ -104,7 +104,7 @@ def auto_translate(call: ToolCall) -> ToolResult:
     index = FuzzyIndex(donor_keys)
     queries = [normalize(entries[i].source) for i in todo]
     found = index.best_many(
-        queries, p.threshold, lambda n: call.progress(n, len(queries), "matching")
+        queries, p.threshold, lambda done, total: call.progress(done, total, "matching")
     )
     rows = []
     filled = list(entries)

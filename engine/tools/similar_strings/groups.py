@@ -20,6 +20,7 @@ from pydantic import Field
 from rapidfuzz import fuzz
 
 from engine.errors import ToolFailed
+from engine.text.batches import batches
 from engine.text.fuzzy import FuzzyIndex
 from engine.text.normalize import normalize
 from engine.tools import ToolCall, ToolResult
@@ -27,8 +28,6 @@ from engine.tools.quick_search.dictionary import Loaded, SourceParams, load_entr
 from engine.tools.quick_search.report import report_path, write_report
 
 Category = Literal["none", "file", "string_id_prefix"]
-# Texts compared per batch (and the progress step).
-_BATCH = 1000
 
 
 class GroupParams(SourceParams):
@@ -60,9 +59,12 @@ def _link(texts: list[str], cats: list[set[str]], p: GroupParams, call: ToolCall
     """Union-find parents of the distinct texts after linking every similar pair."""
     parent = list(range(len(texts)))
     index = FuzzyIndex(texts)
-    for start in range(0, len(texts), _BATCH):
-        call.progress(start, len(texts), "comparing")
-        found, others, _ = index.matches(texts[start : start + _BATCH], p.threshold)
+
+    def compared(done: int, total: int) -> None:
+        call.progress(done, total, "comparing")
+
+    for start, chunk in batches(texts, compared):
+        found, others, _ = index.matches(chunk, p.threshold)
         # Each pair is found from both ends: link it once, from its lower index.
         mine = found + start
         later = others > mine

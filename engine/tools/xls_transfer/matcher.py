@@ -14,23 +14,20 @@ After a fuzzy match the dictionary translation's code tags are rewritten to the 
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from itertools import compress, repeat
 from operator import attrgetter, eq, not_
 from typing import NamedTuple
 
 from engine.formats import Entry
 from engine.gc_pause import gc_paused
+from engine.text.batches import Progress, map_distinct
 from engine.text.fuzzy import FuzzyIndex
 from engine.text.normalize import normalize
 from engine.text.tags import carry_tags, missing_tags
 from engine.tools.xls_transfer.dictionary import SPLIT
 
 EXACT, FUZZY, LINES = "exact", "fuzzy", "lines"
-
-
-# Texts matched per batch (and the progress step): fuzzy search works on whole batches.
-_BATCH = 1000
 
 
 class Match(NamedTuple):
@@ -130,22 +127,12 @@ class Matcher:
         return self._match_batch([text])[0]
 
     def match_many(
-        self, texts: Sequence[str], progress: Callable[[int, int], None] | None = None
+        self, texts: Sequence[str], progress: Progress | None = None
     ) -> list[Match | None]:
-        """:meth:`match` for each text (repeated texts matched once); ``progress(done, total)``
-        every 1000 texts."""
-        seen: dict[str, Match | None] = {}
-        out: list[Match | None] = []
-        total = len(texts)
+        """:meth:`match` for each text, a batch at a time (repeated texts matched once);
+        ``progress(done, total)`` after every full batch."""
         with gc_paused():
-            for start in range(0, total, _BATCH):
-                chunk = texts[start : start + _BATCH]
-                new = [text for text in dict.fromkeys(chunk) if text not in seen]
-                seen.update(zip(new, self._match_batch(new), strict=True))
-                out += map(seen.__getitem__, chunk)
-                if progress is not None and start + _BATCH <= total:
-                    progress(start + _BATCH, total)
-        return out
+            return map_distinct(self._match_batch, texts, progress)
 
     def _match_batch(self, texts: list[str]) -> list[Match | None]:
         keys = list(map(normalize, texts))

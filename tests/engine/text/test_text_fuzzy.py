@@ -93,9 +93,10 @@ def test_small_alphabets_with_many_repeats(sources, queries, threshold):
 
 def test_progress_every_thousand_queries():
     index = FuzzyIndex(["가나다라"])
-    seen: list[int] = []
-    index.best_many(["가나다"] * 2500, 0.9, progress=seen.append)
-    assert seen == [1000, 2000]
+    seen: list[tuple[int, int]] = []
+    found = index.best_many(["가나다"] * 2500, 0.85, progress=lambda *done: seen.append(done))
+    assert seen == [(1000, 2500), (2000, 2500)]
+    assert found == [index.best("가나다", 0.85)] * 2500 and found[0] is not None
 
 
 @given(
