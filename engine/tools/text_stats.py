@@ -11,8 +11,8 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from engine.errors import ToolFailed
-from engine.formats import atomic_output
 from engine.tools import Function, Tool, ToolCall, ToolResult
+from engine.tools.reports import write_report
 
 
 class Params(BaseModel):
@@ -31,13 +31,6 @@ def _count(path: Path) -> tuple[int, int, int]:
     return len(lines), sum(1 for line in lines if line.strip()), len(text)
 
 
-def _write_report(path: Path, rows: list[tuple[str, int, int, int]]) -> None:
-    with atomic_output(path) as tmp, tmp.open("w", encoding="utf-8", newline="\n") as out:
-        out.write("file\tlines\tnon_empty\tcharacters\n")
-        for row in rows:
-            out.write("\t".join(str(v) for v in row) + "\n")
-
-
 def run(call: ToolCall) -> ToolResult:
     if not call.inputs:
         raise ToolFailed("text_stats needs at least one input file")
@@ -48,7 +41,7 @@ def run(call: ToolCall) -> ToolResult:
     outputs: list[Path] = []
     if call.params.get("report"):
         report = Path(call.params["report"])
-        _write_report(report, rows)
+        write_report(report, ["file", "lines", "non_empty", "characters"], rows)
         outputs.append(report)
     total_lines = sum(r[1] for r in rows)
     return ToolResult(

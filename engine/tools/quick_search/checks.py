@@ -19,7 +19,7 @@ from engine.text.normalize import normalize
 from engine.text.tags import TAG, find_tags
 from engine.tools import ToolCall, ToolResult
 from engine.tools.quick_search.dictionary import Loaded, SourceParams, load_entries
-from engine.tools.quick_search.report import report_path, write_report
+from engine.tools.reports import report_path, write_report
 
 SYMBOL_SETS = {
     "brackets": "()[]{}<>",

@@ -17,7 +17,7 @@ from engine.errors import ToolFailed
 from engine.formats import Entry
 from engine.formats.sources import Sources
 from engine.tools import ToolCall, ToolResult
-from engine.tools.quick_search.report import ReportParams
+from engine.tools.reports import ReportParams
 
 KIND = "quick_search"
 NAME_PATTERN = r"^[\w.\- ]+$"

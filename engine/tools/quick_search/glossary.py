@@ -12,7 +12,6 @@ Its occurrence count is the number of distinct source texts that contain it (its
 
 from __future__ import annotations
 
-import csv
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -27,7 +26,7 @@ from engine.formats import FormatError
 from engine.text.tags import TAG
 from engine.tools import ToolCall, ToolResult
 from engine.tools.quick_search.dictionary import SourceParams, load_entries
-from engine.tools.quick_search.report import report_path, write_report
+from engine.tools.reports import read_report, report_path, write_report
 
 
 class ExtractParams(SourceParams):
@@ -118,11 +117,7 @@ def _glossary_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
         finally:
             book.close()
         return
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            yield from enumerate(csv.reader(handle, delimiter="\t"), 1)
-    except UnicodeDecodeError as exc:
-        raise FormatError(path, f"not UTF-8 text (byte {exc.start})") from None
+    yield from enumerate(read_report(path), 1)
 
 
 def read_glossary(path: Path) -> dict[str, set[str]]:

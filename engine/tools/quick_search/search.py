@@ -22,7 +22,7 @@ from engine.formats import Entry
 from engine.text.normalize import normalize
 from engine.tools import ToolCall, ToolResult
 from engine.tools.quick_search.dictionary import load_dictionary
-from engine.tools.quick_search.report import ReportParams, report_path, write_report
+from engine.tools.reports import ReportParams, report_path, write_report
 
 SearchField = Literal["source", "translation", "string_id"]
 

@@ -17,7 +17,6 @@ each filled string, the string its translation came from and the score.
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 from pydantic import Field
@@ -28,7 +27,7 @@ from engine.text.normalize import normalize, unify_newlines
 from engine.text.tags import carry_tags, protect, restore
 from engine.tools import ToolCall, ToolResult
 from engine.tools.quick_search.dictionary import SourceParams, load_entries
-from engine.tools.quick_search.report import report_path, write_report
+from engine.tools.reports import dated_path, report_path, write_report
 
 
 class AutoTranslateParams(SourceParams):
@@ -82,10 +81,7 @@ def adapt_lines(translation: str, source: str) -> str:
 
 
 def _output_path(call: ToolCall, p: AutoTranslateParams) -> Path:
-    if p.output:
-        return p.output
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-    return call.data_dir / "reports" / f"auto_translate-{stamp}.xml"
+    return p.output or dated_path(call.data_dir, "auto_translate", "xml")
 
 
 def auto_translate(call: ToolCall) -> ToolResult:

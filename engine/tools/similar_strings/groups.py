@@ -25,7 +25,7 @@ from engine.text.fuzzy import FuzzyIndex
 from engine.text.normalize import normalize
 from engine.tools import ToolCall, ToolResult
 from engine.tools.quick_search.dictionary import Loaded, SourceParams, load_entries
-from engine.tools.quick_search.report import report_path, write_report
+from engine.tools.reports import report_path, write_report
 
 Category = Literal["none", "file", "string_id_prefix"]
 

@@ -20,14 +20,13 @@ from engine.formats.xlsx import read_columns, write_cells
 from engine.text.normalize import line_count, unify_newlines
 from engine.text.tags import protect, restore
 from engine.tools import ToolCall, ToolResult
-from engine.tools.xls_transfer.report import write_tsv
+from engine.tools.reports import output_path, write_report
 from engine.tools.xls_transfer.selection import (
     EXCEL_SUFFIXES,
     TEXT_SUFFIXES,
     ExcelParams,
     check_inputs,
     excel_targets,
-    output_path,
 )
 from engine.tools.xls_transfer.transfer import encode_for_txt
 
@@ -131,7 +130,7 @@ def newline_check(call: ToolCall) -> ToolResult:
     ]
     report = output_path(call.inputs[0], call.params["output_dir"], "newline_report", ".tsv")
     header = ("file", "sheet", "row", "source_lines", "translation_lines", "source", "translation")
-    write_tsv(report, header, rows)
+    write_report(report, header, rows)
     return ToolResult(
         rows_in=0,
         rows_out=len(rows),
@@ -169,7 +168,7 @@ def newline_adapt(call: ToolCall) -> ToolResult:
         outputs.append(out)
     report = output_path(call.inputs[0], call.params["output_dir"], "adapt_failures", ".tsv")
     header = ("file", "sheet", "row", "source_lines", "translation_lines", "source", "translation")
-    write_tsv(report, header, failed)
+    write_report(report, header, failed)
     if failed:
         warnings = [*warnings, f"{len(failed)} translations could not be re-wrapped (see report)"]
     return ToolResult(

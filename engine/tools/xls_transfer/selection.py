@@ -118,9 +118,3 @@ def check_inputs(inputs: list[Path], suffixes: set[str], what: str) -> list[str]
                 f"{path.name}: large file ({size // (1024 * 1024)} MB), slow to process"
             )
     return warnings
-
-
-def output_path(source: Path, folder: str, tag: str, suffix: str | None = None) -> Path:
-    """``<folder or source's folder>/<stem>_<tag><suffix>``."""
-    base = Path(folder) if folder else source.parent
-    return base / f"{source.stem}_{tag}{suffix or source.suffix}"

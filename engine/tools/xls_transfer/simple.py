@@ -20,8 +20,10 @@ from engine.errors import ToolFailed
 from engine.formats.xlsx import column_index, read_columns, write_cells
 from engine.text.normalize import normalize
 from engine.tools import ToolCall, ToolResult
-from engine.tools.xls_transfer.report import write_tsv
-from engine.tools.xls_transfer.selection import check_inputs, output_path
+from engine.tools.reports import output_path, write_report
+from engine.tools.xls_transfer.selection import check_inputs
+
+REPORT_HEADER = ("rule", "problem", "target_row", "key", "values", "source_rows")
 
 
 class Rule(BaseModel):
@@ -97,7 +99,9 @@ def simple_transfer(call: ToolCall) -> ToolResult:
     out = output_path(target, call.params["output_dir"], "transferred")
     write_cells(target, out, updates)
     report = output_path(target, call.params["output_dir"], "conflicts", ".tsv")
-    write_tsv(report, ("rule", "problem", "target_row", "key", "values", "source_rows"), problems)
+    write_report(
+        report, ("rule", "problem", "target_row", "key", "values", "source_rows"), problems
+    )
     conflicts = sum(1 for p in problems if p[1] == "conflict")
     return ToolResult(
         rows_in=rows_in,

@@ -21,16 +21,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from engine.formats import locstr_txt
 from engine.formats.xlsx import read_columns, write_cells
 from engine.tools import ToolCall, ToolResult
+from engine.tools.reports import output_path, write_report
 from engine.tools.xls_transfer.dictionary import has_normalized_sources, load_entries
 from engine.tools.xls_transfer.matcher import Match, Matcher
-from engine.tools.xls_transfer.report import write_tsv
 from engine.tools.xls_transfer.selection import (
     EXCEL_SUFFIXES,
     TEXT_SUFFIXES,
     ExcelParams,
     check_inputs,
     excel_targets,
-    output_path,
 )
 
 REPORT_HEADER = ("sheet", "row", "match", "score", "source", "translation", "missing_tags")
@@ -112,7 +111,7 @@ def transfer_excel(call: ToolCall) -> ToolResult:
         out = output_path(path, call.params["output_dir"], "translated")
         write_cells(path, out, updates)
         report_path = output_path(path, call.params["output_dir"], "transfer_report", ".tsv")
-        write_tsv(report_path, REPORT_HEADER, report)
+        write_report(report_path, REPORT_HEADER, report)
         outputs += [out, report_path]
     return _result(rows_in, counts, outputs, warnings)
 
@@ -146,7 +145,7 @@ def transfer_txt(call: ToolCall) -> ToolResult:
         out = output_path(path, call.params["output_dir"], "translated")
         locstr_txt.write_translations(path, out, translations)
         report_path = output_path(path, call.params["output_dir"], "transfer_report", ".tsv")
-        write_tsv(report_path, REPORT_HEADER, report)
+        write_report(report_path, REPORT_HEADER, report)
         outputs += [out, report_path]
     return _result(rows_in, counts, outputs, warnings)
 

@@ -11,6 +11,7 @@ from engine.errors import ToolFailed
 from engine.formats import FormatError
 from engine.tools import ToolCall
 from engine.tools.quick_search import TOOL
+from engine.tools.reports import read_report
 
 
 def _xml(path: Path, *rows: tuple[str, str, str]) -> Path:
@@ -29,10 +30,6 @@ def _run(function: str, data_dir: Path, inputs: list[Path] | None = None, **para
     assert fn is not None
     validated = fn.params.model_validate(params).model_dump()
     return fn.run(ToolCall(inputs=inputs or [], params=validated, data_dir=data_dir))
-
-
-def _tsv(path: Path) -> list[list[str]]:
-    return [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines()]
 
 
 @pytest.fixture
@@ -63,7 +60,7 @@ def test_dictionaries_are_listed(data_dir: Path) -> None:
 def test_contains_over_all_fields(data_dir: Path, tmp_path: Path) -> None:
     report = tmp_path / "hits.tsv"
     result = _run("search", data_dir, dictionary="BDO-EN", query="SWORD", report=report)
-    assert _tsv(report) == [
+    assert read_report(report) == [
         ["query", "string_id", "source", "translation"],
         ["SWORD", "item_1", "검", "Sword"],
         ["SWORD", "item_2", "불의 검", "Fire sword"],

@@ -12,6 +12,7 @@ from engine.errors import ToolFailed
 from engine.formats import FormatError
 from engine.tools import ToolCall
 from engine.tools.quick_search import TOOL
+from engine.tools.reports import read_report
 
 
 def _xml(path: Path, *rows: tuple[str, str, str]) -> Path:
@@ -31,10 +32,6 @@ def _run(function: str, inputs: list[Path], data_dir: Path, **params: Any):
     assert fn is not None
     validated = fn.params.model_validate(params).model_dump()
     return fn.run(ToolCall(inputs=inputs, params=validated, data_dir=data_dir))
-
-
-def _tsv(path: Path) -> list[list[str]]:
-    return [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines()]
 
 
 GAME = [
@@ -57,7 +54,7 @@ def test_extract_glossary(tmp_path: Path) -> None:
     result = _run("extract_glossary", [src], tmp_path, report=report, min_length=1, max_length=2)
     # 검 is in 검, 불의 검, 검과 방패, 검!, 검술; 방패 in three distinct texts; 활 only in itself;
     # 검! has punctuation; 불의 검 is too long.
-    assert _tsv(report) == [
+    assert read_report(report) == [
         ["term", "translation", "occurrences"],
         ["검", "Sword", "5"],
         ["방패", "Shield", "3"],
@@ -91,7 +88,7 @@ def test_line_check(tmp_path: Path) -> None:
     src = _xml(tmp_path / "game.xml", *GAME)
     report = tmp_path / "lines.tsv"
     result = _run("line_check", [src], tmp_path, report=report)
-    assert _tsv(report) == [
+    assert read_report(report) == [
         ["group", "source", "translation", "count", "string_ids"],
         ["1", "방패", "Shield", "2", "i_4, i_9"],
         ["1", "방패", "Guard", "1", "i_8"],
@@ -111,7 +108,7 @@ def test_term_check(tmp_path: Path) -> None:
     result = _run("term_check", [src], tmp_path, report=report, glossary=glossary)
     # i_2: 불의 검 is a glossary term, its 검 lies inside it and is not checked on its own, and
     # "Sword of Fire" lacks "flame blade". i_8: Guard is neither shield nor buckler.
-    assert _tsv(report) == [
+    assert read_report(report) == [
         ["string_id", "source", "translation", "term", "glossary_translation"],
         ["i_2", "불의 검", "Sword of Fire", "불의 검", "flame blade"],
         ["i_8", "방패", "Guard", "방패", "buckler | shield"],
@@ -142,7 +139,7 @@ def test_pattern_check(tmp_path: Path) -> None:
     )
     report = tmp_path / "patterns.tsv"
     result = _run("pattern_check", [src], tmp_path, report=report)
-    assert _tsv(report) == [
+    assert read_report(report) == [
         ["string_id", "source", "translation", "missing_in_translation", "extra_in_translation"],
         [
             "p_3",
@@ -155,7 +152,7 @@ def test_pattern_check(tmp_path: Path) -> None:
     ]
     assert result.summary == {"problems": 2}
     with_breaks = _run("pattern_check", [src], tmp_path, include_line_breaks=True)
-    assert _tsv(with_breaks.output_files[0])[2][3:] == ["<br/> {name}", "{Name}"]
+    assert read_report(with_breaks.output_files[0])[2][3:] == ["<br/> {name}", "{Name}"]
 
 
 def test_character_count_check(tmp_path: Path) -> None:
@@ -174,7 +171,7 @@ def test_character_count_check(tmp_path: Path) -> None:
         symbol_sets=["brackets"],
         extra_symbols="%",
     )
-    assert _tsv(report) == [
+    assert read_report(report) == [
         ["string_id", "source", "translation", "symbol", "source_count", "translation_count"],
         ["c_1", "[검] (강화)", "[Sword] (upgraded", ")", "1", "0"],
         ["c_3", "50%", "50 percent", "%", "1", "0"],

@@ -13,6 +13,7 @@ import pytest
 from engine.errors import ToolFailed
 from engine.formats import Entry, locstr_xml
 from engine.tools import ToolCall
+from engine.tools.reports import read_report
 from engine.tools.similar_strings import TOOL
 from engine.tools.similar_strings.autotranslate import adapt_lines
 
@@ -22,10 +23,6 @@ def _run(function: str, inputs: list[Path], data_dir: Path, **params: Any):
     assert fn is not None
     validated = fn.params.model_validate(params).model_dump()
     return fn.run(ToolCall(inputs=inputs, params=validated, data_dir=data_dir))
-
-
-def _tsv(path: Path) -> list[list[str]]:
-    return [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines()]
 
 
 STRINGS = [
@@ -42,7 +39,7 @@ def test_groups(tmp_path: Path) -> None:
     locstr_xml.write(src, STRINGS)
     report = tmp_path / "groups.tsv"
     result = _run("find_groups", [src], tmp_path, report=report, threshold=0.9, min_length=5)
-    assert _tsv(report) == [
+    assert read_report(report) == [
         ["group", "similarity_to_first", "category", "string_id", "source", "translation"],
         ["1", "1.0", "", "quest_1", STRINGS[0].source, STRINGS[0].translation],
         ["1", "0.938", "", "quest_2", STRINGS[1].source, ""],
@@ -80,7 +77,7 @@ def test_groups_across_string_id_prefixes_only(tmp_path: Path) -> None:
         category="string_id_prefix",
         across_categories_only=True,
     )
-    assert [row[2:4] for row in _tsv(result.output_files[0])[1:]] == [
+    assert [row[2:4] for row in read_report(result.output_files[0])[1:]] == [
         ["quest", "quest_1"],
         ["quest", "quest_2"],
         ["npc", "npc_1"],
@@ -100,7 +97,7 @@ def test_groups_across_files(tmp_path: Path) -> None:
         category="file",
         across_categories_only=True,
     )
-    assert [row[2:4] for row in _tsv(result.output_files[0])[1:]] == [
+    assert [row[2:4] for row in read_report(result.output_files[0])[1:]] == [
         ["a.xml", "quest_1"],
         ["a.xml", "quest_2"],
         ["b.xml", "npc_1"],
@@ -158,7 +155,7 @@ def test_auto_translate(tmp_path: Path) -> None:
         Entry("a_3", "전혀 다른 문장", ""),
         Entry("a_4", "검", ""),
     ]
-    assert _tsv(report) == [
+    assert read_report(report) == [
         [
             "string_id",
             "source",

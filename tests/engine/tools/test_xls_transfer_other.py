@@ -10,8 +10,8 @@ from openpyxl.styles import Font
 
 from engine.errors import ToolFailed
 from engine.formats import FormatError
+from engine.tools.reports import read_report
 from engine.tools.xls_transfer.newlines import adapt
-from engine.tools.xls_transfer.report import read_tsv
 from engine.tools.xls_transfer.selection import LARGE_FILE, check_inputs
 from tests.engine.tools.xls_transfer_helpers import book, cells, leftovers, run
 
@@ -48,7 +48,7 @@ def test_newline_check_excel_and_txt(tmp_path):
     txt = tmp_path / "b.txt"
     txt.write_bytes("0\t1\t2\t3\t4\t가<br/>나\tA\n0\t1\t2\t3\t4\t가\\n나\tA\\nB\n".encode())
     result = run("newline_check", [xlsx, txt], tmp_path)
-    report = read_tsv(tmp_path / "a_newline_report.tsv")
+    report = read_report(tmp_path / "a_newline_report.tsv")
     assert report == [
         ["file", "sheet", "row", "source_lines", "translation_lines", "source", "translation"],
         ["a.xlsx", "S", "2", "2", "1", "가\n나", "A B"],
@@ -68,7 +68,7 @@ def test_newline_adapt_writes_copies(tmp_path):
     assert cells(tmp_path / "a_adapted.xlsx", "S", "B") == ["One.\nTwo.", "ok", "x"]
     assert (tmp_path / "b_adapted.txt").read_text() == "0\t1\t2\t3\t4\t가<br/>나\tOne.<br/>Two.\n"
     assert result.summary == {"adapted": 2, "failed": 1}
-    assert read_tsv(tmp_path / "a_adapt_failures.tsv")[1][:3] == ["a.xlsx", "S", "3"]
+    assert read_report(tmp_path / "a_adapt_failures.tsv")[1][:3] == ["a.xlsx", "S", "3"]
     assert leftovers(tmp_path) == []
 
 
@@ -151,7 +151,7 @@ def test_simple_transfer_with_conflicts(tmp_path):
         "Bow",
         None,
     ]
-    report = read_tsv(tmp_path / "dst_conflicts.tsv")
+    report = read_report(tmp_path / "dst_conflicts.tsv")
     assert report[0] == ["rule", "problem", "target_row", "key", "values", "source_rows"]
     assert report[1] == [
         "1",

@@ -9,9 +9,9 @@ from openpyxl.styles import Font
 from engine.dictionaries import DictionaryError, DictionaryStore
 from engine.formats import Entry, FormatError
 from engine.runner import BadParams
+from engine.tools.reports import read_report
 from engine.tools.xls_transfer.dictionary import KIND
 from engine.tools.xls_transfer.matcher import Matcher
-from engine.tools.xls_transfer.report import read_tsv
 from tests.engine.tools.xls_transfer_helpers import book, cells, leftovers, run
 
 ENTRIES = [
@@ -115,7 +115,7 @@ def test_transfer_excel(tmp_path, data_dir):
         "missing_tags": 0,
     }
     assert (result.rows_in, result.rows_out) == (5, 4)
-    report = read_tsv(tmp_path / "quest_transfer_report.tsv")
+    report = read_report(tmp_path / "quest_transfer_report.tsv")
     assert report[0] == ["sheet", "row", "match", "score", "source", "translation", "missing_tags"]
     assert report[1] == ["Quest", "2", "exact", "1.0000", "검을 들어라", "Raise the sword", ""]
     assert report[4][:3] == ["Quest", "5", "none"]
