@@ -18,7 +18,7 @@ from engine.formats import Entry
 from engine.text.normalize import normalize
 from engine.text.tags import TAG, find_tags
 from engine.tools import ToolCall, ToolResult
-from engine.tools.quick_search.dictionary import Loaded, SourceParams, load_entries
+from engine.tools.entries import Loaded, SourceParams, load_entries
 from engine.tools.reports import report_path, write_report
 
 SYMBOL_SETS = {

@@ -1,14 +1,12 @@
-"""Quick Search dictionaries: build one per game and language, list them, and load the entries a
-function works on (a stored dictionary, or input files and folders read on the spot).
+"""Quick Search dictionaries: build one per game and language, and list them.
 
-Dictionaries live in :class:`engine.dictionaries.DictionaryStore` (kind ``quick_search``) under the
-engine's data dir, named ``<game>-<language>``.
+Dictionaries live in :class:`engine.dictionaries.DictionaryStore` (folder ``quick_search``) under
+the engine's data dir, named ``<game>-<language>``; :mod:`engine.tools.entries` reads them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -17,9 +15,8 @@ from engine.errors import ToolFailed
 from engine.formats import Entry
 from engine.formats.sources import Sources
 from engine.tools import ToolCall, ToolResult
-from engine.tools.reports import ReportParams
+from engine.tools.entries import KIND
 
-KIND = "quick_search"
 NAME_PATTERN = r"^[\w.\- ]+$"
 
 
@@ -34,51 +31,8 @@ class BuildParams(BaseModel):
     tmx_target_lang: str | None = Field(None, description="TMX: language of the translation.")
 
 
-class SourceParams(ReportParams):
-    """Where a check or search gets its entries: a stored dictionary, or the input files."""
-
-    dictionary: str | None = Field(
-        None, description="A dictionary built with build_dictionary; empty: read the inputs."
-    )
-    skip_bad_files: bool = Field(
-        False, description="Leave out input files that cannot be read (named in the warnings)."
-    )
-
-
-@dataclass
-class Loaded:
-    entries: list[Entry]
-    # The file each entry came from ("" for a stored dictionary), parallel to ``entries``.
-    files: list[str]
-    warnings: list[str] = field(default_factory=list)
-
-
 def dictionary_name(game: str, language: str) -> str:
     return f"{game}-{language}"
-
-
-def load_dictionary(call: ToolCall, name: str) -> list[Entry]:
-    store = DictionaryStore(call.data_dir, KIND)
-    known = sorted(d["name"] for d in store.names())
-    if name not in known:
-        raise ToolFailed(f"no dictionary named {name!r} (built: {', '.join(known) or 'none'})")
-    return store.load(name)
-
-
-def load_entries(call: ToolCall) -> Loaded:
-    """The entries named by the ``dictionary`` parameter, else those of the input files."""
-    name = call.params.get("dictionary")
-    if name:
-        entries = load_dictionary(call, name)
-        return Loaded(entries, [""] * len(entries))
-    if not call.inputs:
-        raise ToolFailed("give a dictionary name or input files and folders")
-    sources = Sources(call.inputs, skip_bad_files=bool(call.params.get("skip_bad_files")))
-    entries, files = [], []
-    for path, entry in sources.entries(call.progress):
-        entries.append(entry)
-        files.append(path.name)
-    return Loaded(entries, files, sources.warnings)
 
 
 def build(call: ToolCall) -> ToolResult:

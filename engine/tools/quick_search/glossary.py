@@ -25,7 +25,7 @@ from engine.errors import ToolFailed
 from engine.formats import FormatError
 from engine.text.tags import TAG
 from engine.tools import ToolCall, ToolResult
-from engine.tools.quick_search.dictionary import SourceParams, load_entries
+from engine.tools.entries import SourceParams, load_entries
 from engine.tools.reports import read_report, report_path, write_report
 
 

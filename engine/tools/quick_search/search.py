@@ -21,7 +21,7 @@ from engine.errors import ToolFailed
 from engine.formats import Entry
 from engine.text.normalize import normalize
 from engine.tools import ToolCall, ToolResult
-from engine.tools.quick_search.dictionary import load_dictionary
+from engine.tools.entries import load_dictionary
 from engine.tools.reports import ReportParams, report_path, write_report
 
 SearchField = Literal["source", "translation", "string_id"]

@@ -26,7 +26,7 @@ from engine.text.fuzzy import FuzzyIndex
 from engine.text.normalize import normalize, unify_newlines
 from engine.text.tags import carry_tags, protect, restore
 from engine.tools import ToolCall, ToolResult
-from engine.tools.quick_search.dictionary import SourceParams, load_entries
+from engine.tools.entries import SourceParams, load_entries
 from engine.tools.reports import dated_path, report_path, write_report
 
 

@@ -24,7 +24,7 @@ from engine.text.batches import batches
 from engine.text.fuzzy import FuzzyIndex
 from engine.text.normalize import normalize
 from engine.tools import ToolCall, ToolResult
-from engine.tools.quick_search.dictionary import Loaded, SourceParams, load_entries
+from engine.tools.entries import Loaded, SourceParams, load_entries
 from engine.tools.reports import report_path, write_report
 
 Category = Literal["none", "file", "string_id_prefix"]
