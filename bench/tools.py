@@ -166,8 +166,8 @@ def _tables(entries: list[Entry]) -> tuple[list[str], list[str], list[str], list
                 keys[key] = e.translation
         return list(keys), list(keys.values())
 
-    split = [e for e in entries if e.string_id == SPLIT]
-    whole_keys, whole_tr = table(split + [e for e in entries if e.string_id != SPLIT])
+    split = [e for e in entries if e.kind == SPLIT]
+    whole_keys, whole_tr = table(split + [e for e in entries if e.kind != SPLIT])
     line_keys, line_tr = table(split)
     return whole_keys, whole_tr, line_keys, line_tr
 

@@ -1,9 +1,13 @@
 """Local translation dictionaries, one plain SQLite file each (never pickles).
 
-``data_dir/dictionaries/<kind>/<name>.sqlite`` holds a ``meta`` table (JSON values by key) and an
-``entries`` table (string_id, source, translation, in the order saved). A dictionary is written to
-a temporary file and renamed, so a failed save leaves the previous one (or none) in place. These
-files are local state only: nothing here is replicated.
+``data_dir/dictionaries/<tool>/<name>.sqlite`` holds a ``meta`` table (JSON values by key) and an
+``entries`` table (string_id, source, translation, kind, in the order saved). A dictionary is
+written to a temporary file and renamed, so a failed save leaves the previous one (or none) in
+place. These files are local state only: nothing here is replicated.
+
+Format 2 added the ``kind`` column. Files of format 1 (no such column) still open, read-only as
+always; their entries come back with an empty kind (:meth:`DictionaryStore.read` says which format
+a file has, for a tool that kept something else in its place).
 """
 
 from __future__ import annotations
@@ -20,7 +24,9 @@ from typing import Any
 from engine.errors import ToolFailed
 from engine.formats import Entry, atomic_output
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+# Formats this code reads, with the columns each holds in Entry's field order.
+_COLUMNS = {1: "string_id, source, translation", 2: "string_id, source, translation, kind"}
 _NAME = re.compile(r"[^\\/:*?\"<>|\x00-\x1f]{1,120}")
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
@@ -28,7 +34,8 @@ CREATE TABLE entries (
     id INTEGER PRIMARY KEY,
     string_id TEXT NOT NULL,
     source TEXT NOT NULL,
-    translation TEXT NOT NULL
+    translation TEXT NOT NULL,
+    kind TEXT NOT NULL
 ) STRICT;
 """
 
@@ -48,10 +55,10 @@ def check_name(name: str) -> str:
 
 
 class DictionaryStore:
-    """The dictionaries of one kind (``xls_transfer``, ``quick_search`` ...) under ``data_dir``."""
+    """The dictionaries of one tool (``xls_transfer``, ``quick_search`` ...) under ``data_dir``."""
 
-    def __init__(self, data_dir: Path, kind: str) -> None:
-        self.folder = Path(data_dir) / "dictionaries" / check_name(kind)
+    def __init__(self, data_dir: Path, tool: str) -> None:
+        self.folder = Path(data_dir) / "dictionaries" / check_name(tool)
 
     def path(self, name: str) -> Path:
         return self.folder / f"{check_name(name)}.sqlite"
@@ -63,8 +70,8 @@ class DictionaryStore:
             db.executescript(_SCHEMA)
             with db:
                 db.executemany(
-                    "INSERT INTO entries (string_id, source, translation) VALUES (?, ?, ?)",
-                    ((e.string_id, e.source, e.translation) for e in entries),
+                    f"INSERT INTO entries ({_COLUMNS[FORMAT_VERSION]}) VALUES (?, ?, ?, ?)",
+                    ((e.string_id, e.source, e.translation, e.kind) for e in entries),
                 )
                 count = db.execute("SELECT count(*) FROM entries").fetchone()[0]
                 header = {
@@ -92,7 +99,8 @@ class DictionaryStore:
         except sqlite3.DatabaseError as exc:
             raise DictionaryError(f"dictionary {name!r} is unreadable ({exc})") from None
         header = {k: json.loads(v) for k, v in rows}
-        if header.get("format") != FORMAT_VERSION:
+        # A tuple, not the dict: a damaged header may hold an unhashable value.
+        if header.get("format") not in tuple(_COLUMNS):
             raise DictionaryError(
                 f"dictionary {name!r} has an unknown format {header.get('format')}"
             )
@@ -123,10 +131,14 @@ class DictionaryStore:
 
     def load(self, name: str) -> list[Entry]:
         """The entries of dictionary ``name``, in the order they were saved."""
+        return self.read(name)[1]
+
+    def read(self, name: str) -> tuple[int, list[Entry]]:
+        """The format of dictionary ``name`` and its entries, in the order they were saved."""
         with closing(self._open(name)) as db:
-            self._header(db, name)
-            rows = db.execute("SELECT string_id, source, translation FROM entries ORDER BY id")
-            return [Entry(*row) for row in rows]
+            version = self._header(db, name)["format"]
+            rows = db.execute(f"SELECT {_COLUMNS[version]} FROM entries ORDER BY id")
+            return version, [Entry(*row) for row in rows]
 
     def delete(self, name: str) -> None:
         path = self.path(name)

@@ -33,11 +33,16 @@ class FormatError(ToolFailed):
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """One localized string: its id (may be empty), the source text and its translation."""
+    """One localized string: its id (may be empty), the source text and its translation.
+
+    ``kind`` is what sort of pair a dictionary keeps it as (XLS Transfer: a ``split`` line pair
+    or a ``whole`` text); readers of files leave it empty.
+    """
 
     string_id: str
     source: str
     translation: str
+    kind: str = ""
 
 
 @contextmanager

@@ -1,6 +1,6 @@
 """build_dictionary, list_dictionaries, delete_dictionary.
 
-An XLS Transfer dictionary is a list of entries whose ``string_id`` tells the pair's kind:
+An XLS Transfer dictionary holds pairs without StringIDs, each of one ``kind``:
 
 * ``split``: one line of a source and the same line of its translation, from rows whose source
   and translation have the same number of lines (a one-line row gives one split pair);
@@ -8,6 +8,9 @@ An XLS Transfer dictionary is a list of entries whose ``string_id`` tells the pa
 
 Rows with an empty source or translation are dropped; so are split line pairs with an empty side.
 Each source (normalised, per kind) keeps its most frequent translation; ties go to the first seen.
+
+Dictionaries saved before the store had a kind column (format 1) kept the kind in ``string_id``;
+:func:`load_entries` reads them as well.
 """
 
 from __future__ import annotations
@@ -71,7 +74,7 @@ def most_frequent(pairs: Iterable[tuple[str, str, str]]) -> list[Entry]:
         counts.setdefault((kind, normalize(source)), Counter())[translation] += 1
     # Counter.most_common keeps first-seen order among equal counts.
     return [
-        Entry(kind, source, counter.most_common(1)[0][0])
+        Entry("", source, counter.most_common(1)[0][0], kind)
         for (kind, source), counter in counts.items()
     ]
 
@@ -99,7 +102,7 @@ def build_dictionary(call: ToolCall) -> ToolResult:
     warnings = check_inputs(call.inputs, EXCEL_SUFFIXES, "Excel")
     pairs = list(_rows(call))
     entries = most_frequent(pairs)
-    kinds = Counter(e.string_id for e in entries)
+    kinds = Counter(e.kind for e in entries)
     meta = {
         NORMALIZED: True,
         "files": [p.name for p in call.inputs],
@@ -129,7 +132,10 @@ def delete_dictionary(call: ToolCall) -> ToolResult:
 
 
 def load_entries(data_dir: Path, name: str) -> list[Entry]:
-    return DictionaryStore(data_dir, KIND).load(name)
+    version, entries = DictionaryStore(data_dir, KIND).read(name)
+    if version == 1:  # no kind column yet: the kind was kept in string_id
+        return [Entry("", e.source, e.translation, e.string_id) for e in entries]
+    return entries
 
 
 def has_normalized_sources(data_dir: Path, name: str) -> bool:

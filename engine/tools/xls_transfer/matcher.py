@@ -117,7 +117,7 @@ class Matcher:
             self._table = _Table(
                 list(sources if normalized else map(normalize, sources)),
                 list(map(attrgetter("translation"), entries)),
-                list(map(eq, map(attrgetter("string_id"), entries), repeat(SPLIT))),
+                list(map(eq, map(attrgetter("kind"), entries), repeat(SPLIT))),
             )
         self.threshold = threshold
         # An exact whole-text match depends only on the dictionary place: built once each.

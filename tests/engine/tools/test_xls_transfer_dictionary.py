@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from contextlib import closing
+from pathlib import Path
 
 import pytest
 
 from engine.dictionaries import DictionaryError, DictionaryStore
 from engine.formats import Entry, FormatError
 from engine.runner import BadParams
-from engine.tools.xls_transfer.dictionary import KIND, pairs_of
-from tests.engine.tools.xls_transfer_helpers import book, leftovers, run
+from engine.tools.xls_transfer.dictionary import KIND, SPLIT, WHOLE, pairs_of
+from tests.engine.tools.xls_transfer_helpers import book, cells, leftovers, run
 
 
 def test_pairs_of_rows():
@@ -58,12 +61,12 @@ def test_build_from_two_files_and_sheets(tmp_path):
     entries = store.load("game 1")
     # "검" has Sword twice (one with a trailing space), Blade twice: tie, first seen wins.
     assert entries == [
-        Entry("split", "KR", "EN"),
-        Entry("split", "검", "Sword"),
-        Entry("split", "첫 줄", "Line one"),
-        Entry("split", "둘째 줄", "Line two"),
-        Entry("whole", "세 줄\n짜리\n문장", "Two\nlines"),
-        Entry("split", "활", "Bow"),
+        Entry("", "KR", "EN", SPLIT),
+        Entry("", "검", "Sword", SPLIT),
+        Entry("", "첫 줄", "Line one", SPLIT),
+        Entry("", "둘째 줄", "Line two", SPLIT),
+        Entry("", "세 줄\n짜리\n문장", "Two\nlines", WHOLE),
+        Entry("", "활", "Bow", SPLIT),
     ]
     assert result.rows_out == 6 and result.summary["whole"] == 1
     assert progress[-1] == (1, 1, "saved")
@@ -76,7 +79,7 @@ def test_most_frequent_translation_wins(tmp_path):
     rows = [["검", "Blade"], ["검", "Sword"], ["검", "Sword"]]
     src = book(tmp_path / "a.xlsx", {"S": rows})
     run("build_dictionary", [src], tmp_path, name="d")
-    assert DictionaryStore(tmp_path, KIND).load("d") == [Entry("split", "검", "Sword")]
+    assert DictionaryStore(tmp_path, KIND).load("d") == [Entry("", "검", "Sword", SPLIT)]
 
 
 def test_list_and_delete(tmp_path):
@@ -102,11 +105,9 @@ def test_store_is_plain_sqlite_and_replaces_atomically(tmp_path):
     store = DictionaryStore(tmp_path, "quick_search")
     store.save("한국어", [Entry("id", "가", "A")], {"game": "x"})
     path = tmp_path / "dictionaries" / "quick_search" / "한국어.sqlite"
-    with sqlite3.connect(path) as db:
-        assert db.execute("SELECT string_id, source, translation FROM entries").fetchall() == [
-            ("id", "가", "A")
-        ]
-    db.close()
+    with closing(sqlite3.connect(path)) as db:
+        rows = db.execute("SELECT string_id, source, translation, kind FROM entries").fetchall()
+        assert rows == [("id", "가", "A", "")]
 
     def broken():
         yield Entry("id", "나", "B")
@@ -143,3 +144,72 @@ def test_build_bad_inputs_leave_nothing(tmp_path):
         run("build_dictionary", [good], data)
     assert DictionaryStore(data, KIND).names() == []
     assert leftovers(tmp_path) == []
+
+
+def test_the_kind_has_its_own_column_and_string_id_stays_empty(tmp_path):
+    src = book(tmp_path / "a.xlsx", {"S": [["검", "Sword"], ["세 줄\n짜리\n문장", "Two\nlines"]]})
+    run("build_dictionary", [src], tmp_path, name="d")
+    with closing(sqlite3.connect(DictionaryStore(tmp_path, KIND).path("d"))) as db:
+        rows = db.execute("SELECT string_id, kind, source FROM entries ORDER BY id").fetchall()
+    assert rows == [("", SPLIT, "검"), ("", WHOLE, "세 줄\n짜리\n문장")]
+
+
+# The layout of format 1, before the kind column: XLS Transfer kept the kind in string_id.
+_FORMAT_1 = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+CREATE TABLE entries (
+    id INTEGER PRIMARY KEY,
+    string_id TEXT NOT NULL,
+    source TEXT NOT NULL,
+    translation TEXT NOT NULL
+) STRICT;
+"""
+
+
+def _format_1(path: Path, rows: list[tuple[str, str, str]], meta: dict, version: int = 1) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    header = {"format": version, "name": path.stem, "created": "2024-05-01T09:00:00+00:00"}
+    header |= {"entries": len(rows), "meta": meta}
+    with closing(sqlite3.connect(path)) as db, db:
+        db.executescript(_FORMAT_1)
+        db.executemany(
+            "INSERT INTO entries (string_id, source, translation) VALUES (?, ?, ?)", rows
+        )
+        db.executemany(
+            "INSERT INTO meta VALUES (?, ?)", [(k, json.dumps(v)) for k, v in header.items()]
+        )
+
+
+def test_an_old_layout_xls_transfer_dictionary_still_transfers(tmp_path):
+    data = tmp_path / "data"
+    rows = [
+        ("split", "첫 줄", "Line one"),
+        ("split", "둘째 줄", "Line two"),
+        ("whole", "세 줄\n짜리\n문장", "Two\nlines"),
+    ]
+    _format_1(DictionaryStore(data, KIND).path("old"), rows, {"normalized_sources": True})
+    listed = run("list_dictionaries", [], data).summary["dictionaries"]
+    assert [(d["name"], d["entries"]) for d in listed] == [("old", 3)]
+    # Line by line needs the split pairs: it works only if their kind is read as such.
+    target = book(tmp_path / "t.xlsx", {"S": [["첫 줄\n둘째 줄"], ["세 줄\n짜리\n문장"], ["없음"]]})
+    result = run("transfer_excel", [target], data, dictionary="old", translation_column="B")
+    assert result.summary["lines"] == 1 and result.summary["exact"] == 1
+    assert cells(tmp_path / "t_translated.xlsx", "S", "B") == [
+        "Line one\nLine two",
+        "Two\nlines",
+        None,
+    ]
+
+
+def test_an_old_layout_quick_search_dictionary_keeps_its_string_ids(tmp_path):
+    store = DictionaryStore(tmp_path, "quick_search")
+    _format_1(store.path("BDO-EN"), [("item_1", "검", "Sword")], {"game": "BDO"})
+    assert store.read("BDO-EN") == (1, [Entry("item_1", "검", "Sword", "")])
+
+
+def test_an_unknown_format_is_refused(tmp_path):
+    store = DictionaryStore(tmp_path, KIND)
+    _format_1(store.path("future"), [("split", "검", "Sword")], {}, version=3)
+    with pytest.raises(DictionaryError, match="'future' has an unknown format 3"):
+        store.load("future")
+    assert store.names() == []

@@ -10,18 +10,23 @@ from engine.dictionaries import DictionaryError, DictionaryStore
 from engine.formats import Entry, FormatError
 from engine.runner import BadParams
 from engine.tools.reports import read_report
-from engine.tools.xls_transfer.dictionary import KIND
+from engine.tools.xls_transfer.dictionary import KIND, SPLIT, WHOLE
 from engine.tools.xls_transfer.matcher import Matcher
 from tests.engine.tools.xls_transfer_helpers import book, cells, leftovers, run
 
 ENTRIES = [
-    Entry("split", "검을 들어라", "Raise the sword"),
-    Entry("split", "{0}의 방패를 얻었다", "You got the shield of {0}"),
-    Entry("split", "첫 번째 줄입니다", "This is line one"),
-    Entry("split", "두 번째 줄입니다", "This is line two"),
-    Entry("whole", "<PAColor0xffe9bd23>경고<PAOldColor> 위험한 지역입니다", "Warning\nDanger zone"),
+    Entry("", "검을 들어라", "Raise the sword", SPLIT),
+    Entry("", "{0}의 방패를 얻었다", "You got the shield of {0}", SPLIT),
+    Entry("", "첫 번째 줄입니다", "This is line one", SPLIT),
+    Entry("", "두 번째 줄입니다", "This is line two", SPLIT),
     Entry(
-        "split", "아주 긴 문장으로 된 퀘스트 설명입니다 조심하세요", "A long quest text, be careful"
+        "", "<PAColor0xffe9bd23>경고<PAOldColor> 위험한 지역입니다", "Warning\nDanger zone", WHOLE
+    ),
+    Entry(
+        "",
+        "아주 긴 문장으로 된 퀘스트 설명입니다 조심하세요",
+        "A long quest text, be careful",
+        SPLIT,
     ),
 ]
 
@@ -187,7 +192,7 @@ def test_bad_inputs_fail_with_where_and_write_nothing(tmp_path, data_dir):
 def test_many_rows_report_progress(tmp_path):
     data = tmp_path / "data"
     DictionaryStore(data, KIND).save(
-        "d", [Entry("split", f"문장 {n}번", f"Line {n}") for n in range(3000)], {}
+        "d", [Entry("", f"문장 {n}번", f"Line {n}", SPLIT) for n in range(3000)], {}
     )
     rows = [[f"문장 {n}번"] for n in range(2500)]
     target = book(tmp_path / "big.xlsx", {"S": rows})
@@ -203,10 +208,10 @@ def test_built_dictionaries_store_normalised_sources_and_older_ones_still_match(
     src = book(tmp_path / "dict.xlsx", {"S": [["  검을    들어라 ", "Raise the sword"]]})
     run("build_dictionary", [src], data, name="new")
     store = DictionaryStore(data, KIND)
-    assert store.load("new") == [Entry("split", "검을 들어라", "Raise the sword")]
+    assert store.load("new") == [Entry("", "검을 들어라", "Raise the sword", SPLIT)]
     assert store.info("new")["meta"]["normalized_sources"] is True
     # Saved before sources were stored normalised: no flag, so the transfer normalises them.
-    store.save("old", [Entry("split", "검을    들어라", "Raise the sword")], {"files": []})
+    store.save("old", [Entry("", "검을    들어라", "Raise the sword", SPLIT)], {"files": []})
     target = book(tmp_path / "target.xlsx", {"S": [["검을 들어라 "]]})
     for name in ("new", "old"):
         run("transfer_excel", [target], data, dictionary=name, translation_column="B")
