@@ -14,7 +14,7 @@ from engine.db import Database
 from engine.operations import OperationLog
 from engine.tasks import TaskManager
 from engine.tasks import api as task_api
-from engine.tools import registry
+from engine.tools.registry import registry
 
 
 class ToolRunRequest(BaseModel):

@@ -15,3 +15,11 @@ class DatabaseUnusable(EngineError):
 
 class ToolFailed(EngineError):
     """A tool run ended with an error the user should read."""
+
+
+class UnknownTool(EngineError):
+    """No tool, or no function of a tool, by the name asked for."""
+
+
+class BadParams(EngineError):
+    """A run's parameters do not fit its function's model."""

@@ -121,7 +121,7 @@ def tool(
     from engine.errors import EngineError
     from engine.runtime import EngineRuntime
     from engine.tasks.terminal import follow
-    from engine.tools import registry
+    from engine.tools.registry import registry
 
     if name == "list":
         for t in registry().values():

@@ -20,7 +20,7 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 from starlette.websockets import WebSocketDisconnect
 
-from engine.runner import BadParams, UnknownTool
+from engine.errors import BadParams, UnknownTool
 from engine.tasks import opener, views
 from engine.tasks.manager import TaskManager, TasksClosed
 from engine.tasks.model import Task

@@ -21,13 +21,13 @@ from typing import Any, get_args
 from engine.clock import utc_now
 from engine.errors import EngineError
 from engine.operations import OperationLog
-from engine.runner import resolve, validate_params
 from engine.tasks import supervisor
 from engine.tasks.model import Task
 from engine.tasks.progress import RateMeter
 from engine.tasks.results import ResultStore
 from engine.tasks.worker import WorkOrder
-from engine.tools import Function
+from engine.tools.base import Function
+from engine.tools.registry import resolve, validate_params
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ def _mentions_path(annotation: Any) -> bool:
     return any(_mentions_path(arg) for arg in get_args(annotation))
 
 
-def _path_params(fn: Function, params: dict[str, Any]) -> Iterator[tuple[str, list[str]]]:
+def _path_params(fn: Function[Any], params: dict[str, Any]) -> Iterator[tuple[str, list[str]]]:
     """(name, values) of each given parameter typed as a path or a list of paths."""
     for name, info in fn.params.model_fields.items():
         value = params.get(name)
@@ -57,13 +57,13 @@ def _path_params(fn: Function, params: dict[str, Any]) -> Iterator[tuple[str, li
             yield name, [str(v) for v in (value if isinstance(value, list) else [value])]
 
 
-def declared_paths(fn: Function, params: dict[str, Any]) -> list[Path]:
+def declared_paths(fn: Function[Any], params: dict[str, Any]) -> list[Path]:
     """Paths among the parameters (such as an output file): where a killed worker may have left
     a temporary file."""
     return [Path(v).absolute() for _, values in _path_params(fn, params) for v in values]
 
 
-def recorded_params(fn: Function, params: dict[str, Any]) -> dict[str, Any]:
+def recorded_params(fn: Function[Any], params: dict[str, Any]) -> dict[str, Any]:
     """The parameters as the replicated row keeps them: paths reduced to file names."""
     recorded = dict(params)
     for name, values in _path_params(fn, params):
@@ -112,7 +112,8 @@ class TaskManager:
     ) -> Task:
         """Queue a run; raises UnknownTool or BadParams before anything is recorded."""
         t, fn = resolve(tool, function)
-        checked = validate_params(fn, params or {})
+        # JSON-ready: for the operation row, the task views and the pipe to the worker.
+        checked = validate_params(fn, params or {}).model_dump(mode="json")
         paths = tuple(Path(p).absolute() for p in inputs)
         if self._closed:
             raise TasksClosed("the app is closing; no new tasks")
@@ -143,6 +144,20 @@ class TaskManager:
         log.info("task %s queued (%s.%s, %d inputs)", op_id, t.name, fn.name, len(paths))
         self._publish(task)
         return task
+
+    def run(
+        self,
+        tool: str,
+        inputs: Iterable[str | Path],
+        params: dict[str, Any] | None = None,
+        *,
+        username: str,
+        function: str | None = None,
+    ) -> Task:
+        """Submit a run and wait for its end (for callers with nothing to do meanwhile, such as
+        the demo's sample runs); raises like :meth:`submit`."""
+        task = self.submit(tool, inputs, params, username=username, function=function)
+        return self.wait(task.id)
 
     def get(self, task_id: str) -> Task | None:
         return self._tasks.get(task_id)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.tools import ToolResult
+from engine.tools.base import ToolResult
 
 ACTIVE = ("queued", "running")
 FINAL = ("succeeded", "failed", "cancelled", "interrupted")

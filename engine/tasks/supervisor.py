@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.tasks import worker
-from engine.tools import ToolResult
+from engine.tools.base import ToolResult
 
 POLL_SECONDS = 0.1
 # After SIGTERM a worker gets this long to remove its temporary files before SIGKILL.

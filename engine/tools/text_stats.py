@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from engine.errors import ToolFailed
 from engine.formats import atomic_output
-from engine.tools import Function, Tool, ToolCall, ToolResult
+from engine.tools.base import Function, Tool, ToolCall, ToolResult
 
 
 class Params(BaseModel):
@@ -38,7 +38,7 @@ def _write_report(path: Path, rows: list[tuple[str, int, int, int]]) -> None:
             out.write("\t".join(str(v) for v in row) + "\n")
 
 
-def run(call: ToolCall) -> ToolResult:
+def run(call: ToolCall[Params]) -> ToolResult:
     if not call.inputs:
         raise ToolFailed("text_stats needs at least one input file")
     rows = []
@@ -46,8 +46,8 @@ def run(call: ToolCall) -> ToolResult:
         call.progress(done, len(call.inputs), path.name)
         rows.append((path.name, *_count(path)))
     outputs: list[Path] = []
-    if call.params.get("report"):
-        report = Path(call.params["report"])
+    report = call.params.report
+    if report is not None:
         _write_report(report, rows)
         outputs.append(report)
     total_lines = sum(r[1] for r in rows)

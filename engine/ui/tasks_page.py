@@ -9,7 +9,7 @@ from nicegui import ui
 
 from engine.operations import STATUSES
 from engine.tasks import views
-from engine.tools import registry
+from engine.tools.registry import registry
 from engine.ui.layout import STATE_COLORS, TaskProgress, header, output_files
 
 if TYPE_CHECKING:

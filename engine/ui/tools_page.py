@@ -10,7 +10,8 @@ from nicegui import ui
 
 from engine.errors import EngineError
 from engine.tasks.model import Task
-from engine.tools import Tool, registry
+from engine.tools.base import Tool
+from engine.tools.registry import registry
 from engine.ui.layout import TaskProgress, header, output_files
 from engine.ui.params_form import ParamsForm
 

@@ -16,7 +16,7 @@ from engine.dictionaries import DictionaryStore
 from engine.errors import ToolFailed
 from engine.formats import Entry
 from engine.formats.sources import Sources
-from engine.tools import ToolCall, ToolResult
+from engine.tools.base import NoParams, ToolCall, ToolResult
 from engine.tools.quick_search.report import ReportParams
 
 KIND = "quick_search"
@@ -57,7 +57,7 @@ def dictionary_name(game: str, language: str) -> str:
     return f"{game}-{language}"
 
 
-def load_dictionary(call: ToolCall, name: str) -> list[Entry]:
+def load_dictionary(call: ToolCall[BaseModel], name: str) -> list[Entry]:
     store = DictionaryStore(call.data_dir, KIND)
     known = sorted(d["name"] for d in store.names())
     if name not in known:
@@ -65,15 +65,15 @@ def load_dictionary(call: ToolCall, name: str) -> list[Entry]:
     return store.load(name)
 
 
-def load_entries(call: ToolCall) -> Loaded:
+def load_entries(call: ToolCall[SourceParams]) -> Loaded:
     """The entries named by the ``dictionary`` parameter, else those of the input files."""
-    name = call.params.get("dictionary")
+    name = call.params.dictionary
     if name:
         entries = load_dictionary(call, name)
         return Loaded(entries, [""] * len(entries))
     if not call.inputs:
         raise ToolFailed("give a dictionary name or input files and folders")
-    sources = Sources(call.inputs, skip_bad_files=bool(call.params.get("skip_bad_files")))
+    sources = Sources(call.inputs, skip_bad_files=call.params.skip_bad_files)
     entries, files = [], []
     for path, entry in sources.entries(call.progress):
         entries.append(entry)
@@ -81,12 +81,12 @@ def load_entries(call: ToolCall) -> Loaded:
     return Loaded(entries, files, sources.warnings)
 
 
-def build(call: ToolCall) -> ToolResult:
+def build(call: ToolCall[BuildParams]) -> ToolResult:
     """Read every entry of the input files and folders into the dictionary ``<game>-<language>``
     (replacing one of that name)."""
     if not call.inputs:
         raise ToolFailed("build_dictionary needs input files or folders")
-    p = BuildParams.model_validate(call.params)
+    p = call.params
     sources = Sources(
         call.inputs,
         skip_bad_files=p.skip_bad_files,
@@ -111,7 +111,7 @@ def build(call: ToolCall) -> ToolResult:
     )
 
 
-def list_all(call: ToolCall) -> ToolResult:
+def list_all(call: ToolCall[NoParams]) -> ToolResult:
     """The stored Quick Search dictionaries and what the store knows of each."""
     names = DictionaryStore(call.data_dir, KIND).names()
     return ToolResult(rows_in=0, rows_out=len(names), summary={"dictionaries": names})

@@ -21,7 +21,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from pydantic import BaseModel, ConfigDict, Field
 
 from engine.formats import atomic_output
-from engine.tools import ToolCall
+from engine.tools.base import ToolCall
 
 ReportFormat = Literal["tsv", "xlsx"]
 
@@ -40,14 +40,12 @@ class ReportParams(BaseModel):
 _NOT_XLSX = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
-def report_path(call: ToolCall, stem: str) -> Path:
+def report_path(call: ToolCall[ReportParams], stem: str) -> Path:
     """The ``report`` parameter, or a fresh file under ``<data dir>/reports``."""
-    chosen = call.params.get("report")
-    fmt = call.params.get("report_format", "tsv")
-    if chosen:
-        return Path(chosen)
+    if call.params.report:
+        return call.params.report
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-    return call.data_dir / "reports" / f"{stem}-{stamp}.{fmt}"
+    return call.data_dir / "reports" / f"{stem}-{stamp}.{call.params.report_format}"
 
 
 def _xlsx_cell(sheet: WriteOnlyWorksheet, value: Any) -> Any:

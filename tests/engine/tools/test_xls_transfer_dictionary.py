@@ -7,8 +7,8 @@ import sqlite3
 import pytest
 
 from engine.dictionaries import DictionaryError, DictionaryStore
+from engine.errors import BadParams
 from engine.formats import Entry, FormatError
-from engine.runner import BadParams
 from engine.tools.xls_transfer.dictionary import KIND, pairs_of
 from tests.engine.tools.xls_transfer_helpers import book, leftovers, run
 
