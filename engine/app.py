@@ -1,4 +1,4 @@
-"""The engine's HTTP surface: a small JSON API on 127.0.0.1 and the NiceGUI pages mounted on it."""
+"""The engine's JSON API on 127.0.0.1 (the runtime mounts the NiceGUI pages on the same app)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,8 @@ from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
-from engine import __version__, sync_state
-from engine.db import Database
-from engine.operations import OperationLog
-from engine.tasks import TaskManager
+from engine import __version__
+from engine.context import EngineContext
 from engine.tasks import api as task_api
 from engine.tools.registry import registry
 
@@ -24,34 +22,8 @@ class ToolRunRequest(BaseModel):
     username: str | None = None
 
 
-class EngineContext:
-    """What the HTTP layer and the pages need: the database, the operation log, the task
-    manager, who is working."""
-
-    def __init__(
-        self, db: Database, username: str, data_dir: Path, tasks: TaskManager | None = None
-    ) -> None:
-        self.db = db
-        self.data_dir = data_dir
-        self.operations = OperationLog(db)
-        self.username = username
-        self.tasks = tasks or TaskManager(self.operations, data_dir)
-
-    def sync_status(self) -> sync_state.SyncStatus:
-        with self.db.read() as conn:
-            return sync_state.status(conn)
-
-    def users(self) -> list[dict[str, Any]]:
-        with self.db.read() as conn:
-            cursor = conn.execute(
-                "SELECT username, display_name, team, language, role, active FROM users"
-                " ORDER BY username"
-            )
-            columns = [c[0] for c in cursor.description]
-            return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
-
-
-def create_app(ctx: EngineContext, *, with_ui: bool = True) -> FastAPI:
+def create_app(ctx: EngineContext) -> FastAPI:
+    """The JSON API; the runtime mounts the pages on it."""
     app = FastAPI(title="LocaNext engine", version=__version__)
 
     @app.get("/api/health")
@@ -101,8 +73,4 @@ def create_app(ctx: EngineContext, *, with_ui: bool = True) -> FastAPI:
     def users() -> list[dict[str, Any]]:
         return ctx.users()
 
-    if with_ui:
-        from engine.ui import pages
-
-        pages.mount(app, ctx)
     return app

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import httpx
 
-from locanext.processes import Child, free_port
 from shell.desktop import wait_for_signal
+from shell.processes import Child, free_port
 
 ADMIN_PASSWORD = "locanext-admin"
 DEMO_USER, DEMO_PASSWORD = "mina", "mina-demo-pass"

@@ -5,16 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from nicegui import ui
 
+from engine.context import EngineContext
 from engine.tasks import opener
 from engine.tasks.model import Task
 from engine.tasks.progress import describe, format_seconds
-
-if TYPE_CHECKING:
-    from engine.app import EngineContext
 
 STATE_COLORS = {
     "queued": "grey",

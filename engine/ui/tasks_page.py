@@ -3,17 +3,15 @@ status, tool and text, each finished run with its output files to open or downlo
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from nicegui import ui
 
+from engine.context import EngineContext
 from engine.operations import STATUSES
 from engine.tasks import views
 from engine.tools.registry import registry
 from engine.ui.layout import STATE_COLORS, TaskProgress, header, output_files
-
-if TYPE_CHECKING:
-    from engine.app import EngineContext
 
 ANY = "any"
 RUNNING_REFRESH = 0.5

@@ -4,19 +4,16 @@ task, watch its progress live, cancel it, and find its result."""
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
 
 from nicegui import ui
 
+from engine.context import EngineContext
 from engine.errors import EngineError
 from engine.tasks.model import Task
 from engine.tools.base import Tool
 from engine.tools.registry import registry
 from engine.ui.layout import TaskProgress, header, output_files
 from engine.ui.params_form import ParamsForm
-
-if TYPE_CHECKING:
-    from engine.app import EngineContext
 
 # The page polls the task manager this often; NiceGUI pushes the changes over its WebSocket.
 REFRESH_SECONDS = 0.25
