@@ -2,17 +2,56 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from engine import __version__
 from engine.context import EngineContext
+from engine.errors import EngineError
 from engine.tasks import api as task_api
 from engine.tools.registry import registry
+
+log = logging.getLogger(__name__)
+
+
+class ErrorBody(BaseModel):
+    """Every 4xx/5xx the engine answers on purpose: a stable code and a sentence for people (the
+    same shape as central's answers)."""
+
+    code: str
+    detail: str
+
+
+def _error(status: int, code: str, detail: str) -> JSONResponse:
+    return JSONResponse(ErrorBody(code=code, detail=detail).model_dump(), status_code=status)
+
+
+def _handle_errors(app: FastAPI) -> None:
+    @app.exception_handler(EngineError)
+    async def engine_error(request: Request, exc: EngineError) -> JSONResponse:
+        log.warning(
+            "%s %s refused (%d %s): %s",
+            request.method,
+            request.url.path,
+            exc.status,
+            exc.code,
+            exc.detail,
+        )
+        return _error(exc.status, exc.code, exc.detail)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        log.warning("%s %s refused: invalid %s", request.method, request.url.path, where)
+        return _error(422, "invalid_request", f"{where}: {first['msg']}")
 
 
 class ToolRunRequest(BaseModel):
@@ -25,6 +64,7 @@ class ToolRunRequest(BaseModel):
 def create_app(ctx: EngineContext) -> FastAPI:
     """The JSON API; the runtime mounts the pages on it."""
     app = FastAPI(title="LocaNext engine", version=__version__)
+    _handle_errors(app)
 
     @app.get("/api/health")
     def health() -> dict[str, str]:

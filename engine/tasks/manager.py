@@ -42,6 +42,16 @@ Subscriber = Callable[[Task], None]
 class TasksClosed(EngineError):
     """The task manager is shutting down and takes no new tasks."""
 
+    status = 503
+    code = "tasks_closed"
+
+
+class UnknownTask(EngineError):
+    """No task (running, or recorded in engine.db) has this id."""
+
+    status = 404
+    code = "unknown_task"
+
 
 def _mentions_path(annotation: Any) -> bool:
     if isinstance(annotation, type) and issubclass(annotation, PurePath):
@@ -176,7 +186,7 @@ class TaskManager:
         """Block until the task has ended (its row is written by then)."""
         with self._changed:
             if task_id not in self._tasks:
-                raise KeyError(task_id)
+                raise UnknownTask(f"no task {task_id} in this session")
             if not self._changed.wait_for(lambda: self._tasks[task_id].finished, timeout):
                 raise TimeoutError(f"task {task_id} still {self._tasks[task_id].state}")
             return self._tasks[task_id]
@@ -194,11 +204,14 @@ class TaskManager:
 
         return unsubscribe
 
-    def cancel(self, task_id: str) -> Task | None:
-        """Stop a task: a queued one never starts, a running one's worker is terminated."""
+    def cancel(self, task_id: str) -> Task:
+        """Stop a task: a queued one never starts, a running one's worker is terminated; a
+        finished one is returned as it is. Raises UnknownTask for an id this session lacks."""
         with self._changed:
             task = self._tasks.get(task_id)
-            if task is None or task.finished:
+            if task is None:
+                raise UnknownTask(f"no running task {task_id}")
+            if task.finished:
                 return task
             task = self._set(task_id, cancel_requested=True)
             queued = task_id in self._queue

@@ -14,7 +14,7 @@ from typing import TextIO
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
 
-from engine.tasks.manager import TaskManager
+from engine.tasks.manager import TaskManager, UnknownTask
 from engine.tasks.model import Task
 from engine.tasks.progress import describe, format_seconds
 
@@ -102,7 +102,7 @@ def follow(manager: TaskManager, task_id: str, stream: TextIO) -> Task:
     console = Console(file=stream)
     first = manager.get(task_id)
     if first is None:
-        raise KeyError(task_id)
+        raise UnknownTask(f"no task {task_id} in this session")
     interrupted = threading.Event()
     previous = signal.signal(signal.SIGINT, lambda _signum, _frame: interrupted.set())
     cancelling = False
