@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from engine import __version__
 from engine.context import EngineContext
 from engine.errors import EngineError
+from engine.operations import RunState
 from engine.tasks import api as task_api
 from engine.tools.registry import registry
 
@@ -100,7 +101,7 @@ def create_app(ctx: EngineContext) -> FastAPI:
             "operation_id": done.id,
             "status": done.state,
             "error": done.error,
-            "summary": done.summary if done.state == "succeeded" else None,
+            "summary": done.summary if done.state is RunState.SUCCEEDED else None,
         }
 
     app.include_router(task_api.router(ctx.tasks, ctx.username))

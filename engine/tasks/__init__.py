@@ -6,6 +6,6 @@ and records each run as one operation row. The worker never opens engine.db.
 """
 
 from engine.tasks.manager import TaskManager, TasksClosed, UnknownTask
-from engine.tasks.model import ACTIVE, FINAL, Task
+from engine.tasks.model import Task
 
-__all__ = ["ACTIVE", "FINAL", "Task", "TaskManager", "TasksClosed", "UnknownTask"]
+__all__ = ["Task", "TaskManager", "TasksClosed", "UnknownTask"]

@@ -20,7 +20,7 @@ from typing import Any, get_args
 
 from engine.clock import utc_now
 from engine.errors import EngineError
-from engine.operations import OperationLog
+from engine.operations import OperationLog, RunState
 from engine.tasks import supervisor
 from engine.tasks.model import Task
 from engine.tasks.progress import RateMeter
@@ -220,7 +220,7 @@ class TaskManager:
             self._cancels[task_id].set()
         self._publish(task)
         if queued:
-            self._finish(task_id, supervisor.Outcome("cancelled", 0.0))
+            self._finish(task_id, supervisor.Outcome(RunState.CANCELLED, 0.0))
         return self._tasks[task_id]
 
     def shutdown(self, timeout: float = 15.0) -> None:
@@ -233,7 +233,7 @@ class TaskManager:
             for event in self._cancels.values():
                 event.set()
         for task_id in queued:
-            self._finish(task_id, supervisor.Outcome("cancelled", 0.0))
+            self._finish(task_id, supervisor.Outcome(RunState.CANCELLED, 0.0))
         deadline = time.monotonic() + timeout
         for thread in threads:
             thread.join(max(deadline - time.monotonic(), 0.1))
@@ -267,7 +267,7 @@ class TaskManager:
 
     def _started(self, task_id: str, pid: int) -> None:
         with self._changed:
-            task = self._set(task_id, state="running", pid=pid, started_at=time.monotonic())
+            task = self._set(task_id, state=RunState.RUNNING, pid=pid, started_at=time.monotonic())
         log.info("task %s running in worker %d", task_id, pid)
         self._publish(task)
 
@@ -290,18 +290,22 @@ class TaskManager:
             )
         except Exception as exc:
             log.exception("task %s: could not run a worker process", task_id)
-            outcome = supervisor.Outcome("failed", 0.0, error=f"could not start a worker: {exc}")
-        if outcome.status != "succeeded":
+            outcome = supervisor.Outcome(
+                RunState.FAILED, 0.0, error=f"could not start a worker: {exc}"
+            )
+        if outcome.status is not RunState.SUCCEEDED:
             for tmp in supervisor.remove_stray_temporaries(declared, launched):
                 log.info("task %s: removed the unfinished output %s", task_id, tmp.name)
         self._finish(task_id, outcome)
 
     def _finish(self, task_id: str, outcome: supervisor.Outcome) -> None:
         status, error = outcome.status, outcome.error
-        if status == "cancelled":
+        if status is RunState.CANCELLED:
             # Stopped by a user's cancel, or by the app closing (shutdown cancels without asking).
             by_user = self._tasks[task_id].cancel_requested
-            status, error = ("cancelled", CANCELLED) if by_user else ("interrupted", CLOSED)
+            status, error = (
+                (RunState.CANCELLED, CANCELLED) if by_user else (RunState.INTERRUPTED, CLOSED)
+            )
         if outcome.traceback:
             log.error("task %s: the tool broke:\n%s", task_id, outcome.traceback)
         result = outcome.result

@@ -9,6 +9,7 @@ from nicegui import ui
 
 from engine.context import EngineContext
 from engine.errors import EngineError
+from engine.operations import RunState
 from engine.tasks.model import Task
 from engine.tools.base import Tool
 from engine.tools.registry import registry
@@ -134,7 +135,7 @@ class ToolsView:
                 ui.label(task.error).classes("text-negative").props("data-testid=task-error")
             for warning in task.warnings:
                 ui.label(f"warning: {warning}").classes("text-warning")
-            if task.state == "succeeded":
+            if task.state is RunState.SUCCEEDED:
                 summary = json.dumps(task.summary, ensure_ascii=False)
                 ui.label(summary).classes("font-mono").props("data-testid=task-summary")
                 output_files(task.id, [str(p) for p in task.outputs], "task-output")
