@@ -48,7 +48,8 @@ def _prepare_app(app_dir: Path, central_url: str) -> int:
                 (samples / name).write_text(text, encoding="utf-8")
             # the last sample is missing, so the dashboard shows a failed run too
             for name in [*SAMPLE_FILES, "missing.txt"]:
-                runtime.tasks.run("text_stats", [samples / name], username=DEMO_USER)
+                task = runtime.tasks.submit("text_stats", [samples / name], username=DEMO_USER)
+                runtime.tasks.wait(task.id)
         return len(operations.recent(1000))
     finally:
         runtime.close("demo setup")

@@ -155,20 +155,6 @@ class TaskManager:
         self._publish(task)
         return task
 
-    def run(
-        self,
-        tool: str,
-        inputs: Iterable[str | Path],
-        params: dict[str, Any] | None = None,
-        *,
-        username: str,
-        function: str | None = None,
-    ) -> Task:
-        """Submit a run and wait for its end (for callers with nothing to do meanwhile, such as
-        the demo's sample runs); raises like :meth:`submit`."""
-        task = self.submit(tool, inputs, params, username=username, function=function)
-        return self.wait(task.id)
-
     def get(self, task_id: str) -> Task | None:
         return self._tasks.get(task_id)
 

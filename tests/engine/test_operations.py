@@ -19,7 +19,8 @@ def test_a_run_is_one_row_with_names_never_paths_or_content(make_db, tmp_path: P
     ops = OperationLog(make_db())
     tasks = TaskManager(ops, tmp_path, max_workers=1)
     try:
-        task = tasks.run("text_stats", [secret], {"report": str(report)}, username="mina")
+        submitted = tasks.submit("text_stats", [secret], {"report": str(report)}, username="mina")
+        task = tasks.wait(submitted.id)
     finally:
         tasks.shutdown()
     [row] = ops.recent()
