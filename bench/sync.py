@@ -48,10 +48,10 @@ from central.db import make_engine, migrate
 from central.merge import begin_merge
 from engine.db import Database
 from engine.operations import OperationLog
-from locanext.processes import Child, command, free_port
 from replicator import link
 from replicator.loop import Syncer
 from replicator.wire import Change, pk
+from shell.processes import Child, command, free_port
 
 DEFAULT_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 PARTS = ("ingest", "catchup", "latency")

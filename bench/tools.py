@@ -21,7 +21,7 @@ from engine.formats import Entry
 from engine.formats.xlsx import clean_cell
 from engine.text.normalize import normalize
 from engine.text.tags import carry_tags, find_tags
-from engine.tools import ToolCall
+from engine.tools.base import ToolCall
 from engine.tools.xls_transfer.dictionary import (
     SPLIT,
     BuildParams,
@@ -232,7 +232,7 @@ def _build_figures(gen: Corpus, rows: int, folder: Path) -> tuple[list[Figure], 
     for s, t in zip(sources, translations, strict=True):
         sheet.append([s, t])
     book.save(xlsx)
-    params = BuildParams(name="bench").model_dump(mode="json")
+    params = BuildParams(name="bench")
     with _Clock() as ours:
         build_dictionary(ToolCall([xlsx], params, folder / "data"))
     entries = load_entries(folder / "data", "bench")
@@ -278,7 +278,7 @@ def _txt_figure(texts: list[str], folder: Path) -> Figure:
     with target.open("w", encoding="utf-8") as f:
         for n, text in enumerate(texts):
             f.write(f"0\t0\t0\t0\tID{n}\t{text.replace(chr(10), '<br/>')}\t\n")
-    params = TransferTxtParams(dictionary="bench").model_dump(mode="json")
+    params = TransferTxtParams(dictionary="bench")
     with _Clock() as ours:
         transfer_txt(ToolCall([target], params, folder / "data"))
     return Figure(

@@ -1,20 +1,58 @@
-"""The engine's HTTP surface: a small JSON API on 127.0.0.1 and the NiceGUI pages mounted on it."""
+"""The engine's JSON API on 127.0.0.1 (the runtime mounts the NiceGUI pages on the same app)."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from engine import __version__, sync_state
-from engine.db import Database
-from engine.operations import OperationLog
-from engine.tasks import TaskManager
+from engine import __version__
+from engine.context import EngineContext
+from engine.errors import EngineError
+from engine.operations import RunState
 from engine.tasks import api as task_api
-from engine.tools import registry
+from engine.tools.registry import registry
+
+log = logging.getLogger(__name__)
+
+
+class ErrorBody(BaseModel):
+    """Every 4xx/5xx the engine answers on purpose: a stable code and a sentence for people (the
+    same shape as central's answers)."""
+
+    code: str
+    detail: str
+
+
+def _error(status: int, code: str, detail: str) -> JSONResponse:
+    return JSONResponse(ErrorBody(code=code, detail=detail).model_dump(), status_code=status)
+
+
+def _handle_errors(app: FastAPI) -> None:
+    @app.exception_handler(EngineError)
+    async def engine_error(request: Request, exc: EngineError) -> JSONResponse:
+        log.warning(
+            "%s %s refused (%d %s): %s",
+            request.method,
+            request.url.path,
+            exc.status,
+            exc.code,
+            exc.detail,
+        )
+        return _error(exc.status, exc.code, exc.detail)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        log.warning("%s %s refused: invalid %s", request.method, request.url.path, where)
+        return _error(422, "invalid_request", f"{where}: {first['msg']}")
 
 
 class ToolRunRequest(BaseModel):
@@ -24,35 +62,10 @@ class ToolRunRequest(BaseModel):
     username: str | None = None
 
 
-class EngineContext:
-    """What the HTTP layer and the pages need: the database, the operation log, the task
-    manager, who is working."""
-
-    def __init__(
-        self, db: Database, username: str, data_dir: Path, tasks: TaskManager | None = None
-    ) -> None:
-        self.db = db
-        self.data_dir = data_dir
-        self.operations = OperationLog(db)
-        self.username = username
-        self.tasks = tasks or TaskManager(self.operations, data_dir)
-
-    def sync_status(self) -> sync_state.SyncStatus:
-        with self.db.read() as conn:
-            return sync_state.status(conn)
-
-    def users(self) -> list[dict[str, Any]]:
-        with self.db.read() as conn:
-            cursor = conn.execute(
-                "SELECT username, display_name, team, language, role, active FROM users"
-                " ORDER BY username"
-            )
-            columns = [c[0] for c in cursor.description]
-            return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
-
-
-def create_app(ctx: EngineContext, *, with_ui: bool = True) -> FastAPI:
+def create_app(ctx: EngineContext) -> FastAPI:
+    """The JSON API; the runtime mounts the pages on it."""
     app = FastAPI(title="LocaNext engine", version=__version__)
+    _handle_errors(app)
 
     @app.get("/api/health")
     def health() -> dict[str, str]:
@@ -88,7 +101,7 @@ def create_app(ctx: EngineContext, *, with_ui: bool = True) -> FastAPI:
             "operation_id": done.id,
             "status": done.state,
             "error": done.error,
-            "summary": done.summary if done.state == "succeeded" else None,
+            "summary": done.summary if done.state is RunState.SUCCEEDED else None,
         }
 
     app.include_router(task_api.router(ctx.tasks, ctx.username))
@@ -101,8 +114,4 @@ def create_app(ctx: EngineContext, *, with_ui: bool = True) -> FastAPI:
     def users() -> list[dict[str, Any]]:
         return ctx.users()
 
-    if with_ui:
-        from engine.ui import pages
-
-        pages.mount(app, ctx)
     return app

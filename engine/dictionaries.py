@@ -43,6 +43,8 @@ CREATE TABLE entries (
 class DictionaryError(ToolFailed):
     """A dictionary name is invalid, or a dictionary is missing or unreadable."""
 
+    code = "bad_dictionary"
+
 
 def check_name(name: str) -> str:
     """``name`` if it can be a file name on every OS: no path separators, no leading dot."""

@@ -1,8 +1,8 @@
 """The operations log: one replicated row per tool run.
 
-A run writes its row twice: once when it starts (status ``running``) and once when it ends, each in
-its own transaction, so a crash in between leaves a visible, honest ``running`` row. Only file
-names are recorded, never paths' contents.
+A run writes its row twice: once when it starts (status ``running``, see :class:`RunState`) and
+once when it ends, each in its own transaction, so a crash in between leaves a visible, honest
+``running`` row. Only file names are recorded, never paths' contents.
 """
 
 from __future__ import annotations
@@ -11,13 +11,32 @@ import json
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from enum import StrEnum
 from pathlib import PurePath
 from typing import Any
 
 from engine.clock import utc_now
 from engine.db import Database
 
-STATUSES = ("running", "succeeded", "failed", "cancelled", "interrupted")
+
+class RunState(StrEnum):
+    """Where a run is: a task's ``state`` and its operation row's ``status`` (the row, which is
+    replicated, holds the value's text)."""
+
+    QUEUED = "queued"  # a task waiting for a worker; its row already says running
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"  # by the user
+    INTERRUPTED = "interrupted"  # by the app closing, or a crash
+
+    @property
+    def final(self) -> bool:
+        return self not in (RunState.QUEUED, RunState.RUNNING)
+
+
+# The statuses an operation row can have.
+RECORDED = tuple(s for s in RunState if s is not RunState.QUEUED)
 
 
 def _names(paths: Sequence[str | PurePath]) -> str:
@@ -65,13 +84,14 @@ class OperationLog:
         with self._db.write() as conn:
             conn.execute(
                 "INSERT INTO operations (id, install_id, username, tool, function, status,"
-                " started, input_files, parameters) VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?)",
+                " started, input_files, parameters) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     op_id,
                     self._db.install_id,
                     username,
                     tool,
                     function,
+                    RunState.RUNNING,
                     utc_now(),
                     _names(input_files),
                     json.dumps(parameters or {}, ensure_ascii=False, sort_keys=True),
@@ -83,7 +103,7 @@ class OperationLog:
         self,
         op_id: str,
         *,
-        status: str,
+        status: RunState,
         rows_in: int | None = None,
         rows_out: int | None = None,
         output_files: Sequence[str | PurePath] = (),
@@ -94,7 +114,7 @@ class OperationLog:
 
         The task manager passes the worker's own run time, so time spent queued is not counted.
         """
-        if status not in STATUSES[1:]:
+        if status == RunState.RUNNING or status not in RECORDED:
             raise ValueError(f"unknown final status {status!r}")
         finished = utc_now()
         with self._db.write() as conn:
@@ -156,8 +176,8 @@ class OperationLog:
         """Runs still ``running`` when the app starts were cut off by a crash or a kill."""
         with self._db.write() as conn:
             return conn.execute(
-                "UPDATE operations SET status = 'interrupted', finished = ?,"
+                "UPDATE operations SET status = ?, finished = ?,"
                 " error = 'the app stopped while this run was in progress'"
-                " WHERE status = 'running' AND install_id = ?",
-                (utc_now(), self._db.install_id),
+                " WHERE status = ? AND install_id = ?",
+                (RunState.INTERRUPTED, utc_now(), RunState.RUNNING, self._db.install_id),
             ).rowcount

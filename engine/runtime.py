@@ -12,7 +12,8 @@ import getpass
 import logging
 
 from engine import install, local_settings
-from engine.app import EngineContext, create_app
+from engine.app import create_app
+from engine.context import EngineContext
 from engine.db import Database
 from engine.operations import OperationLog
 from engine.server import BackgroundServer
@@ -38,7 +39,7 @@ class EngineRuntime:
             raise
         # Runs cut off by a crash were marked interrupted above, before any new task starts.
         self.tasks = TaskManager(OperationLog(self.db), settings.data_dir, max_workers=task_workers)
-        self.context = EngineContext(self.db, self.username, settings.data_dir, self.tasks)
+        self.context = EngineContext(self.db, self.username, self.tasks)
         self._server: BackgroundServer | None = None
         self._closed = False
 
@@ -51,7 +52,14 @@ class EngineRuntime:
 
     def serve(self, *, with_ui: bool = True) -> str:
         """Start the HTTP server on 127.0.0.1 and a free port; returns its base URL."""
-        self._server = BackgroundServer(create_app(self.context, with_ui=with_ui))
+        app = create_app(self.context)
+        if with_ui:
+            # Imported here: NiceGUI takes about a second to import, and `locanext tool` runs a
+            # runtime that never serves.
+            from engine.ui import pages
+
+            pages.mount(app, self.context)
+        self._server = BackgroundServer(app)
         return self._server.start()
 
     def close(self, reason: str = "closed") -> None:

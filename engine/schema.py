@@ -1,8 +1,9 @@
 """The tables of engine.db.
 
-Replicated tables are cr-sqlite CRRs; their rules (DESIGN.md): text primary key, no UNIQUE index
-besides it, no checked foreign key, a DEFAULT on every NOT NULL column, STRICT. Their column list is
-the contract with central's mirror (central/tables.py); tests/test_schema_contract.py compares them.
+Replicated tables are cr-sqlite CRRs, so they follow its rules (ARCHITECTURE.md, "Replicated
+tables"): text primary key, no UNIQUE index besides it, no checked foreign key, a DEFAULT on every
+NOT NULL column, STRICT. Their column list is the contract with central's mirror
+(central/tables.py); tests/test_schema_contract.py compares them.
 
 Direction: "up" tables flow install -> central only; "shared" tables flow both ways.
 """

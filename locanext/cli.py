@@ -119,9 +119,10 @@ def tool(
     summary is printed as JSON on stdout; a failed run exits with code 1 and says why.
     """
     from engine.errors import EngineError
+    from engine.operations import RunState
     from engine.runtime import EngineRuntime
     from engine.tasks.terminal import follow
-    from engine.tools import registry
+    from engine.tools.registry import registry
 
     if name == "list":
         for t in registry().values():
@@ -148,9 +149,9 @@ def tool(
         runtime.close("tool finished")
     for warning in task.warnings:
         typer.secho(f"warning: {warning}", fg=typer.colors.YELLOW, err=True)
-    if task.state == "cancelled":
+    if task.state is RunState.CANCELLED:
         raise _fail(f"{name} cancelled (operation {task.id})", code=130)
-    if task.state != "succeeded":
+    if task.state is not RunState.SUCCEEDED:
         raise _fail(f"{name} {task.state}: {task.error} (operation {task.id})")
     typer.echo(json.dumps(task.summary, ensure_ascii=False))
     for output in task.outputs:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import httpx
 
-from locanext.processes import Child, free_port
 from shell.desktop import wait_for_signal
+from shell.processes import Child, free_port
 
 ADMIN_PASSWORD = "locanext-admin"
 DEMO_USER, DEMO_PASSWORD = "mina", "mina-demo-pass"
@@ -29,7 +29,6 @@ class DemoError(Exception):
 def _prepare_app(app_dir: Path, central_url: str) -> int:
     """Enroll the demo install and record sample runs (once); returns how many runs it has."""
     from engine.operations import OperationLog
-    from engine.runner import run_tool
     from engine.runtime import EngineRuntime
     from engine.settings import EngineSettings
     from replicator import link
@@ -49,13 +48,8 @@ def _prepare_app(app_dir: Path, central_url: str) -> int:
                 (samples / name).write_text(text, encoding="utf-8")
             # the last sample is missing, so the dashboard shows a failed run too
             for name in [*SAMPLE_FILES, "missing.txt"]:
-                run_tool(
-                    operations,
-                    "text_stats",
-                    [samples / name],
-                    username=DEMO_USER,
-                    data_dir=app_dir,
-                )
+                task = runtime.tasks.submit("text_stats", [samples / name], username=DEMO_USER)
+                runtime.tasks.wait(task.id)
         return len(operations.recent(1000))
     finally:
         runtime.close("demo setup")

@@ -5,7 +5,7 @@
 # If that file exists, prints its path and exits at once. Otherwise obtains the source with
 # `npm pack @vlcn.io/crsqlite@0.16.3` (the tarball is kept in the same cache directory; its
 # install script, which downloads from GitHub, is never run), patches it so that stable Rust and
-# Debian's packaged crates can build it offline (see DESIGN.md, "cr-sqlite build"), runs
+# Debian's packaged crates can build it offline (ARCHITECTURE.md, "cr-sqlite facts"), runs
 # `make loadable` in a temporary directory and installs the result atomically.
 #
 # Progress goes to stderr; the last line of stdout is the path of the .so.

@@ -7,15 +7,17 @@ import re
 import signal
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
+import grimp
 import httpx
 import pytest
 
 from engine.db import Database
 from engine.operations import OperationLog
-from locanext import processes
-from locanext.processes import run as locanext
+from shell import processes
+from shell.processes import run as locanext
 from tests.conftest import ADMIN_PASSWORD
 
 
@@ -122,3 +124,17 @@ def test_import_boundaries_hold() -> None:
     )
     assert result.returncode == 0, result.stdout
     assert "0 broken" in result.stdout
+
+
+def test_no_module_imports_itself_back() -> None:
+    """The contracts above check packages; this checks single modules, including a package's
+    ``__init__`` and its own children, and imports hidden in functions or TYPE_CHECKING blocks."""
+    config = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
+    graph = grimp.build_graph(*config["tool"]["importlinter"]["root_packages"])
+    cycles = [
+        (importer, imported)
+        for importer in sorted(graph.modules)
+        for imported in sorted(graph.find_modules_directly_imported_by(importer))
+        if graph.chain_exists(importer=imported, imported=importer)
+    ]
+    assert cycles == []

@@ -9,7 +9,7 @@ from sqlalchemy import Connection, func, select
 from central.tables import installs, operations
 
 
-def recent_operations(conn: Connection, limit: int = 200, offset: int = 0) -> list[dict[str, Any]]:
+def recent_operations(conn: Connection, limit: int = 200) -> list[dict[str, Any]]:
     """Operations across installs, newest first, with the install's name and the user."""
     stmt = (
         select(
@@ -29,10 +29,5 @@ def recent_operations(conn: Connection, limit: int = 200, offset: int = 0) -> li
         .select_from(operations.outerjoin(installs, installs.c.id == operations.c.install_id))
         .order_by(operations.c.started.desc().nulls_last(), operations.c.id)
         .limit(limit)
-        .offset(offset)
     )
     return [dict(row._mapping) for row in conn.execute(stmt)]
-
-
-def operation_count(conn: Connection) -> int:
-    return int(conn.execute(select(func.count()).select_from(operations)).scalar_one())

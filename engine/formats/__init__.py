@@ -19,6 +19,8 @@ from engine.errors import ToolFailed
 class FormatError(ToolFailed):
     """A file cannot be read as the format it claims; the message says where."""
 
+    code = "bad_file"
+
     def __init__(
         self, path: Path, problem: str, *, sheet: str | None = None, row: int | None = None
     ) -> None:

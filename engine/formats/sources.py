@@ -30,7 +30,6 @@ def _no_progress(done: int, total: int | None, step: str = "") -> None:
 
 
 SUFFIXES = (".xml", ".txt", ".tsv", ".po", ".xlf", ".xliff", ".tmx")
-LOCSTR_SUFFIXES = (".xml", ".txt", ".tsv")
 
 
 def _locstr_txt(path: Path) -> Iterable[Entry]:

@@ -124,11 +124,6 @@ def _rows(book: python_calamine.CalamineWorkbook, path: Path, sheet: str) -> lis
         ) from None
 
 
-def read_sheet(path: Path, sheet: str) -> list[list[str]]:
-    """All cells of ``sheet`` as cleaned text; ``rows[0]`` is Excel's row 1."""
-    return [[clean_cell(v) for v in row] for row in _rows(_open(path), path, sheet)]
-
-
 def read_columns(
     path: Path, sheet: str, columns: Sequence[int], *, first_row: int = 1
 ) -> Iterator[tuple[int, list[str]]]:

@@ -5,7 +5,7 @@ once, relays their progress with rate and time left, cancels them for real (term
 and records each run as one operation row. The worker never opens engine.db.
 """
 
-from engine.tasks.manager import TaskManager, TasksClosed
-from engine.tasks.model import ACTIVE, FINAL, Task
+from engine.tasks.manager import TaskManager, TasksClosed, UnknownTask
+from engine.tasks.model import Task
 
-__all__ = ["ACTIVE", "FINAL", "Task", "TaskManager", "TasksClosed"]
+__all__ = ["Task", "TaskManager", "TasksClosed", "UnknownTask"]

@@ -14,15 +14,14 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, WebSocket
+from fastapi import APIRouter, WebSocket
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 from starlette.websockets import WebSocketDisconnect
 
-from engine.runner import BadParams, UnknownTool
 from engine.tasks import opener, views
-from engine.tasks.manager import TaskManager, TasksClosed
+from engine.tasks.manager import TaskManager
 from engine.tasks.model import Task
 
 log = logging.getLogger(__name__)
@@ -40,28 +39,15 @@ class TaskRequest(BaseModel):
 
 
 def submit(tasks: TaskManager, request: TaskRequest, username: str) -> Task:
-    """Start a task, or raise the HTTP error that says why it cannot start."""
-    try:
-        return tasks.submit(
-            request.tool,
-            request.inputs,
-            request.params,
-            username=request.username or username,
-            function=request.function,
-        )
-    except UnknownTool as exc:
-        raise HTTPException(status_code=404, detail=str(exc)) from exc
-    except BadParams as exc:
-        raise HTTPException(status_code=422, detail=str(exc)) from exc
-    except TasksClosed as exc:
-        raise HTTPException(status_code=503, detail=str(exc)) from exc
-
-
-def _output(tasks: TaskManager, task_id: str, index: int) -> Path:
-    path = tasks.results.output(task_id, index)
-    if path is None:
-        raise HTTPException(status_code=404, detail="no such output file (any more)")
-    return path
+    """Start a task; raises UnknownTool, BadParams or TasksClosed (the app's handler answers
+    them)."""
+    return tasks.submit(
+        request.tool,
+        request.inputs,
+        request.params,
+        username=request.username or username,
+        function=request.function,
+    )
 
 
 def router(tasks: TaskManager, username: str) -> APIRouter:
@@ -87,29 +73,20 @@ def router(tasks: TaskManager, username: str) -> APIRouter:
 
     @api.get("/{task_id}")
     def one(task_id: str) -> dict[str, Any]:
-        item = views.detail(tasks, task_id)
-        if item is None:
-            raise HTTPException(status_code=404, detail=f"no task {task_id}")
-        return item
+        return views.detail(tasks, task_id)
 
     @api.post("/{task_id}/cancel")
     def cancel(task_id: str) -> dict[str, Any]:
-        task = tasks.cancel(task_id)
-        if task is None:
-            raise HTTPException(status_code=404, detail=f"no running task {task_id}")
-        return task.as_dict()
+        return tasks.cancel(task_id).as_dict()
 
     @api.get("/{task_id}/outputs/{index}")
     def download(task_id: str, index: int) -> FileResponse:
-        path = _output(tasks, task_id, index)
+        path = tasks.results.output(task_id, index)
         return FileResponse(path, filename=path.name)
 
     @api.post("/{task_id}/outputs/{index}/open")
     def open_output(task_id: str, index: int, folder: bool = False) -> dict[str, str]:
-        try:
-            opened = opener.open_path(_output(tasks, task_id, index), folder=folder)
-        except opener.CannotOpen as exc:
-            raise HTTPException(status_code=409, detail=str(exc)) from exc
+        opened = opener.open_path(tasks.results.output(task_id, index), folder=folder)
         return {"opened": str(opened)}
 
     @api.websocket("/ws")

@@ -20,14 +20,14 @@ from typing import Any, get_args
 
 from engine.clock import utc_now
 from engine.errors import EngineError
-from engine.operations import OperationLog
-from engine.runner import resolve, validate_params
+from engine.operations import OperationLog, RunState
 from engine.tasks import supervisor
 from engine.tasks.model import Task
 from engine.tasks.progress import RateMeter
 from engine.tasks.results import ResultStore
 from engine.tasks.worker import WorkOrder
-from engine.tools import Function
+from engine.tools.base import Function
+from engine.tools.registry import resolve, validate_params
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,16 @@ Subscriber = Callable[[Task], None]
 class TasksClosed(EngineError):
     """The task manager is shutting down and takes no new tasks."""
 
+    status = 503
+    code = "tasks_closed"
+
+
+class UnknownTask(EngineError):
+    """No task (running, or recorded in engine.db) has this id."""
+
+    status = 404
+    code = "unknown_task"
+
 
 def _mentions_path(annotation: Any) -> bool:
     if isinstance(annotation, type) and issubclass(annotation, PurePath):
@@ -49,7 +59,7 @@ def _mentions_path(annotation: Any) -> bool:
     return any(_mentions_path(arg) for arg in get_args(annotation))
 
 
-def _path_params(fn: Function, params: dict[str, Any]) -> Iterator[tuple[str, list[str]]]:
+def _path_params(fn: Function[Any], params: dict[str, Any]) -> Iterator[tuple[str, list[str]]]:
     """(name, values) of each given parameter typed as a path or a list of paths."""
     for name, info in fn.params.model_fields.items():
         value = params.get(name)
@@ -57,13 +67,13 @@ def _path_params(fn: Function, params: dict[str, Any]) -> Iterator[tuple[str, li
             yield name, [str(v) for v in (value if isinstance(value, list) else [value])]
 
 
-def declared_paths(fn: Function, params: dict[str, Any]) -> list[Path]:
+def declared_paths(fn: Function[Any], params: dict[str, Any]) -> list[Path]:
     """Paths among the parameters (such as an output file): where a killed worker may have left
     a temporary file."""
     return [Path(v).absolute() for _, values in _path_params(fn, params) for v in values]
 
 
-def recorded_params(fn: Function, params: dict[str, Any]) -> dict[str, Any]:
+def recorded_params(fn: Function[Any], params: dict[str, Any]) -> dict[str, Any]:
     """The parameters as the replicated row keeps them: paths reduced to file names."""
     recorded = dict(params)
     for name, values in _path_params(fn, params):
@@ -112,7 +122,8 @@ class TaskManager:
     ) -> Task:
         """Queue a run; raises UnknownTool or BadParams before anything is recorded."""
         t, fn = resolve(tool, function)
-        checked = validate_params(fn, params or {})
+        # JSON-ready: for the operation row, the task views and the pipe to the worker.
+        checked = validate_params(fn, params or {}).model_dump(mode="json")
         paths = tuple(Path(p).absolute() for p in inputs)
         if self._closed:
             raise TasksClosed("the app is closing; no new tasks")
@@ -161,7 +172,7 @@ class TaskManager:
         """Block until the task has ended (its row is written by then)."""
         with self._changed:
             if task_id not in self._tasks:
-                raise KeyError(task_id)
+                raise UnknownTask(f"no task {task_id} in this session")
             if not self._changed.wait_for(lambda: self._tasks[task_id].finished, timeout):
                 raise TimeoutError(f"task {task_id} still {self._tasks[task_id].state}")
             return self._tasks[task_id]
@@ -179,11 +190,14 @@ class TaskManager:
 
         return unsubscribe
 
-    def cancel(self, task_id: str) -> Task | None:
-        """Stop a task: a queued one never starts, a running one's worker is terminated."""
+    def cancel(self, task_id: str) -> Task:
+        """Stop a task: a queued one never starts, a running one's worker is terminated; a
+        finished one is returned as it is. Raises UnknownTask for an id this session lacks."""
         with self._changed:
             task = self._tasks.get(task_id)
-            if task is None or task.finished:
+            if task is None:
+                raise UnknownTask(f"no running task {task_id}")
+            if task.finished:
                 return task
             task = self._set(task_id, cancel_requested=True)
             queued = task_id in self._queue
@@ -192,7 +206,7 @@ class TaskManager:
             self._cancels[task_id].set()
         self._publish(task)
         if queued:
-            self._finish(task_id, supervisor.Outcome("cancelled", 0.0))
+            self._finish(task_id, supervisor.Outcome(RunState.CANCELLED, 0.0))
         return self._tasks[task_id]
 
     def shutdown(self, timeout: float = 15.0) -> None:
@@ -205,7 +219,7 @@ class TaskManager:
             for event in self._cancels.values():
                 event.set()
         for task_id in queued:
-            self._finish(task_id, supervisor.Outcome("cancelled", 0.0))
+            self._finish(task_id, supervisor.Outcome(RunState.CANCELLED, 0.0))
         deadline = time.monotonic() + timeout
         for thread in threads:
             thread.join(max(deadline - time.monotonic(), 0.1))
@@ -239,7 +253,7 @@ class TaskManager:
 
     def _started(self, task_id: str, pid: int) -> None:
         with self._changed:
-            task = self._set(task_id, state="running", pid=pid, started_at=time.monotonic())
+            task = self._set(task_id, state=RunState.RUNNING, pid=pid, started_at=time.monotonic())
         log.info("task %s running in worker %d", task_id, pid)
         self._publish(task)
 
@@ -262,18 +276,22 @@ class TaskManager:
             )
         except Exception as exc:
             log.exception("task %s: could not run a worker process", task_id)
-            outcome = supervisor.Outcome("failed", 0.0, error=f"could not start a worker: {exc}")
-        if outcome.status != "succeeded":
+            outcome = supervisor.Outcome(
+                RunState.FAILED, 0.0, error=f"could not start a worker: {exc}"
+            )
+        if outcome.status is not RunState.SUCCEEDED:
             for tmp in supervisor.remove_stray_temporaries(declared, launched):
                 log.info("task %s: removed the unfinished output %s", task_id, tmp.name)
         self._finish(task_id, outcome)
 
     def _finish(self, task_id: str, outcome: supervisor.Outcome) -> None:
         status, error = outcome.status, outcome.error
-        if status == "cancelled":
+        if status is RunState.CANCELLED:
             # Stopped by a user's cancel, or by the app closing (shutdown cancels without asking).
             by_user = self._tasks[task_id].cancel_requested
-            status, error = ("cancelled", CANCELLED) if by_user else ("interrupted", CLOSED)
+            status, error = (
+                (RunState.CANCELLED, CANCELLED) if by_user else (RunState.INTERRUPTED, CLOSED)
+            )
         if outcome.traceback:
             log.error("task %s: the tool broke:\n%s", task_id, outcome.traceback)
         result = outcome.result

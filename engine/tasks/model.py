@@ -7,10 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.tools import ToolResult
-
-ACTIVE = ("queued", "running")
-FINAL = ("succeeded", "failed", "cancelled", "interrupted")
+from engine.operations import RunState
+from engine.tools.base import ToolResult
 
 
 @dataclass(frozen=True)
@@ -23,7 +21,7 @@ class Task:
     params: dict[str, Any]
     username: str
     submitted: str
-    state: str = "queued"
+    state: RunState = RunState.QUEUED
     done: int = 0
     total: int | None = None
     step: str = ""
@@ -42,7 +40,7 @@ class Task:
 
     @property
     def finished(self) -> bool:
-        return self.state in FINAL
+        return self.state.final
 
     @property
     def elapsed(self) -> float:
@@ -51,7 +49,7 @@ class Task:
         return 0.0 if self.started_at is None else time.monotonic() - self.started_at
 
     def result(self) -> ToolResult | None:
-        if self.state != "succeeded":
+        if self.state is not RunState.SUCCEEDED:
             return None
         return ToolResult(
             rows_in=self.rows_in or 0,

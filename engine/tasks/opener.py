@@ -18,7 +18,10 @@ from engine.errors import EngineError
 
 
 class CannotOpen(EngineError):
-    pass
+    """The file is gone, or there is no desktop to open it on."""
+
+    status = 409
+    code = "cannot_open"
 
 
 def _command() -> str | None:

@@ -15,7 +15,17 @@ import time
 from pathlib import Path
 from typing import Any
 
+from engine.errors import EngineError
+
 log = logging.getLogger(__name__)
+
+
+class NoSuchOutput(EngineError):
+    """A run has no output file at this index, or the file is gone."""
+
+    status = 404
+    code = "no_such_output"
+
 
 FILE_NAME = "task-results.jsonl"
 # When the file holds more entries than this, it is rewritten with the newest half.
@@ -86,10 +96,13 @@ class ResultStore:
                 entry = self._load().get(op_id)
             return entry
 
-    def output(self, op_id: str, index: int) -> Path | None:
-        """The ``index``-th output of a run, if it was recorded and still exists."""
+    def output(self, op_id: str, index: int) -> Path:
+        """The ``index``-th output of a run; raises NoSuchOutput unless it was recorded and still
+        exists."""
         entry = self.get(op_id)
         if entry is None or not 0 <= index < len(entry["outputs"]):
-            return None
+            raise NoSuchOutput(f"run {op_id} has no output {index}")
         path = Path(entry["outputs"][index])
-        return path if path.exists() else None
+        if not path.exists():
+            raise NoSuchOutput(f"{path.name} is gone (it was {path})")
+        return path

@@ -18,8 +18,9 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
+from engine.operations import RunState
 from engine.tasks import worker
-from engine.tools import ToolResult
+from engine.tools.base import ToolResult
 
 POLL_SECONDS = 0.1
 # After SIGTERM a worker gets this long to remove its temporary files before SIGKILL.
@@ -30,7 +31,7 @@ ProgressSink = Callable[[int, int | None, str], None]
 
 @dataclass(frozen=True)
 class Outcome:
-    status: str  # succeeded, failed, cancelled
+    status: RunState  # succeeded, failed, cancelled
     duration: float
     result: ToolResult | None = None
     error: str | None = None
@@ -118,7 +119,7 @@ def run(
         message = _pump(reader, process, on_progress, cancelled)
         if message is None and cancelled.is_set():
             stop(process)
-            return Outcome("cancelled", time.monotonic() - started, error="cancelled")
+            return Outcome(RunState.CANCELLED, time.monotonic() - started, error="cancelled")
         duration = time.monotonic() - started
         process.join(TERMINATE_GRACE)
         stop(process)  # a worker that lingers after its last word is not kept
@@ -134,14 +135,17 @@ def run(
 
 def _outcome(message: tuple[Any, ...] | None, duration: float, exitcode: int | None) -> Outcome:
     if message is None:
-        return Outcome("failed", duration, error=_death_message(exitcode))
+        return Outcome(RunState.FAILED, duration, error=_death_message(exitcode))
     kind = message[0]
     if kind == "succeeded":
-        return Outcome("succeeded", duration, result=message[1])
+        return Outcome(RunState.SUCCEEDED, duration, result=message[1])
     if kind == "failed":
-        return Outcome("failed", duration, error=message[1])
+        return Outcome(RunState.FAILED, duration, error=message[1])
     return Outcome(
-        "failed", duration, error=f"internal error: {message[1]}", traceback=message[2] or None
+        RunState.FAILED,
+        duration,
+        error=f"internal error: {message[1]}",
+        traceback=message[2] or None,
     )
 
 

@@ -14,7 +14,8 @@ from typing import TextIO
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
 
-from engine.tasks.manager import TaskManager
+from engine.operations import RunState
+from engine.tasks.manager import TaskManager, UnknownTask
 from engine.tasks.model import Task
 from engine.tasks.progress import describe, format_seconds
 
@@ -22,7 +23,7 @@ PLAIN_INTERVAL = 1.0
 
 
 def _detail(task: Task) -> str:
-    if task.state == "queued":
+    if task.state is RunState.QUEUED:
         return "waiting for a free worker"
     if task.finished:
         return task.state
@@ -47,7 +48,7 @@ class _View:
         now = time.monotonic()
         line = f"{task.tool}.{task.function}: {_detail(task)}"
         if (
-            task.state == "running"
+            task.state is RunState.RUNNING
             and task.total is not None
             and now - self._last >= PLAIN_INTERVAL
         ):
@@ -87,7 +88,7 @@ class _Bar(_View):
 
     def show(self, task: Task) -> None:
         # Tools report the item they start, so a finished run's last report is one short.
-        done = task.total if task.state == "succeeded" and task.total else task.done
+        done = task.total if task.state is RunState.SUCCEEDED and task.total else task.done
         self._progress.update(self._bar, completed=done, total=task.total, detail=_detail(task))
 
     def note(self, text: str) -> None:
@@ -102,7 +103,7 @@ def follow(manager: TaskManager, task_id: str, stream: TextIO) -> Task:
     console = Console(file=stream)
     first = manager.get(task_id)
     if first is None:
-        raise KeyError(task_id)
+        raise UnknownTask(f"no task {task_id} in this session")
     interrupted = threading.Event()
     previous = signal.signal(signal.SIGINT, lambda _signum, _frame: interrupted.set())
     cancelling = False

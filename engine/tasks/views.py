@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from engine.tasks.manager import TaskManager
+from engine.tasks.manager import TaskManager, UnknownTask
 
 
 def _json_list(text: str | None) -> list[Any]:
@@ -46,12 +46,13 @@ def history(
     return [history_row(manager, row) for row in rows]
 
 
-def detail(manager: TaskManager, task_id: str) -> dict[str, Any] | None:
-    """The live task if this session has it, else its recorded run; None if neither exists."""
+def detail(manager: TaskManager, task_id: str) -> dict[str, Any]:
+    """The live task if this session has it, else its recorded run; raises UnknownTask if
+    neither exists."""
     task = manager.get(task_id)
     row = manager.operations.get(task_id)
     if task is None and row is None:
-        return None
+        raise UnknownTask(f"no task {task_id}")
     item: dict[str, Any] = history_row(manager, row) if row else {}
     if task is not None:
         item.update(task.as_dict())

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import ToolFailed
-from engine.tools import ToolCall
+from engine.tools.base import ToolCall
+from engine.tools.registry import resolve, validate_params
 
 SEND_INTERVAL = 0.1
 # Seconds an orphaned worker gets to clean up after SIGTERM before it exits hard.
@@ -31,6 +32,7 @@ class WorkOrder:
     tool: str
     function: str
     inputs: tuple[Path, ...]
+    # JSON-ready (it crosses the process boundary); the worker builds the model from it once.
     params: dict[str, Any]
     data_dir: Path
     # The engine's pid: a worker whose engine died stops instead of running on unseen.
@@ -101,11 +103,10 @@ class _Sender(threading.Thread):
 
 
 def _run(order: WorkOrder, progress: _Sender) -> tuple[Any, ...]:
-    from engine.runner import resolve
-
     try:
         _, fn = resolve(order.tool, order.function)
-        call = ToolCall(list(order.inputs), order.params, order.data_dir, progress.progress)
+        params = validate_params(fn, order.params)
+        call = ToolCall(list(order.inputs), params, order.data_dir, progress.progress)
         return ("succeeded", fn.run(call))
     except ToolFailed as exc:
         return ("failed", str(exc))

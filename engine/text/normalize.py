@@ -43,11 +43,6 @@ def normalize(text: str) -> str:
     return "\n".join([" ".join(line.split()) for line in text.split("\n")]).strip("\n")
 
 
-def lines_of(text: str) -> list[str]:
-    """The lines of ``text`` after normalisation (one line for a one-line or empty text)."""
-    return normalize(text).split("\n")
-
-
 def line_count(text: str) -> int:
     """How many lines ``text`` has once normalised; 0 for a blank text."""
     key = normalize(text)

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from engine.dictionaries import DictionaryStore
 from engine.errors import ToolFailed
 from engine.formats import Entry
 from engine.formats.sources import Sources
-from engine.tools import ToolCall
+from engine.tools.base import ToolCall
 from engine.tools.reports import ReportParams
 
 # The store folder of these dictionaries (Quick Search builds them).
@@ -39,7 +39,7 @@ class Loaded:
     warnings: list[str] = field(default_factory=list)
 
 
-def load_dictionary(call: ToolCall, name: str) -> list[Entry]:
+def load_dictionary(call: ToolCall[BaseModel], name: str) -> list[Entry]:
     store = DictionaryStore(call.data_dir, KIND)
     known = sorted(d["name"] for d in store.names())
     if name not in known:
@@ -47,15 +47,15 @@ def load_dictionary(call: ToolCall, name: str) -> list[Entry]:
     return store.load(name)
 
 
-def load_entries(call: ToolCall) -> Loaded:
+def load_entries(call: ToolCall[SourceParams]) -> Loaded:
     """The entries named by the ``dictionary`` parameter, else those of the input files."""
-    name = call.params.get("dictionary")
+    name = call.params.dictionary
     if name:
         entries = load_dictionary(call, name)
         return Loaded(entries, [""] * len(entries))
     if not call.inputs:
         raise ToolFailed("give a dictionary name or input files and folders")
-    sources = Sources(call.inputs, skip_bad_files=bool(call.params.get("skip_bad_files")))
+    sources = Sources(call.inputs, skip_bad_files=call.params.skip_bad_files)
     entries, files = [], []
     for path, entry in sources.entries(call.progress):
         entries.append(entry)

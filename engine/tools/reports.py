@@ -32,7 +32,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from pydantic import BaseModel, ConfigDict, Field
 
 from engine.formats import FormatError, atomic_output
-from engine.tools import ToolCall
+from engine.tools.base import ToolCall
 
 ReportFormat = Literal["tsv", "xlsx"]
 TSV_ENCODING = "utf-8-sig"
@@ -58,13 +58,11 @@ def dated_path(data_dir: Path, stem: str, suffix: str) -> Path:
     return data_dir / "reports" / f"{stem}-{stamp}.{suffix}"
 
 
-def report_path(call: ToolCall, stem: str) -> Path:
+def report_path(call: ToolCall[ReportParams], stem: str) -> Path:
     """The ``report`` parameter, or a dated file under ``<data dir>/reports``."""
-    chosen = call.params.get("report")
-    fmt = call.params.get("report_format", "tsv")
-    if chosen:
-        return Path(chosen)
-    return dated_path(call.data_dir, stem, fmt)
+    if call.params.report:
+        return call.params.report
+    return dated_path(call.data_dir, stem, call.params.report_format)
 
 
 def output_path(source: Path, folder: str, tag: str, suffix: str | None = None) -> Path:

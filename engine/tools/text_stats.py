@@ -11,7 +11,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from engine.errors import ToolFailed
-from engine.tools import Function, Tool, ToolCall, ToolResult
+from engine.tools.base import Function, Tool, ToolCall, ToolResult
 from engine.tools.reports import write_report
 
 
@@ -31,7 +31,7 @@ def _count(path: Path) -> tuple[int, int, int]:
     return len(lines), sum(1 for line in lines if line.strip()), len(text)
 
 
-def run(call: ToolCall) -> ToolResult:
+def run(call: ToolCall[Params]) -> ToolResult:
     if not call.inputs:
         raise ToolFailed("text_stats needs at least one input file")
     rows = []
@@ -39,8 +39,8 @@ def run(call: ToolCall) -> ToolResult:
         call.progress(done, len(call.inputs), path.name)
         rows.append((path.name, *_count(path)))
     outputs: list[Path] = []
-    if call.params.get("report"):
-        report = Path(call.params["report"])
+    report = call.params.report
+    if report is not None:
         write_report(report, ["file", "lines", "non_empty", "characters"], rows)
         outputs.append(report)
     total_lines = sum(r[1] for r in rows)

@@ -5,24 +5,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from nicegui import ui
 
+from engine.context import EngineContext
+from engine.operations import RunState
 from engine.tasks import opener
 from engine.tasks.model import Task
 from engine.tasks.progress import describe, format_seconds
 
-if TYPE_CHECKING:
-    from engine.app import EngineContext
-
 STATE_COLORS = {
-    "queued": "grey",
-    "running": "primary",
-    "succeeded": "positive",
-    "failed": "negative",
-    "cancelled": "warning",
-    "interrupted": "orange",
+    RunState.QUEUED: "grey",
+    RunState.RUNNING: "primary",
+    RunState.SUCCEEDED: "positive",
+    RunState.FAILED: "negative",
+    RunState.CANCELLED: "warning",
+    RunState.INTERRUPTED: "orange",
 }
 
 
@@ -86,13 +84,13 @@ class TaskProgress:
         self.cancel.set_visibility(not task.finished and not task.cancel_requested)
         if task.total:
             self.bar.set_value(min(task.done / task.total, 1.0))
-        elif task.state == "succeeded":
+        elif task.state is RunState.SUCCEEDED:
             self.bar.set_value(1.0)
-        if task.state == "running" and task.total is None:
+        if task.state is RunState.RUNNING and task.total is None:
             self.bar.props("indeterminate")
         else:
             self.bar.props(remove="indeterminate")
-        if task.state == "queued":
+        if task.state is RunState.QUEUED:
             line = "waiting for a free worker"
         elif task.finished:
             line = f"{task.state} after {format_seconds(task.elapsed)}"

@@ -6,16 +6,12 @@ NiceGUI keeps its page registry per process, so one engine app with pages exists
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from fastapi import FastAPI
 from nicegui import ui
 
+from engine.context import EngineContext
 from engine.ui import tasks_page, tools_page
 from engine.ui.layout import header
-
-if TYPE_CHECKING:
-    from engine.app import EngineContext
 
 OPERATION_COLUMNS = [
     {"name": "started", "label": "Started", "field": "started", "sortable": True, "align": "left"},

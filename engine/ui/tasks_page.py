@@ -3,17 +3,15 @@ status, tool and text, each finished run with its output files to open or downlo
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from nicegui import ui
 
-from engine.operations import STATUSES
+from engine.context import EngineContext
+from engine.operations import RECORDED
 from engine.tasks import views
-from engine.tools import registry
+from engine.tools.registry import registry
 from engine.ui.layout import STATE_COLORS, TaskProgress, header, output_files
-
-if TYPE_CHECKING:
-    from engine.app import EngineContext
 
 ANY = "any"
 RUNNING_REFRESH = 0.5
@@ -60,7 +58,7 @@ class TasksView:
         self._bars: dict[str, TaskProgress] = {}
         self._history_key: object = None
         with ui.row().classes("items-end gap-4"):
-            statuses = {ANY: "Any status", **{s: s for s in STATUSES}}
+            statuses = {ANY: "Any status", **{s: str(s) for s in RECORDED}}
             self._status = (
                 ui.select(statuses, label="Status", value=ANY, on_change=self._refilter)
                 .props("data-testid=filter-status")

@@ -4,18 +4,17 @@ task, watch its progress live, cancel it, and find its result."""
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
 
 from nicegui import ui
 
+from engine.context import EngineContext
 from engine.errors import EngineError
+from engine.operations import RunState
 from engine.tasks.model import Task
-from engine.tools import Tool, registry
+from engine.tools.base import Tool
+from engine.tools.registry import registry
 from engine.ui.layout import TaskProgress, header, output_files
 from engine.ui.params_form import ParamsForm
-
-if TYPE_CHECKING:
-    from engine.app import EngineContext
 
 # The page polls the task manager this often; NiceGUI pushes the changes over its WebSocket.
 REFRESH_SECONDS = 0.25
@@ -136,7 +135,7 @@ class ToolsView:
                 ui.label(task.error).classes("text-negative").props("data-testid=task-error")
             for warning in task.warnings:
                 ui.label(f"warning: {warning}").classes("text-warning")
-            if task.state == "succeeded":
+            if task.state is RunState.SUCCEEDED:
                 summary = json.dumps(task.summary, ensure_ascii=False)
                 ui.label(summary).classes("font-mono").props("data-testid=task-summary")
                 output_files(task.id, [str(p) for p in task.outputs], "task-output")

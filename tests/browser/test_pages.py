@@ -10,9 +10,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from engine.operations import OperationLog
-from locanext.processes import Child, free_port
 from replicator import link
 from replicator.loop import sync_once
+from shell.processes import Child, free_port
 from tests.conftest import ADMIN_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from locanext.processes import Child
+from shell.processes import Child
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -11,7 +11,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 from playwright.sync_api import Page, expect
 
-from locanext.processes import Child
+from shell.processes import Child
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -10,7 +10,7 @@ import pytest
 
 from central.pgcluster import PrivateCluster
 from locanext.demo import _central_dir
-from locanext.processes import run as locanext
+from shell.processes import run as locanext
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

@@ -18,8 +18,8 @@ from sqlalchemy.pool import NullPool
 
 from central.db import normalize_dsn
 from engine.db import Database
-from locanext.processes import Child, free_port
 from replicator import link
+from shell.processes import Child, free_port
 from tests.e2e.faultproxy import FaultProxy
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]

@@ -19,9 +19,9 @@ from sqlalchemy.pool import NullPool
 
 from central.db import normalize_dsn
 from engine.db import Database
-from locanext.processes import Child, free_port
 from replicator import link
 from replicator.loop import sync_once
+from shell.processes import Child, free_port
 from tests.central.test_merge_matches_crsqlite import _apply, _hub_state, _mirror_state
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]

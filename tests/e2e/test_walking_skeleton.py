@@ -17,8 +17,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
 from central.db import normalize_dsn
-from locanext.processes import Child, free_port
-from locanext.processes import run as locanext
+from shell.processes import Child, free_port
+from shell.processes import run as locanext
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 ADMIN_PASSWORD = "e2e-admin-password"

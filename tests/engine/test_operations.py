@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 from engine.operations import OperationLog
-from engine.runner import run_tool
 from engine.runtime import EngineRuntime
 from engine.settings import EngineSettings
+from engine.tasks import TaskManager
 
 
 def test_a_run_is_one_row_with_names_never_paths_or_content(make_db, tmp_path: Path) -> None:
@@ -17,16 +17,14 @@ def test_a_run_is_one_row_with_names_never_paths_or_content(make_db, tmp_path: P
     secret.write_text("비밀 퀘스트\n", encoding="utf-8")
     report = tmp_path / "report.tsv"
     ops = OperationLog(make_db())
-    outcome = run_tool(
-        ops,
-        "text_stats",
-        [secret],
-        {"report": str(report)},
-        username="mina",
-        data_dir=tmp_path,
-    )
+    tasks = TaskManager(ops, tmp_path, max_workers=1)
+    try:
+        submitted = tasks.submit("text_stats", [secret], {"report": str(report)}, username="mina")
+        task = tasks.wait(submitted.id)
+    finally:
+        tasks.shutdown()
     [row] = ops.recent()
-    assert outcome.status == row["status"] == "succeeded"
+    assert task.state == row["status"] == "succeeded"
     assert json.loads(row["input_files"]) == ["quests_ko.txt"]
     assert json.loads(row["output_files"]) == ["report.tsv"]
     assert (row["rows_in"], row["rows_out"], row["username"]) == (1, 1, "mina")

@@ -14,8 +14,8 @@ from pathlib import Path
 import psutil
 import pytest
 
+from engine.errors import BadParams, UnknownTool
 from engine.operations import OperationLog
-from engine.runner import BadParams, UnknownTool
 from engine.tasks import Task, TaskManager, TasksClosed
 from engine.tasks.progress import RateMeter, describe
 from engine.tasks.supervisor import remove_stray_temporaries

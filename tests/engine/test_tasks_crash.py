@@ -14,7 +14,7 @@ import pytest
 from engine.operations import OperationLog
 from engine.runtime import EngineRuntime
 from engine.settings import EngineSettings
-from locanext.processes import Child
+from shell.processes import Child
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

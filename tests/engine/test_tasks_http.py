@@ -90,11 +90,13 @@ def test_progress_arrives_over_a_websocket_and_the_result_can_be_fetched(
     download = httpx.get(f"{url}/api/tasks/{task_id}/outputs/0")
     assert download.status_code == 200 and download.content == report.read_bytes()
     assert "report.tsv" in download.headers["content-disposition"]
-    assert httpx.get(f"{url}/api/tasks/{task_id}/outputs/1").status_code == 404
+    missing = httpx.get(f"{url}/api/tasks/{task_id}/outputs/1")
+    assert (missing.status_code, missing.json()["code"]) == (404, "no_such_output")
     for variable in ("DISPLAY", "WAYLAND_DISPLAY"):
         monkeypatch.delenv(variable, raising=False)
     headless = httpx.post(f"{url}/api/tasks/{task_id}/outputs/0/open", params={"folder": True})
-    assert headless.status_code == 409 and "download the file instead" in headless.json()["detail"]
+    assert (headless.status_code, headless.json()["code"]) == (409, "cannot_open")
+    assert "download the file instead" in headless.json()["detail"]
 
 
 def test_refusals_and_failures_leave_the_engine_running(
@@ -104,14 +106,22 @@ def test_refusals_and_failures_leave_the_engine_running(
     good = tmp_path / "good.txt"
     good.write_text("하나\n둘\n", encoding="utf-8")
     unknown = httpx.post(f"{url}/api/tasks", json={"tool": "nope", "inputs": [str(good)]})
-    assert unknown.status_code == 404 and "unknown tool 'nope'" in unknown.json()["detail"]
+    assert (unknown.status_code, unknown.json()["code"]) == (404, "unknown_tool")
+    assert "unknown tool 'nope'" in unknown.json()["detail"]
     bad = httpx.post(
         f"{url}/api/tasks",
         json={"tool": "text_stats", "inputs": [str(good)], "params": {"colour": "red"}},
     )
-    assert bad.status_code == 422 and "colour" in bad.json()["detail"]
-    assert httpx.post(f"{url}/api/tasks/no-such-task/cancel").status_code == 404
-    assert httpx.get(f"{url}/api/tasks/no-such-task").status_code == 404
+    assert (bad.status_code, bad.json()["code"]) == (422, "bad_params")
+    assert "colour" in bad.json()["detail"]
+    for nothing in (
+        httpx.post(f"{url}/api/tasks/no-such-task/cancel"),
+        httpx.get(f"{url}/api/tasks/no-such-task"),
+    ):
+        assert (nothing.status_code, nothing.json()["code"]) == (404, "unknown_task")
+    no_inputs = httpx.post(f"{url}/api/tasks", json={"tool": "text_stats", "inputs": []})
+    assert (no_inputs.status_code, no_inputs.json()["code"]) == (422, "invalid_request")
+    assert no_inputs.json()["detail"].startswith("body.inputs: ")
 
     failed = httpx.post(
         f"{url}/api/tools/text_stats/run", json={"inputs": [str(tmp_path / "missing.txt")]}

@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from engine.db import Database
-from locanext.processes import Child
+from shell.processes import Child
 from tests.xvfb import SCREEN_H, SCREEN_W
 
 pytestmark = [pytest.mark.gui, pytest.mark.e2e, pytest.mark.slow]

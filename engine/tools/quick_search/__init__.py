@@ -5,7 +5,7 @@ Each function lives in its own module; this one only declares the tool.
 
 from __future__ import annotations
 
-from engine.tools import Function, NoParams, Tool
+from engine.tools.base import Function, NoParams, Tool
 from engine.tools.quick_search import checks, dictionary, glossary, search
 
 TOOL = Tool(

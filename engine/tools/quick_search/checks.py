@@ -17,7 +17,7 @@ from pydantic import Field
 from engine.formats import Entry
 from engine.text.normalize import normalize
 from engine.text.tags import TAG, find_tags
-from engine.tools import ToolCall, ToolResult
+from engine.tools.base import ToolCall, ToolResult
 from engine.tools.entries import Loaded, SourceParams, load_entries
 from engine.tools.reports import report_path, write_report
 
@@ -55,7 +55,7 @@ def _translated(loaded: Loaded) -> list[Entry]:
 
 
 def _result(
-    call: ToolCall,
+    call: ToolCall[SourceParams],
     stem: str,
     header: list[str],
     rows: list[tuple[Any, ...]],
@@ -63,7 +63,7 @@ def _result(
     **summary: Any,
 ) -> ToolResult:
     report = report_path(call, stem)
-    write_report(report, header, rows, call.params.get("report_format", "tsv"))
+    write_report(report, header, rows, call.params.report_format)
     return ToolResult(
         rows_in=len(loaded.entries),
         rows_out=len(rows),
@@ -78,8 +78,7 @@ def _ids(ids: list[str]) -> str:
     return shown + (f" (+{len(ids) - MAX_IDS} more)" if len(ids) > MAX_IDS else "")
 
 
-def line_check(call: ToolCall) -> ToolResult:
-    LineCheckParams.model_validate(call.params)
+def line_check(call: ToolCall[LineCheckParams]) -> ToolResult:
     loaded = load_entries(call)
     # normalised source -> normalised translation -> (first raw source, first raw translation, ids)
     groups: dict[str, dict[str, tuple[str, str, list[str]]]] = {}
@@ -100,8 +99,8 @@ def line_check(call: ToolCall) -> ToolResult:
     return _result(call, "line_check", header, rows, loaded, groups=group)
 
 
-def pattern_check(call: ToolCall) -> ToolResult:
-    p = PatternCheckParams.model_validate(call.params)
+def pattern_check(call: ToolCall[PatternCheckParams]) -> ToolResult:
+    p = call.params
     loaded = load_entries(call)
     rows = []
     for entry in _translated(loaded):
@@ -121,8 +120,8 @@ def pattern_check(call: ToolCall) -> ToolResult:
     return _result(call, "pattern_check", header, rows, loaded, problems=len(rows))
 
 
-def character_count_check(call: ToolCall) -> ToolResult:
-    p = CharacterCountParams.model_validate(call.params)
+def character_count_check(call: ToolCall[CharacterCountParams]) -> ToolResult:
+    p = call.params
     symbols = "".join(
         dict.fromkeys("".join(SYMBOL_SETS[s] for s in p.symbol_sets) + p.extra_symbols)
     )

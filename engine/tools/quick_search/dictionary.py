@@ -14,7 +14,7 @@ from engine.dictionaries import DictionaryStore
 from engine.errors import ToolFailed
 from engine.formats import Entry
 from engine.formats.sources import Sources
-from engine.tools import ToolCall, ToolResult
+from engine.tools.base import NoParams, ToolCall, ToolResult
 from engine.tools.entries import KIND
 
 NAME_PATTERN = r"^[\w.\- ]+$"
@@ -35,12 +35,12 @@ def dictionary_name(game: str, language: str) -> str:
     return f"{game}-{language}"
 
 
-def build(call: ToolCall) -> ToolResult:
+def build(call: ToolCall[BuildParams]) -> ToolResult:
     """Read every entry of the input files and folders into the dictionary ``<game>-<language>``
     (replacing one of that name)."""
     if not call.inputs:
         raise ToolFailed("build_dictionary needs input files or folders")
-    p = BuildParams.model_validate(call.params)
+    p = call.params
     sources = Sources(
         call.inputs,
         skip_bad_files=p.skip_bad_files,
@@ -65,7 +65,7 @@ def build(call: ToolCall) -> ToolResult:
     )
 
 
-def list_all(call: ToolCall) -> ToolResult:
+def list_all(call: ToolCall[NoParams]) -> ToolResult:
     """The stored Quick Search dictionaries and what the store knows of each."""
     names = DictionaryStore(call.data_dir, KIND).names()
     return ToolResult(rows_in=0, rows_out=len(names), summary={"dictionaries": names})

@@ -24,7 +24,7 @@ from pydantic import Field
 from engine.errors import ToolFailed
 from engine.formats import FormatError
 from engine.text.tags import TAG
-from engine.tools import ToolCall, ToolResult
+from engine.tools.base import ToolCall, ToolResult
 from engine.tools.entries import SourceParams, load_entries
 from engine.tools.reports import read_report, report_path, write_report
 
@@ -69,8 +69,8 @@ def _matches(
         yield term, start, end
 
 
-def extract(call: ToolCall) -> ToolResult:
-    p = ExtractParams.model_validate(call.params)
+def extract(call: ToolCall[ExtractParams]) -> ToolResult:
+    p = call.params
     loaded = load_entries(call)
     translations: dict[str, Counter[str]] = {}
     for entry in loaded.entries:
@@ -146,8 +146,8 @@ def _longest_only(matches: list[tuple[int, int, int]]) -> set[int]:
     return kept
 
 
-def term_check(call: ToolCall) -> ToolResult:
-    p = TermCheckParams.model_validate(call.params)
+def term_check(call: ToolCall[TermCheckParams]) -> ToolResult:
+    p = call.params
     glossary = read_glossary(p.glossary)
     terms = list(glossary)
     automaton = _automaton(terms)

@@ -20,7 +20,7 @@ from pydantic import Field
 from engine.errors import ToolFailed
 from engine.formats import Entry
 from engine.text.normalize import normalize
-from engine.tools import ToolCall, ToolResult
+from engine.tools.base import ToolCall, ToolResult
 from engine.tools.entries import load_dictionary
 from engine.tools.reports import ReportParams, report_path, write_report
 
@@ -86,8 +86,8 @@ def _contains(entries: list[Entry], queries: list[str], p: SearchParams) -> list
     return sorted(hits)
 
 
-def run(call: ToolCall) -> ToolResult:
-    p = SearchParams.model_validate(call.params)
+def run(call: ToolCall[SearchParams]) -> ToolResult:
+    p = call.params
     queries = _queries(p)
     call.progress(0, None, "loading dictionary")
     entries = load_dictionary(call, p.dictionary)

@@ -3,7 +3,7 @@ translated string."""
 
 from __future__ import annotations
 
-from engine.tools import Function, Tool
+from engine.tools.base import Function, Tool
 from engine.tools.similar_strings import autotranslate, groups
 
 TOOL = Tool(

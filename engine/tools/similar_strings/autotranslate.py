@@ -25,7 +25,7 @@ from engine.formats import Entry, locstr_xml
 from engine.text.fuzzy import FuzzyIndex
 from engine.text.normalize import normalize, unify_newlines
 from engine.text.tags import carry_tags, protect, restore
-from engine.tools import ToolCall, ToolResult
+from engine.tools.base import ToolCall, ToolResult
 from engine.tools.entries import SourceParams, load_entries
 from engine.tools.reports import dated_path, report_path, write_report
 
@@ -80,12 +80,12 @@ def adapt_lines(translation: str, source: str) -> str:
     return restore(break_text.join(lines), tags)
 
 
-def _output_path(call: ToolCall, p: AutoTranslateParams) -> Path:
+def _output_path(call: ToolCall[AutoTranslateParams], p: AutoTranslateParams) -> Path:
     return p.output or dated_path(call.data_dir, "auto_translate", "xml")
 
 
-def auto_translate(call: ToolCall) -> ToolResult:
-    p = AutoTranslateParams.model_validate(call.params)
+def auto_translate(call: ToolCall[AutoTranslateParams]) -> ToolResult:
+    p = call.params
     loaded = load_entries(call)
     entries = loaded.entries
     donors: dict[str, int] = {}

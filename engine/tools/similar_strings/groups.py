@@ -23,7 +23,7 @@ from engine.errors import ToolFailed
 from engine.text.batches import batches
 from engine.text.fuzzy import FuzzyIndex
 from engine.text.normalize import normalize
-from engine.tools import ToolCall, ToolResult
+from engine.tools.base import ToolCall, ToolResult
 from engine.tools.entries import Loaded, SourceParams, load_entries
 from engine.tools.reports import report_path, write_report
 
@@ -55,7 +55,9 @@ def _find(parent: list[int], x: int) -> int:
     return x
 
 
-def _link(texts: list[str], cats: list[set[str]], p: GroupParams, call: ToolCall) -> list[int]:
+def _link(
+    texts: list[str], cats: list[set[str]], p: GroupParams, call: ToolCall[GroupParams]
+) -> list[int]:
     """Union-find parents of the distinct texts after linking every similar pair."""
     parent = list(range(len(texts)))
     index = FuzzyIndex(texts)
@@ -75,8 +77,8 @@ def _link(texts: list[str], cats: list[set[str]], p: GroupParams, call: ToolCall
     return parent
 
 
-def find_groups(call: ToolCall) -> ToolResult:
-    p = GroupParams.model_validate(call.params)
+def find_groups(call: ToolCall[GroupParams]) -> ToolResult:
+    p = call.params
     loaded = load_entries(call)
     if p.category == "file" and p.dictionary:
         raise ToolFailed("category 'file' needs input files, not a stored dictionary")

@@ -4,11 +4,7 @@ transfers between workbooks. One module per concern; this one only declares the 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from pydantic import BaseModel
-
-from engine.tools import Function, NoParams, Tool, ToolCall, ToolResult
+from engine.tools.base import Function, NoParams, Tool
 from engine.tools.xls_transfer.combine import CombineParams, combine_excel
 from engine.tools.xls_transfer.dictionary import (
     BuildParams,
@@ -26,81 +22,78 @@ from engine.tools.xls_transfer.transfer import (
     transfer_txt,
 )
 
-
-def _fn(
-    name: str,
-    title: str,
-    description: str,
-    run: Callable[[ToolCall], ToolResult],
-    params: type[BaseModel] = NoParams,
-) -> Function:
-    return Function(name=name, title=title, description=description, run=run, params=params)
-
-
 TOOL = Tool(
     name="xls_transfer",
     title="XLS Transfer",
     description="Translation dictionaries from Excel files; transfer into Excel and LocStr TXT.",
     functions=(
-        _fn(
-            "build_dictionary",
-            "Build dictionary",
-            "Source and translation columns of Excel files -> a named dictionary (most frequent "
-            "translation per source; line pairs when line counts agree).",
-            build_dictionary,
-            BuildParams,
+        Function(
+            name="build_dictionary",
+            title="Build dictionary",
+            description="Source and translation columns of Excel files -> a named dictionary "
+            "(most frequent translation per source; line pairs when line counts agree).",
+            run=build_dictionary,
+            params=BuildParams,
         ),
-        _fn("list_dictionaries", "List dictionaries", "Saved dictionaries.", list_dictionaries),
-        _fn(
-            "delete_dictionary",
-            "Delete dictionary",
-            "Delete a saved dictionary.",
-            delete_dictionary,
-            NameParams,
+        Function(
+            name="list_dictionaries",
+            title="List dictionaries",
+            description="Saved dictionaries.",
+            run=list_dictionaries,
+            params=NoParams,
         ),
-        _fn(
-            "transfer_excel",
-            "Transfer to Excel",
-            "Translations into a copy of each workbook (styles kept), exact then fuzzy, whole "
-            "text then line by line; with a report.",
-            transfer_excel,
-            TransferExcelParams,
+        Function(
+            name="delete_dictionary",
+            title="Delete dictionary",
+            description="Delete a saved dictionary.",
+            run=delete_dictionary,
+            params=NameParams,
         ),
-        _fn(
-            "transfer_txt",
-            "Transfer to LocStr TXT",
-            "Translations into column 6 of a copy of each LocStr TXT file; with a report.",
-            transfer_txt,
-            TransferTxtParams,
+        Function(
+            name="transfer_excel",
+            title="Transfer to Excel",
+            description="Translations into a copy of each workbook (styles kept), exact then "
+            "fuzzy, whole text then line by line; with a report.",
+            run=transfer_excel,
+            params=TransferExcelParams,
         ),
-        _fn(
-            "newline_check",
-            "Newline check",
-            "Report translations whose line count differs from their source's.",
-            newline_check,
-            NewlineParams,
-        ),
-        _fn(
-            "newline_adapt",
-            "Newline adapt",
-            "Re-wrap translations to their source's line count, after sentence punctuation.",
-            newline_adapt,
-            NewlineParams,
-        ),
-        _fn(
-            "combine_excel",
-            "Combine Excel files",
-            "Chosen columns of every sheet of several workbooks, stacked, styles kept.",
-            combine_excel,
-            CombineParams,
-        ),
-        _fn(
-            "simple_transfer",
-            "Simple transfer",
-            "Key-column lookups from a source workbook into a copy of a target, with a conflict "
+        Function(
+            name="transfer_txt",
+            title="Transfer to LocStr TXT",
+            description="Translations into column 6 of a copy of each LocStr TXT file; with a "
             "report.",
-            simple_transfer,
-            SimpleParams,
+            run=transfer_txt,
+            params=TransferTxtParams,
+        ),
+        Function(
+            name="newline_check",
+            title="Newline check",
+            description="Report translations whose line count differs from their source's.",
+            run=newline_check,
+            params=NewlineParams,
+        ),
+        Function(
+            name="newline_adapt",
+            title="Newline adapt",
+            description="Re-wrap translations to their source's line count, after sentence "
+            "punctuation.",
+            run=newline_adapt,
+            params=NewlineParams,
+        ),
+        Function(
+            name="combine_excel",
+            title="Combine Excel files",
+            description="Chosen columns of every sheet of several workbooks, stacked, styles kept.",
+            run=combine_excel,
+            params=CombineParams,
+        ),
+        Function(
+            name="simple_transfer",
+            title="Simple transfer",
+            description="Key-column lookups from a source workbook into a copy of a target, with "
+            "a conflict report.",
+            run=simple_transfer,
+            params=SimpleParams,
         ),
     ),
 )

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from engine.errors import ToolFailed
 from engine.formats import FormatError
 from engine.formats.xlsx import ColumnSource, column_index, combine_columns, sheet_names
-from engine.tools import ToolCall, ToolResult
+from engine.tools.base import ToolCall, ToolResult
 from engine.tools.xls_transfer.selection import EXCEL_SUFFIXES, check_inputs
 
 
@@ -26,21 +26,21 @@ class CombineParams(BaseModel):
     )
 
 
-def combine_excel(call: ToolCall) -> ToolResult:
+def combine_excel(call: ToolCall[CombineParams]) -> ToolResult:
     warnings = check_inputs(call.inputs, EXCEL_SUFFIXES - {".xls"}, "Excel")
     params = call.params
     parts: list[ColumnSource] = []
     for path in call.inputs:
         names = sheet_names(path)
-        if params["sheet"] and params["sheet"] not in names:
-            raise FormatError(path, f"no sheet {params['sheet']!r}", sheet=params["sheet"])
-        columns = [column_index(c, path) for c in params["columns"].split(",") if c.strip()]
+        if params.sheet and params.sheet not in names:
+            raise FormatError(path, f"no sheet {params.sheet!r}", sheet=params.sheet)
+        columns = [column_index(c, path) for c in params.columns.split(",") if c.strip()]
         if not columns:
             raise ToolFailed("columns: name at least one column, e.g. A,B")
-        for sheet in [params["sheet"]] if params["sheet"] else names:
-            first = 1 if not parts else params["header_rows"] + 1
+        for sheet in [params.sheet] if params.sheet else names:
+            first = 1 if not parts else params.header_rows + 1
             parts.append(ColumnSource(path, sheet, columns, first_row=first))
-    output = Path(params["output"]) if params["output"] else call.inputs[0].parent / "combined.xlsx"
+    output = Path(params.output) if params.output else call.inputs[0].parent / "combined.xlsx"
     call.progress(0, len(parts), "combining")
     rows = combine_columns(parts, output)
     call.progress(len(parts), len(parts), "saved")

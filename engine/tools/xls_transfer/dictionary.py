@@ -25,7 +25,7 @@ from engine.dictionaries import DictionaryStore, check_name
 from engine.formats import Entry
 from engine.formats.xlsx import read_columns
 from engine.text.normalize import normalize, unify_newlines
-from engine.tools import NoParams, ToolCall, ToolResult
+from engine.tools.base import NoParams, ToolCall, ToolResult
 from engine.tools.xls_transfer.selection import (
     EXCEL_SUFFIXES,
     ExcelParams,
@@ -79,7 +79,7 @@ def most_frequent(pairs: Iterable[tuple[str, str, str]]) -> list[Entry]:
     ]
 
 
-def _rows(call: ToolCall) -> Iterator[tuple[str, str, str]]:
+def _rows(call: ToolCall[BuildParams]) -> Iterator[tuple[str, str, str]]:
     targets = excel_targets(call.inputs, call.params)
     done = 0
     for target in targets:
@@ -97,8 +97,8 @@ def _rows(call: ToolCall) -> Iterator[tuple[str, str, str]]:
                 call.progress(done, None, step)
 
 
-def build_dictionary(call: ToolCall) -> ToolResult:
-    name = check_name(call.params["name"])
+def build_dictionary(call: ToolCall[BuildParams]) -> ToolResult:
+    name = check_name(call.params.name)
     warnings = check_inputs(call.inputs, EXCEL_SUFFIXES, "Excel")
     pairs = list(_rows(call))
     entries = most_frequent(pairs)
@@ -120,13 +120,13 @@ def build_dictionary(call: ToolCall) -> ToolResult:
     )
 
 
-def list_dictionaries(call: ToolCall) -> ToolResult:
+def list_dictionaries(call: ToolCall[NoParams]) -> ToolResult:
     found = DictionaryStore(call.data_dir, KIND).names()
     return ToolResult(rows_in=0, rows_out=len(found), summary={"dictionaries": found})
 
 
-def delete_dictionary(call: ToolCall) -> ToolResult:
-    name = call.params["name"]
+def delete_dictionary(call: ToolCall[NameParams]) -> ToolResult:
+    name = call.params.name
     DictionaryStore(call.data_dir, KIND).delete(name)
     return ToolResult(rows_in=0, rows_out=1, summary={"deleted": name})
 

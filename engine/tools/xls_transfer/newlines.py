@@ -19,7 +19,7 @@ from engine.formats import locstr_txt
 from engine.formats.xlsx import read_columns, write_cells
 from engine.text.normalize import line_count, unify_newlines
 from engine.text.tags import protect, restore
-from engine.tools import ToolCall, ToolResult
+from engine.tools.base import ToolCall, ToolResult
 from engine.tools.reports import output_path, write_report
 from engine.tools.xls_transfer.selection import (
     EXCEL_SUFFIXES,
@@ -48,7 +48,7 @@ class Pair:
     translation: str
 
 
-def _pairs(call: ToolCall) -> Iterator[Pair]:
+def _pairs(call: ToolCall[NewlineParams]) -> Iterator[Pair]:
     excel = [p for p in call.inputs if p.suffix.lower() in EXCEL_SUFFIXES]
     for t in excel_targets(excel, call.params) if excel else []:
         cols = [t.source, t.translation]
@@ -64,7 +64,7 @@ def _pairs(call: ToolCall) -> Iterator[Pair]:
                 yield Pair(path, "", line.number, -1, source, translation)
 
 
-def _mismatched(call: ToolCall) -> Iterator[tuple[Pair, int, int]]:
+def _mismatched(call: ToolCall[NewlineParams]) -> Iterator[tuple[Pair, int, int]]:
     for n, pair in enumerate(_pairs(call), 1):
         if n % 1000 == 0:
             call.progress(n, None, pair.path.name)
@@ -122,13 +122,13 @@ def adapt(source: str, translation: str) -> str | None:
     return "\n".join(restore(p, tags) for p in pieces)
 
 
-def newline_check(call: ToolCall) -> ToolResult:
+def newline_check(call: ToolCall[NewlineParams]) -> ToolResult:
     warnings = check_inputs(call.inputs, EXCEL_SUFFIXES | TEXT_SUFFIXES, "Excel or LocStr TXT")
     rows = [
         [p.path.name, p.sheet, p.row, src, tr, p.source, p.translation]
         for p, src, tr in _mismatched(call)
     ]
-    report = output_path(call.inputs[0], call.params["output_dir"], "newline_report", ".tsv")
+    report = output_path(call.inputs[0], call.params.output_dir, "newline_report", ".tsv")
     header = ("file", "sheet", "row", "source_lines", "translation_lines", "source", "translation")
     write_report(report, header, rows)
     return ToolResult(
@@ -140,7 +140,7 @@ def newline_check(call: ToolCall) -> ToolResult:
     )
 
 
-def newline_adapt(call: ToolCall) -> ToolResult:
+def newline_adapt(call: ToolCall[NewlineParams]) -> ToolResult:
     warnings = check_inputs(call.inputs, EXCEL_SUFFIXES | TEXT_SUFFIXES, "Excel or LocStr TXT")
     excel: dict[Path, dict[str, dict[tuple[int, int], str]]] = {p: {} for p in call.inputs}
     text: dict[Path, dict[int, str]] = {p: {} for p in call.inputs}
@@ -160,13 +160,13 @@ def newline_adapt(call: ToolCall) -> ToolResult:
             text[pair.path][pair.row] = encode_for_txt(new, pair.source)
     outputs = []
     for path in call.inputs:
-        out = output_path(path, call.params["output_dir"], "adapted")
+        out = output_path(path, call.params.output_dir, "adapted")
         if path.suffix.lower() in TEXT_SUFFIXES:
             locstr_txt.write_translations(path, out, text[path])
         else:
             write_cells(path, out, excel[path])
         outputs.append(out)
-    report = output_path(call.inputs[0], call.params["output_dir"], "adapt_failures", ".tsv")
+    report = output_path(call.inputs[0], call.params.output_dir, "adapt_failures", ".tsv")
     header = ("file", "sheet", "row", "source_lines", "translation_lines", "source", "translation")
     write_report(report, header, failed)
     if failed:

@@ -72,9 +72,8 @@ def _matches(sel: SheetColumns, path: Path) -> bool:
     return sel.file in ("", path.name, str(path))
 
 
-def excel_targets(inputs: list[Path], params: dict[str, Any]) -> list[SheetTarget]:
+def excel_targets(inputs: list[Path], p: ExcelParams) -> list[SheetTarget]:
     """Every (file, sheet, columns) the parameters choose, in input and sheet order."""
-    p = ExcelParams.model_validate({k: params[k] for k in ExcelParams.model_fields if k in params})
     selections = p.selections or [
         SheetColumns(
             sheet=p.sheet, source_column=p.source_column, translation_column=p.translation_column

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from engine.errors import ToolFailed
 from engine.formats.xlsx import column_index, read_columns, write_cells
 from engine.text.normalize import normalize
-from engine.tools import ToolCall, ToolResult
+from engine.tools.base import ToolCall, ToolResult
 from engine.tools.reports import output_path, write_report
 from engine.tools.xls_transfer.selection import check_inputs
 
@@ -48,7 +48,7 @@ class SimpleParams(BaseModel):
         return json.loads(value) if isinstance(value, str) else value
 
 
-def _lookup(call: ToolCall, rule: Rule) -> dict[str, dict[str, list[int]]]:
+def _lookup(call: ToolCall[SimpleParams], rule: Rule) -> dict[str, dict[str, list[int]]]:
     """key -> value -> source rows."""
     path = call.inputs[0]
     cols = [
@@ -62,16 +62,15 @@ def _lookup(call: ToolCall, rule: Rule) -> dict[str, dict[str, list[int]]]:
     return table
 
 
-def simple_transfer(call: ToolCall) -> ToolResult:
+def simple_transfer(call: ToolCall[SimpleParams]) -> ToolResult:
     if len(call.inputs) != 2:
         raise ToolFailed("simple_transfer takes two inputs: the source workbook, then the target")
     warnings = check_inputs(call.inputs, {".xlsx", ".xlsm"}, "Excel")
     target = call.inputs[1]
-    rules = [Rule.model_validate(r) for r in call.params["rules"]]
     updates: dict[str, dict[tuple[int, int], str]] = {}
     problems: list[list[object]] = []
     rows_in = written = 0
-    for n, rule in enumerate(rules, 1):
+    for n, rule in enumerate(call.params.rules, 1):
         table = _lookup(call, rule)
         key_col = column_index(rule.target_key_column, target)
         out_col = column_index(rule.target_column, target)
@@ -96,9 +95,9 @@ def simple_transfer(call: ToolCall) -> ToolResult:
                 written += 1
             if rows_in % 1000 == 0:
                 call.progress(rows_in, None, f"rule {n}")
-    out = output_path(target, call.params["output_dir"], "transferred")
+    out = output_path(target, call.params.output_dir, "transferred")
     write_cells(target, out, updates)
-    report = output_path(target, call.params["output_dir"], "conflicts", ".tsv")
+    report = output_path(target, call.params.output_dir, "conflicts", ".tsv")
     write_report(
         report, ("rule", "problem", "target_row", "key", "values", "source_rows"), problems
     )

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from engine.formats import locstr_txt
 from engine.formats.xlsx import read_columns, write_cells
-from engine.tools import ToolCall, ToolResult
+from engine.tools.base import ToolCall, ToolResult
 from engine.tools.reports import output_path, write_report
 from engine.tools.xls_transfer.dictionary import has_normalized_sources, load_entries
 from engine.tools.xls_transfer.matcher import Match, Matcher
@@ -74,20 +74,20 @@ def _report_row(sheet: str, row: int, source: str, match: Match | None) -> list[
     ]
 
 
-def _matcher(call: ToolCall) -> Matcher:
-    name = call.params["dictionary"]
+def _matcher(call: ToolCall[TransferTxtParams]) -> Matcher:
+    name = call.params.dictionary
     return Matcher(
         load_entries(call.data_dir, name),
-        call.params["threshold"],
+        call.params.threshold,
         normalized=has_normalized_sources(call.data_dir, name),
     )
 
 
-def _progress(call: ToolCall, step: str) -> Callable[[int, int], None]:
+def _progress(call: ToolCall[BaseModel], step: str) -> Callable[[int, int], None]:
     return lambda done, total: call.progress(done, total, step)
 
 
-def transfer_excel(call: ToolCall) -> ToolResult:
+def transfer_excel(call: ToolCall[TransferExcelParams]) -> ToolResult:
     warnings = check_inputs(call.inputs, EXCEL_SUFFIXES, "Excel")
     targets = excel_targets(call.inputs, call.params)
     matcher = _matcher(call)
@@ -108,9 +108,9 @@ def transfer_excel(call: ToolCall) -> ToolResult:
                 report.append(_report_row(t.sheet, row, text, match))
                 if match is not None:
                     cells[(row, t.translation)] = match.translation
-        out = output_path(path, call.params["output_dir"], "translated")
+        out = output_path(path, call.params.output_dir, "translated")
         write_cells(path, out, updates)
-        report_path = output_path(path, call.params["output_dir"], "transfer_report", ".tsv")
+        report_path = output_path(path, call.params.output_dir, "transfer_report", ".tsv")
         write_report(report_path, REPORT_HEADER, report)
         outputs += [out, report_path]
     return _result(rows_in, counts, outputs, warnings)
@@ -124,7 +124,7 @@ def encode_for_txt(translation: str, target_source: str) -> str:
     return translation.replace("\t", " ").replace("\r", "")
 
 
-def transfer_txt(call: ToolCall) -> ToolResult:
+def transfer_txt(call: ToolCall[TransferTxtParams]) -> ToolResult:
     warnings = check_inputs(call.inputs, TEXT_SUFFIXES, "LocStr TXT")
     matcher = _matcher(call)
     counts, outputs, rows_in = _Counts(), [], 0
@@ -142,9 +142,9 @@ def transfer_txt(call: ToolCall) -> ToolResult:
             report.append(_report_row("", line.number, text, match))
             if match is not None:
                 translations[line.number] = encode_for_txt(match.translation, text)
-        out = output_path(path, call.params["output_dir"], "translated")
+        out = output_path(path, call.params.output_dir, "translated")
         locstr_txt.write_translations(path, out, translations)
-        report_path = output_path(path, call.params["output_dir"], "transfer_report", ".tsv")
+        report_path = output_path(path, call.params.output_dir, "transfer_report", ".tsv")
         write_report(report_path, REPORT_HEADER, report)
         outputs += [out, report_path]
     return _result(rows_in, counts, outputs, warnings)

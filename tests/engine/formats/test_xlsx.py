@@ -15,7 +15,6 @@ from engine.formats.xlsx import (
     column_index,
     combine_columns,
     read_columns,
-    read_sheet,
     sheet_names,
     write_cells,
 )
@@ -63,7 +62,8 @@ def test_reads_chosen_columns_with_excel_row_numbers(tmp_path):
         (5, ["", ""]),
         (6, ["빈 번역", ""]),
     ]
-    assert read_sheet(book, "Sheet A")[1] == ["KR", "EN", "note"]
+    header = next(read_columns(book, "Sheet A", [0, 1, 2], first_row=2))
+    assert header == (2, ["KR", "EN", "note"])
 
 
 def test_leading_empty_rows_and_columns_keep_their_numbers(tmp_path):

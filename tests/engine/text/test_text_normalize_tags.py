@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.text.normalize import line_count, lines_of, normalize, unify_newlines
+from engine.text.normalize import line_count, normalize, unify_newlines
 from engine.text.tags import carry_tags, find_tags, missing_tags, protect, restore
 
 
@@ -28,7 +28,7 @@ def test_normalize(raw, key):
 
 
 def test_lines_and_counts():
-    assert lines_of("가<br/>나\\n다") == ["가", "나", "다"]
+    assert line_count("가<br/>나\\n다") == 3
     assert line_count("가\n나") == 2
     assert line_count("  ") == 0
     assert line_count("가") == 1

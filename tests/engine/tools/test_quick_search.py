@@ -9,7 +9,7 @@ import pytest
 
 from engine.errors import ToolFailed
 from engine.formats import FormatError
-from engine.tools import ToolCall
+from engine.tools.base import ToolCall
 from engine.tools.quick_search import TOOL
 from engine.tools.reports import read_report
 
@@ -28,7 +28,7 @@ def _xml(path: Path, *rows: tuple[str, str, str]) -> Path:
 def _run(function: str, data_dir: Path, inputs: list[Path] | None = None, **params: Any):
     fn = TOOL.function(function)
     assert fn is not None
-    validated = fn.params.model_validate(params).model_dump()
+    validated = fn.params.model_validate(params)
     return fn.run(ToolCall(inputs=inputs or [], params=validated, data_dir=data_dir))
 
 

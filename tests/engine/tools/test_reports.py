@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 from engine.formats import FormatError
-from engine.tools import ToolCall
+from engine.tools.base import ToolCall
 from engine.tools.reports import dated_path, output_path, read_report, write_report
 from engine.tools.text_stats import TOOL as TEXT_STATS
 
@@ -89,7 +89,8 @@ def test_text_stats_report_is_a_report_like_the_others(tmp_path):
     text = tmp_path / 'say "hi".txt'
     text.write_text("하나\n\n둘\n", encoding="utf-8")
     report = tmp_path / "stats.tsv"
-    TEXT_STATS.functions[0].run(ToolCall([text], {"report": str(report)}, tmp_path))
+    fn = TEXT_STATS.functions[0]
+    fn.run(ToolCall([text], fn.params(report=report), tmp_path))
     assert report.read_bytes().startswith(b"\xef\xbb\xbffile\tlines")
     assert read_report(report) == [
         ["file", "lines", "non_empty", "characters"],

@@ -12,7 +12,7 @@ import pytest
 
 from engine.errors import ToolFailed
 from engine.formats import Entry, locstr_xml
-from engine.tools import ToolCall
+from engine.tools.base import ToolCall
 from engine.tools.reports import read_report
 from engine.tools.similar_strings import TOOL
 from engine.tools.similar_strings.autotranslate import adapt_lines
@@ -21,7 +21,7 @@ from engine.tools.similar_strings.autotranslate import adapt_lines
 def _run(function: str, inputs: list[Path], data_dir: Path, **params: Any):
     fn = TOOL.function(function)
     assert fn is not None
-    validated = fn.params.model_validate(params).model_dump()
+    validated = fn.params.model_validate(params)
     return fn.run(ToolCall(inputs=inputs, params=validated, data_dir=data_dir))
 
 

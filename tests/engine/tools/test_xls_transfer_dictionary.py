@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from engine.dictionaries import DictionaryError, DictionaryStore
+from engine.errors import BadParams
 from engine.formats import Entry, FormatError
-from engine.runner import BadParams
 from engine.tools.xls_transfer.dictionary import KIND, SPLIT, WHOLE, pairs_of
 from tests.engine.tools.xls_transfer_helpers import book, cells, leftovers, run
 

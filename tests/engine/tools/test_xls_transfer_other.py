@@ -186,7 +186,7 @@ def test_large_inputs_warn(tmp_path):
 
 
 def test_tool_is_registered():
-    from engine.tools import registry
+    from engine.tools.registry import registry
 
     names = [f.name for f in registry()["xls_transfer"].functions]
     assert names == [

@@ -7,8 +7,8 @@ import pytest
 from openpyxl.styles import Font
 
 from engine.dictionaries import DictionaryError, DictionaryStore
+from engine.errors import BadParams
 from engine.formats import Entry, FormatError
-from engine.runner import BadParams
 from engine.tools.reports import read_report
 from engine.tools.xls_transfer.dictionary import KIND, SPLIT, WHOLE
 from engine.tools.xls_transfer.matcher import Matcher

@@ -7,8 +7,8 @@ from typing import Any
 
 import openpyxl
 
-from engine.runner import validate_params
-from engine.tools import ToolCall, ToolResult
+from engine.tools.base import ToolCall, ToolResult
+from engine.tools.registry import validate_params
 from engine.tools.xls_transfer import TOOL
 
 

@@ -1,0 +1,33 @@
+"""What the HTTP routes and the pages share: the database, the operation log, the task manager and
+who is working. Its own module so that the app and the pages both import it and neither imports
+the other; the runtime builds it and mounts both."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine import sync_state
+from engine.db import Database
+from engine.operations import OperationLog
+from engine.tasks import TaskManager
+
+
+class EngineContext:
+    def __init__(self, db: Database, username: str, tasks: TaskManager) -> None:
+        self.db = db
+        self.username = username
+        self.tasks = tasks
+        self.operations: OperationLog = tasks.operations
+
+    def sync_status(self) -> sync_state.SyncStatus:
+        with self.db.read() as conn:
+            return sync_state.status(conn)
+
+    def users(self) -> list[dict[str, Any]]:
+        with self.db.read() as conn:
+            cursor = conn.execute(
+                "SELECT username, display_name, team, language, role, active FROM users"
+                " ORDER BY username"
+            )
+            columns = [c[0] for c in cursor.description]
+            return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
