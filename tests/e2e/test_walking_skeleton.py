@@ -144,6 +144,32 @@ def test_operations_of_two_offline_installs_reach_the_mirror_and_admin_page(
                 "no changes waiting",
             )
             assert status["enrolled"] is True
+            settled = httpx.get(f"{url}/api/sync").json()
+            assert settled["last_failure"] is None and settled["online"] is True
+
+        # pc-one's token expires: central answers 401, and pc-one says so by kind.
+        pc_one = httpx.get(f"{urls[0]}/api/health").json()["install_id"]
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "UPDATE enrollments SET expires = now() - interval '1 day'"
+                    " WHERE install_id = :i"
+                ),
+                {"i": pc_one},
+            )
+
+        def failure_kind(url: str) -> str | None:
+            failure = httpx.get(f"{url}/api/sync").json()["last_failure"]
+            return failure and failure["kind"]
+
+        _eventually(lambda: failure_kind(urls[0]) == "unauthorized", 30, "pc-one unauthorized")
+        assert failure_kind(urls[1]) is None
+        # Central goes away: both say they are offline.
+        central.stop()
+        for url in urls:
+            _eventually(lambda url=url: failure_kind(url) == "unreachable", 30, "offline")
+            assert httpx.get(f"{url}/api/sync").json()["online"] is False
+        engine.dispose()
     finally:
         for child in reversed(children):
             code = child.stop()
