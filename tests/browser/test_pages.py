@@ -52,7 +52,7 @@ def test_app_badge_says_which_kind_of_failure_sync_saw(
 ) -> None:
     """A real central over HTTP answers 426, then 401, then nothing at all; the badge and
     GET /api/sync name each kind (recorded as data by the app's own sync loop)."""
-    central = BackgroundServer(create_app(CentralSettings(central_dsn=pg_dsn), central_db))
+    central = BackgroundServer(create_app(CentralSettings(dsn=pg_dsn), central_db))
     central_url = central.start()
     created = httpx.post(
         f"{central_url}/api/admin/users",
@@ -67,7 +67,7 @@ def test_app_badge_says_which_kind_of_failure_sync_saw(
         "app",
         ["app", "--headless", "--data-dir", str(data)],
         tmp_path / "app.log",
-        {"LOCANEXT_SYNC_INTERVAL": "0.3"},
+        {"LOCANEXT_APP_SYNC_INTERVAL": "0.3"},
     )
     try:
         url = child.app_url()

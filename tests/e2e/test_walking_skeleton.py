@@ -46,7 +46,7 @@ def test_operations_of_two_offline_installs_reach_the_mirror_and_admin_page(
                 name,
                 ["app", "--headless", "--data-dir", str(tmp_path / name)],
                 tmp_path / f"{name}.log",
-                {"LOCANEXT_SYNC_INTERVAL": "1", "LOCANEXT_INSTALL_NAME": name},
+                {"LOCANEXT_APP_SYNC_INTERVAL": "1", "LOCANEXT_APP_INSTALL_NAME": name},
             )
             children.append(child)
             apps.append(child)
@@ -76,7 +76,7 @@ def test_operations_of_two_offline_installs_reach_the_mirror_and_admin_page(
             "central",
             ["central", "--dsn", pg_dsn, "--port", str(port)],
             tmp_path / "central.log",
-            {"LOCANEXT_ADMIN_PASSWORD": ADMIN_PASSWORD},
+            {"LOCANEXT_CENTRAL_ADMIN_PASSWORD": ADMIN_PASSWORD},
         )
         children.append(central)
         central.wait_http(f"{central_url}/api/health")
