@@ -27,15 +27,14 @@ class InvalidDsn(ValueError):
 def normalize_dsn(dsn: str) -> str:
     """The one normaliser of PostgreSQL URLs: libpq's ``postgresql://`` and ``postgres://`` and
     any ``postgresql+driver://`` become the psycopg 3 URL SQLAlchemy needs."""
+    expected = "expected postgresql://USER[:PASSWORD]@HOST:PORT/DATABASE"
     try:
         url = make_url(dsn)
     except ArgumentError:
-        url = None
-    if url is None or url.get_backend_name() not in ("postgresql", "postgres"):
-        raise InvalidDsn(
-            f"not a PostgreSQL URL: {dsn.split('@')[-1]!r}; "
-            "expected postgresql://USER[:PASSWORD]@HOST:PORT/DATABASE"
-        )
+        raise InvalidDsn(f"not a PostgreSQL URL; {expected}") from None
+    if url.get_backend_name() not in ("postgresql", "postgres"):
+        shown = url.render_as_string(hide_password=True)
+        raise InvalidDsn(f"not a PostgreSQL URL: {shown!r}; {expected}")
     return url.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
 
 
