@@ -130,5 +130,13 @@ def status(conn: Connection) -> SyncStatus:
         pull_cursor=row[1],
         last_attempt=row[2],
         last_success=row[3],
-        last_failure=SyncFailure(FailureKind(kind), detail or "", code) if kind else None,
+        last_failure=SyncFailure(_kind(kind), detail or "", code) if kind else None,
     )
+
+
+def _kind(value: str) -> FailureKind:
+    # A kind that a later LocaNext wrote (before a downgrade) still shows as a refusal.
+    try:
+        return FailureKind(value)
+    except ValueError:
+        return FailureKind.REFUSED

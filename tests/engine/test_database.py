@@ -146,6 +146,10 @@ def test_sync_state_keeps_the_kind_of_the_last_failure(make_db) -> None:
         "code": None,
     }
     with db.write() as conn:
+        conn.execute("UPDATE sync_state SET last_error_kind = 'from_a_later_version'")
+    with db.read() as conn:
+        assert sync_state.status(conn).last_failure.kind is sync_state.FailureKind.REFUSED
+    with db.write() as conn:
         sync_state.record_success(conn)
     with db.read() as conn:
         status = sync_state.status(conn)
