@@ -21,7 +21,7 @@ from engine.operations import OperationLog
 from locanext import processes
 from locanext.processes import Child, free_port
 from locanext.processes import run as locanext
-from tests.conftest import ADMIN_PASSWORD
+from tests.central.test_sync_api import _create_user
 
 SYNC_INTERVAL = "LOCANEXT_APP_SYNC_INTERVAL"
 
@@ -100,11 +100,7 @@ def test_tool_shows_progress_and_ctrl_c_cancels_the_run(tmp_path: Path) -> None:
 
 
 def test_enroll_and_sync_once_from_the_command_line(tmp_path: Path, central_url: str) -> None:
-    httpx.post(
-        f"{central_url}/api/admin/users",
-        json={"username": "jun", "password": "jun-password"},
-        auth=("admin", ADMIN_PASSWORD),
-    ).raise_for_status()
+    _create_user(central_url, "jun", "jun-password")
     data = str(tmp_path / "d")
     not_yet = locanext("sync", "--once", "--data-dir", data)
     assert not_yet.returncode == 1 and "not enrolled" in not_yet.stderr
@@ -126,11 +122,7 @@ def test_enroll_and_sync_once_from_the_command_line(tmp_path: Path, central_url:
 def test_sync_loop_runs_at_the_interval_its_setting_says(
     tmp_path: Path, central_url: str, central_db: Engine
 ) -> None:
-    httpx.post(
-        f"{central_url}/api/admin/users",
-        json={"username": "jun", "password": "jun-password"},
-        auth=("admin", ADMIN_PASSWORD),
-    ).raise_for_status()
+    _create_user(central_url, "jun", "jun-password")
     data = str(tmp_path / "d")
     enroll = ["enroll", "--central", central_url, "--user", "jun", "--password-stdin"]
     assert locanext(*enroll, "--data-dir", data, stdin="jun-password\n").returncode == 0
