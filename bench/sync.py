@@ -53,7 +53,6 @@ from replicator.loop import Syncer
 from replicator.wire import Change, pk
 from shell.processes import Child, command, free_port
 
-DEFAULT_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 PARTS = ("ingest", "catchup", "latency")
 BATCH = 5_000
 ROWS_PER_TRANSACTION = 100
@@ -245,7 +244,7 @@ def _central(server_dsn: str, workdir: Path, name: str) -> Iterator[_Central]:
             f"central ({name})",
             ["central", "--dsn", dsn, "--port", str(port)],
             workdir / f"central-{name}.log",
-            {"LOCANEXT_ADMIN_PASSWORD": admin_password},
+            {"LOCANEXT_CENTRAL_ADMIN_PASSWORD": admin_password},
         )
         try:
             yield _Central(f"http://127.0.0.1:{port}", dsn, child, admin_password)
@@ -597,7 +596,7 @@ def _measure(db: Database, dsn: str, samples: int, timeout: float = 15.0) -> lis
 
 def run(
     *,
-    dsn: str = DEFAULT_DSN,
+    dsn: str,
     changes: int = 1_000_000,
     ingest_changes: int = 200_000,
     samples: int = 100,

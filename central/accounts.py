@@ -11,7 +11,7 @@ from sqlalchemy import Connection, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from central import credentials, writes
-from central.errors import Conflict, Forbidden, Unauthorized
+from central.errors import Conflict, Forbidden, Revoked, Unauthorized
 from central.tables import credentials as credentials_table
 from central.tables import enrollments, users
 from replicator.wire import EnrollRequest, EnrollResponse
@@ -127,7 +127,7 @@ def install_for_token(conn: Connection, token: str) -> Install:
     if row is None:
         raise Unauthorized("unknown install token; enroll this install again")
     if row.revoked is not None:
-        raise Forbidden(f"install {row.install_id} has been revoked by an administrator")
+        raise Revoked(f"install {row.install_id} has been revoked by an administrator")
     now = _now()
     if row.expires is not None and row.expires <= now:
         raise Unauthorized(f"the token of install {row.install_id} has expired; enroll again")

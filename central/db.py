@@ -12,6 +12,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.pool import NullPool
 
 log = logging.getLogger(__name__)
@@ -19,12 +20,22 @@ log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
+class InvalidDsn(ValueError):
+    """A database URL that is not PostgreSQL's; the message leaves out any password."""
+
+
 def normalize_dsn(dsn: str) -> str:
-    """Accept libpq-style ``postgresql://`` URLs and use the psycopg 3 driver."""
-    for prefix in ("postgresql+psycopg://", "postgresql://", "postgres://"):
-        if dsn.startswith(prefix):
-            return "postgresql+psycopg://" + dsn[len(prefix) :]
-    raise ValueError(f"not a PostgreSQL URL: {dsn.split('@')[-1]!r}")
+    """The one normaliser of PostgreSQL URLs: libpq's ``postgresql://`` and ``postgres://`` and
+    any ``postgresql+driver://`` become the psycopg 3 URL SQLAlchemy needs."""
+    expected = "expected postgresql://USER[:PASSWORD]@HOST:PORT/DATABASE"
+    try:
+        url = make_url(dsn)
+    except ArgumentError:
+        raise InvalidDsn(f"not a PostgreSQL URL; {expected}") from None
+    if url.get_backend_name() not in ("postgresql", "postgres"):
+        shown = url.render_as_string(hide_password=True)
+        raise InvalidDsn(f"not a PostgreSQL URL: {shown!r}; {expected}")
+    return url.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
 
 
 def make_engine(dsn: str, *, pool_size: int = 5) -> Engine:

@@ -30,6 +30,12 @@ class Forbidden(CentralError):
     code = "forbidden"
 
 
+class Revoked(Forbidden):
+    """An administrator revoked the install: installs show it as such, not as any refusal."""
+
+    code = "revoked"
+
+
 class NotFound(CentralError):
     status = 404
     code = "not_found"

@@ -23,8 +23,8 @@ log = logging.getLogger(__name__)
 @contextmanager
 def database(settings: CentralSettings) -> Iterator[str]:
     """The DSN to use: the configured one, or a private cluster started (and later stopped) here."""
-    if settings.central_dsn:
-        yield settings.central_dsn
+    if settings.dsn:
+        yield settings.dsn
         return
     with PrivateCluster(settings.cluster_dir) as cluster:
         dsn = cluster.dsn()

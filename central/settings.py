@@ -1,14 +1,21 @@
-"""Central settings (pydantic-settings, environment prefix ``LOCANEXT_``)."""
+"""Settings of the two server processes on central's database, validated by pydantic-settings:
+central itself (``LOCANEXT_CENTRAL_*``) and the admin dashboard (``LOCANEXT_ADMIN_*``), which
+reads the same mirror and so also takes central's ``LOCANEXT_CENTRAL_DSN`` and
+``LOCANEXT_CENTRAL_DATA_DIR``."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from replicator.wire import MAX_BODY_BYTES
+
+# A PostgreSQL server on this machine, as Debian's package sets it up: where `locanext bench` and
+# `locanext fuzz` make their scratch databases unless told otherwise.
+DEFAULT_SERVER_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 def default_data_dir() -> Path:
@@ -19,20 +26,59 @@ def default_data_dir() -> Path:
     return (Path(xdg) if xdg else Path.home() / ".local" / "share") / "locanext" / "central"
 
 
-class CentralSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="LOCANEXT_", extra="ignore")
+def cluster_dir(data_dir: Path) -> Path:
+    """The private PostgreSQL cluster under central's data dir."""
+    return data_dir / "pg"
 
-    central_dsn: str | None = Field(
-        default=None, description="PostgreSQL URL; without one a private cluster is started."
+
+class CentralSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LOCANEXT_CENTRAL_", extra="ignore")
+
+    dsn: str | None = Field(
+        default=None,
+        description="PostgreSQL URL of the mirror; without one, a private cluster in the data dir.",
     )
-    data_dir: Path = Field(default_factory=default_data_dir)
-    host: str = "127.0.0.1"
-    port: int = 8700
+    data_dir: Path = Field(
+        default_factory=default_data_dir, description="Where the private cluster lives."
+    )
+    host: str = Field(default="127.0.0.1", description="Interface to listen on.")
+    port: int = Field(default=8700, ge=1, le=65535, description="Port to listen on.")
     admin_password: str | None = Field(
-        default=None, description="Password of the first `admin` account (generated if unset)."
+        default=None,
+        description="Password of the first `admin` account, made when central has no account.",
     )
-    max_body_bytes: int = MAX_BODY_BYTES
+    max_body_bytes: int = Field(
+        default=MAX_BODY_BYTES,
+        gt=0,
+        description="Largest push body in bytes, before and after gzip.",
+    )
 
     @property
     def cluster_dir(self) -> Path:
-        return self.data_dir / "pg"
+        return cluster_dir(self.data_dir)
+
+
+class AdminSettings(BaseSettings):
+    """The admin dashboard: where it listens and which mirror it reads."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="LOCANEXT_ADMIN_", extra="ignore", populate_by_name=True
+    )
+
+    dsn: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("LOCANEXT_ADMIN_DSN", "LOCANEXT_CENTRAL_DSN"),
+        description="PostgreSQL URL of the mirror (a read-only role is enough); without one, "
+        "central's private cluster.",
+    )
+    central_data_dir: Path = Field(
+        default_factory=default_data_dir,
+        validation_alias="LOCANEXT_CENTRAL_DATA_DIR",
+        description="Central's data dir, to find its private cluster.",
+    )
+    host: str = Field(default="127.0.0.1", description="Interface to listen on.")
+    port: int = Field(default=8701, ge=1, le=65535, description="Port to listen on.")
+
+    @property
+    def cluster_dir(self) -> Path:
+        return cluster_dir(self.central_data_dir)

@@ -24,6 +24,9 @@ class Migration:
     version: int
     name: str
     apply: Callable[[sqlite3.Connection], None]
+    # False for a migration of local-only tables: it leaves the replicated schema (and the
+    # SCHEMA_VERSION that pushes carry) as it was.
+    replicated: bool = True
 
 
 def _initial(conn: sqlite3.Connection) -> None:
@@ -41,13 +44,22 @@ def _event_values(conn: sqlite3.Connection) -> None:
     conn.execute("SELECT crsql_commit_alter('events')")
 
 
+def _sync_failure_kind(conn: sqlite3.Connection) -> None:
+    for ddl in schema.SYNC_FAILURE_DDL:
+        conn.execute(ddl)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "replicated and local tables", _initial),
     Migration(2, "events carry a measured value of any type", _event_values),
+    Migration(
+        3, "sync_state keeps the kind of the last failure", _sync_failure_kind, replicated=False
+    ),
 )
 
-# The version of the replicated schema this build speaks; sent with every push.
-SCHEMA_VERSION = MIGRATIONS[-1].version
+# The version of the replicated schema this build speaks, sent with every push: central numbers
+# its schema the same way, counting only the migrations that change replicated tables.
+SCHEMA_VERSION = sum(m.replicated for m in MIGRATIONS)
 
 
 def applied_version(conn: sqlite3.Connection) -> int:
@@ -62,11 +74,11 @@ def applied_version(conn: sqlite3.Connection) -> int:
 
 def migrate(conn: sqlite3.Connection) -> int:
     """Bring ``conn`` to the newest schema; returns the number of migrations applied."""
-    current = applied_version(conn)
-    if current > SCHEMA_VERSION:
+    current, newest = applied_version(conn), MIGRATIONS[-1].version
+    if current > newest:
         raise DatabaseUnusable(
             f"engine.db is at schema version {current}, newer than this LocaNext "
-            f"({SCHEMA_VERSION}). Update LocaNext to open it."
+            f"({newest}). Update LocaNext to open it."
         )
     pending = [m for m in MIGRATIONS if m.version > current]
     for migration in pending:

@@ -118,3 +118,12 @@ LOCAL_DDL = (
         ) STRICT""",
     "INSERT INTO sync_state (id) VALUES (1)",
 )
+
+# Added by migration 3: the last failure as data (engine.sync_state.FailureKind and central's
+# code; last_error keeps the detail). An error recorded before has no kind: it is cleared, and
+# the next round records it again.
+SYNC_FAILURE_DDL = (
+    "ALTER TABLE sync_state ADD COLUMN last_error_kind TEXT",
+    "ALTER TABLE sync_state ADD COLUMN last_error_code TEXT",
+    "UPDATE sync_state SET last_error = NULL",
+)

@@ -1,12 +1,20 @@
-"""Engine settings, validated by pydantic-settings (environment prefix ``LOCANEXT_``)."""
+"""The desktop install's settings (`locanext app`, `tool`, `enroll`, `sync`), validated by
+pydantic-settings from variables ``LOCANEXT_APP_*``.
+
+The names earlier versions documented (``LOCANEXT_DATA_DIR``, ``LOCANEXT_INSTALL_NAME``,
+``LOCANEXT_SYNC_INTERVAL``) are still read when the new ones are unset; central no longer reads
+any of them.
+"""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "LOCANEXT_APP_"
 
 
 def default_data_dir() -> Path:
@@ -14,15 +22,32 @@ def default_data_dir() -> Path:
     return (Path(xdg) if xdg else Path.home() / ".local" / "share") / "locanext" / "app"
 
 
-class EngineSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="LOCANEXT_", extra="ignore")
+def _variables(field: str, former: str) -> AliasChoices:
+    return AliasChoices(ENV_PREFIX + field.upper(), former)
 
-    data_dir: Path = Field(default_factory=default_data_dir, description="Where engine.db lives.")
-    install_name: str = Field(default="", description="Shown to admins; defaults to the host name.")
-    username: str = Field(
-        default="", description="Who runs tools here; defaults to the enrolled user."
+
+class EngineSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", populate_by_name=True)
+
+    data_dir: Path = Field(
+        default_factory=default_data_dir,
+        validation_alias=_variables("data_dir", "LOCANEXT_DATA_DIR"),
+        description="Where engine.db, dictionaries and task results live.",
     )
-    sync_interval: float = Field(default=5.0, gt=0, description="Seconds between sync rounds.")
+    install_name: str = Field(
+        default="",
+        validation_alias=_variables("install_name", "LOCANEXT_INSTALL_NAME"),
+        description="The name admins see for this install; empty means the host name.",
+    )
+    username: str = Field(
+        default="", description="Who runs tools here; empty means the enrolled user."
+    )
+    sync_interval: float = Field(
+        default=5.0,
+        gt=0,
+        validation_alias=_variables("sync_interval", "LOCANEXT_SYNC_INTERVAL"),
+        description="Seconds between sync rounds; a local commit starts one at once.",
+    )
 
     @property
     def db_path(self) -> Path:

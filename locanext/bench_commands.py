@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from central.settings import DEFAULT_SERVER_DSN
+
 bench_app = typer.Typer(
     help="Benchmarks. Each prints LocaNext's figure next to a baseline measured in the same run, "
     "and the ratio between them.",
@@ -45,7 +47,7 @@ def sync(
             help="PostgreSQL server; each part works in a scratch database locanext_bench_<hex> "
             "created there and dropped at the end."
         ),
-    ] = "postgresql://postgres@127.0.0.1:5432/postgres",
+    ] = DEFAULT_SERVER_DSN,
     changes: Annotated[
         int, typer.Option(help="Own changes queued in the engine.db that catch-up drains.")
     ] = 1_000_000,

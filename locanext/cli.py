@@ -8,13 +8,19 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
+from pydantic import ValidationError
+from pydantic_settings import BaseSettings
+
+# The settings classes hold every default; the options below show them and only override them.
+from central.settings import DEFAULT_SERVER_DSN, AdminSettings, CentralSettings
+from engine.settings import EngineSettings
+from locanext.settings import option_help, variables
 
 if TYPE_CHECKING:
     from engine.db import Database
-    from engine.settings import EngineSettings
 
 app = typer.Typer(
     help="LocaNext: offline-first localization workbench with a replicated activity log.\n\n"
@@ -32,17 +38,11 @@ app.add_typer(bench_app, name="bench")
 DataDir = Annotated[
     Path | None,
     typer.Option(
-        "--data-dir", help="Directory of this install's engine.db (env LOCANEXT_DATA_DIR)."
+        "--data-dir",
+        help=option_help(EngineSettings, "data_dir", "Directory of this install's engine.db."),
     ),
 ]
-Dsn = Annotated[
-    str | None,
-    typer.Option(
-        "--dsn",
-        envvar="LOCANEXT_CENTRAL_DSN",
-        help="PostgreSQL URL of the mirror. Without it, a private cluster under the data dir.",
-    ),
-]
+S = TypeVar("S", bound=BaseSettings)
 
 
 def _logging(verbose: bool) -> None:
@@ -57,18 +57,30 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _engine_settings(data_dir: Path | None) -> EngineSettings:
-    from engine.settings import EngineSettings
+def _settings(cls: type[S], **options: object) -> S:
+    """``cls`` from the environment and its defaults, with the options given on top."""
+    try:
+        return cls(**{name: value for name, value in options.items() if value is not None})
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = str(error["loc"][0]) if error["loc"] else cls.__name__
+        for field in cls.model_fields:  # an error names the field, or the variable it came from
+            names = variables(cls, field)
+            if where in (field, *names):
+                where = f"{field} (an option, or {' / '.join(names)})"
+        raise _fail(f"invalid setting {where}: {error['msg']}") from None
 
-    return EngineSettings(data_dir=data_dir) if data_dir is not None else EngineSettings()
+
+def _engine_settings(data_dir: Path | None, **options: object) -> EngineSettings:
+    return _settings(EngineSettings, data_dir=data_dir, **options)
 
 
-def _open_db(data_dir: Path | None) -> Database:
+def _open_db(settings: EngineSettings) -> Database:
     from engine.db import Database
     from engine.errors import EngineError
 
     try:
-        return Database(_engine_settings(data_dir).db_path)
+        return Database(settings.db_path)
     except EngineError as exc:
         raise _fail(str(exc)) from None
 
@@ -175,7 +187,7 @@ def enroll(
     password = (
         sys.stdin.readline().rstrip("\n") if password_stdin else getpass.getpass("Password: ")
     )
-    db = _open_db(data_dir)
+    db = _open_db(_engine_settings(data_dir))
     try:
         response = link.enroll(db, central, user, password)
     except SyncError as exc:
@@ -188,6 +200,10 @@ def enroll(
 @app.command()
 def sync(
     once: Annotated[bool, typer.Option("--once", help="One round, then exit.")] = False,
+    interval: Annotated[
+        float | None,
+        typer.Option(help=option_help(EngineSettings, "sync_interval", "Seconds between rounds.")),
+    ] = None,
     data_dir: DataDir = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
@@ -197,7 +213,8 @@ def sync(
     from shell.desktop import wait_for_signal
 
     _logging(verbose)
-    db = _open_db(data_dir)
+    settings = _engine_settings(data_dir, sync_interval=interval)
+    db = _open_db(settings)
     try:
         if once:
             report = sync_once(db)
@@ -206,9 +223,9 @@ def sync(
                 f"(acked db_version {report.acked_db_version}, cursor {report.pull_cursor})"
             )
             return
-        syncer = Syncer(db)
+        syncer = Syncer(db, interval=settings.sync_interval)
         syncer.start()
-        typer.echo("syncing; Ctrl-C to stop")
+        typer.echo(f"syncing every {settings.sync_interval:g} s; Ctrl-C to stop")
         wait_for_signal()
         syncer.stop()
     except SyncError as exc:
@@ -219,62 +236,71 @@ def sync(
 
 @app.command()
 def central(
-    dsn: Dsn = None,
+    dsn: Annotated[str | None, typer.Option(help=option_help(CentralSettings, "dsn"))] = None,
     data_dir: Annotated[
-        Path | None, typer.Option(help="Central's data dir (private cluster).")
+        Path | None,
+        typer.Option(help=option_help(CentralSettings, "data_dir", "Central's data dir.")),
     ] = None,
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8700,
+    host: Annotated[str | None, typer.Option(help=option_help(CentralSettings, "host"))] = None,
+    port: Annotated[int | None, typer.Option(help=option_help(CentralSettings, "port"))] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Run the central server: sync API, enrollment, administration, PostgreSQL mirror."""
     from central import service
+    from central.db import InvalidDsn
     from central.pgcluster import ClusterError
-    from central.settings import CentralSettings
 
     _logging(verbose)
-    values: dict[str, object] = {"host": host, "port": port, "central_dsn": dsn}
-    if data_dir is not None:
-        values["data_dir"] = data_dir
-    settings = CentralSettings(**{k: v for k, v in values.items() if v is not None})
+    settings = _settings(CentralSettings, dsn=dsn, data_dir=data_dir, host=host, port=port)
     try:
         with service.database(settings) as url:
             prepared = service.prepare(settings, url)
             if prepared.generated_admin_password:
                 typer.echo(f"created account admin / {prepared.generated_admin_password}")
-            typer.echo(f"LocaNext central: http://{host}:{port}/  (mirror {url.split('@')[-1]})")
+            typer.echo(
+                f"LocaNext central: http://{settings.host}:{settings.port}/"
+                f"  (mirror {url.split('@')[-1]})"
+            )
             service.serve(settings, prepared.engine)
-    except ClusterError as exc:
+    except (ClusterError, InvalidDsn) as exc:
         raise _fail(str(exc)) from None
 
 
 @app.command()
 def admin(
-    dsn: Dsn = None,
+    dsn: Annotated[str | None, typer.Option(help=option_help(AdminSettings, "dsn"))] = None,
     data_dir: Annotated[
-        Path | None, typer.Option(help="Central's data dir, to find its private cluster.")
+        Path | None, typer.Option(help=option_help(AdminSettings, "central_data_dir"))
     ] = None,
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8701,
+    host: Annotated[str | None, typer.Option(help=option_help(AdminSettings, "host"))] = None,
+    port: Annotated[int | None, typer.Option(help=option_help(AdminSettings, "port"))] = None,
 ) -> None:
     """Run the admin dashboard; it reads the PostgreSQL mirror directly, read-only."""
     import uvicorn
 
+    from central.db import InvalidDsn, normalize_dsn
     from central.pgcluster import PrivateCluster
-    from central.settings import CentralSettings
     from web_admin.app import create_app, read_only_engine
 
     _logging(False)
-    if not dsn:
-        settings = CentralSettings(**({"data_dir": data_dir} if data_dir else {}))
-        dsn = PrivateCluster(settings.cluster_dir).dsn()
-        if not dsn:
-            raise _fail(
-                f"no --dsn given and no running central cluster in {settings.cluster_dir}; "
-                "start `locanext central` first or pass --dsn"
-            )
-    typer.echo(f"LocaNext admin: http://{host}:{port}/")
-    uvicorn.run(create_app(read_only_engine(dsn)), host=host, port=port, log_level="warning")
+    settings = _settings(AdminSettings, dsn=dsn, central_data_dir=data_dir, host=host, port=port)
+    given = settings.dsn or PrivateCluster(settings.cluster_dir).dsn()
+    if not given:
+        raise _fail(
+            f"no --dsn given and no running central cluster in {settings.cluster_dir}; "
+            "start `locanext central` first or pass --dsn"
+        )
+    try:
+        url = normalize_dsn(given)
+    except InvalidDsn as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"LocaNext admin: http://{settings.host}:{settings.port}/")
+    uvicorn.run(
+        create_app(read_only_engine(url)),
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+    )
 
 
 @app.command()
@@ -323,7 +349,7 @@ def fuzz(
     ] = None,
     dsn: Annotated[
         str, typer.Option(help="PostgreSQL server; the run uses a scratch database on it.")
-    ] = "postgresql://postgres@127.0.0.1:5432/postgres",
+    ] = DEFAULT_SERVER_DSN,
 ) -> None:
     """Fuzz replication: the state machine of tests/properties (installs with real cr-sqlite,
     central on PostgreSQL, a network that drops, duplicates and replays, crashes, partitions).

@@ -81,7 +81,7 @@ def run_demo(data_dir: Path, *, until_synced: bool, echo: Callable[[str], None])
             "central",
             ["central", "--data-dir", str(central_dir), "--port", str(central_port)],
             logs / "central.log",
-            {"LOCANEXT_ADMIN_PASSWORD": ADMIN_PASSWORD},
+            {"LOCANEXT_CENTRAL_ADMIN_PASSWORD": ADMIN_PASSWORD},
         )
         children.append(central)
         central.wait_http(f"{central_url}/api/health", timeout=120)
@@ -112,7 +112,7 @@ def run_demo(data_dir: Path, *, until_synced: bool, echo: Callable[[str], None])
             "app",
             ["app", "--headless", "--data-dir", str(data_dir / "app")],
             logs / "app.log",
-            {"LOCANEXT_SYNC_INTERVAL": "2"},
+            {"LOCANEXT_APP_SYNC_INTERVAL": "2"},
         )
         children.append(app)
         synced = _wait_for_operations(admin_url, runs, timeout=60)

@@ -1,5 +1,6 @@
-"""HTTP client for central's sync API (httpx). Transport errors and 5xx become
-:class:`CentralUnavailable`; 4xx become :class:`CentralRejected` with central's own message."""
+"""HTTP client for central's sync API (httpx). Transport errors become
+:class:`CentralUnavailable`, 5xx and unreadable answers :class:`CentralFailed`; 4xx become
+:class:`CentralRejected` with central's own code and message."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from replicator.errors import CentralRejected, CentralUnavailable
+from replicator.errors import CentralFailed, CentralRejected, CentralUnavailable
 from replicator.wire import (
     EnrollRequest,
     EnrollResponse,
@@ -54,9 +55,7 @@ class CentralClient:
                 f"cannot reach central at {self._http.base_url}: {exc}"
             ) from exc
         if response.status_code >= 500:
-            raise CentralUnavailable(
-                f"central failed ({response.status_code}): {response.text[:200]}"
-            )
+            raise CentralFailed(f"central failed ({response.status_code}): {response.text[:200]}")
         if response.status_code >= 400:
             try:
                 body = ErrorBody.model_validate_json(response.content)
@@ -67,7 +66,7 @@ class CentralClient:
         try:
             return model.model_validate_json(response.content)
         except ValidationError as exc:
-            raise CentralUnavailable(f"central sent an unreadable {path} response: {exc}") from exc
+            raise CentralFailed(f"central sent an unreadable {path} response: {exc}") from exc
 
     def enroll(self, request: EnrollRequest) -> EnrollResponse:
         return self._call(

@@ -1,15 +1,32 @@
-"""The replicator's error tree, with classifiers so the retry logic reads plainly."""
+"""The replicator's error tree, with classifiers so the retry logic reads plainly.
+
+Every error knows the :class:`~engine.sync_state.FailureKind` it stands for; the loop records
+that kind (with central's code and the detail) as the install's last failure."""
 
 from __future__ import annotations
 
+from engine.sync_state import FailureKind, SyncFailure
+
 
 class SyncError(Exception):
+    kind = FailureKind.REFUSED
+    code: str | None = None
+
+    @property
+    def detail(self) -> str:
+        return str(self)
+
+    def failure(self) -> SyncFailure:
+        return SyncFailure(self.kind, self.detail, self.code)
+
     def is_unavailable(self) -> bool:
         """True when central could not be reached or failed on its side: retry later."""
-        return False
+        return self.kind in (FailureKind.UNREACHABLE, FailureKind.CENTRAL_FAILED)
 
 
 class NotEnrolled(SyncError):
+    kind = FailureKind.NOT_ENROLLED
+
     def __init__(self) -> None:
         super().__init__(
             "this install is not enrolled; run `locanext enroll --central URL --user NAME`"
@@ -17,8 +34,24 @@ class NotEnrolled(SyncError):
 
 
 class CentralUnavailable(SyncError):
-    def is_unavailable(self) -> bool:
-        return True
+    """No answer from central: the connection failed or timed out."""
+
+    kind = FailureKind.UNREACHABLE
+
+
+class CentralFailed(CentralUnavailable):
+    """Central answered, but with a 5xx or a body this install cannot read."""
+
+    kind = FailureKind.CENTRAL_FAILED
+
+
+# Central's codes that name a kind of their own, then the statuses that do; any other 4xx is
+# REFUSED, with central's code kept next to it.
+_KIND_OF_CODE = {
+    "update_required": FailureKind.UPDATE_REQUIRED,
+    "revoked": FailureKind.REVOKED,
+}
+_KIND_OF_STATUS = {401: FailureKind.UNAUTHORIZED, 426: FailureKind.UPDATE_REQUIRED}
 
 
 class CentralRejected(SyncError):
@@ -26,20 +59,19 @@ class CentralRejected(SyncError):
 
     def __init__(self, status: int, code: str, detail: str) -> None:
         super().__init__(f"central refused the request ({status} {code}): {detail}")
-        self.status, self.code, self.detail = status, code, detail
+        self.status, self.code, self._detail = status, code, detail
+        self.kind = _KIND_OF_CODE.get(code) or _KIND_OF_STATUS.get(status, FailureKind.REFUSED)
 
-    def is_auth_error(self) -> bool:
-        return self.status in (401, 403)
+    @property
+    def detail(self) -> str:
+        return self._detail
 
     def is_update_required(self) -> bool:
         """This LocaNext speaks a schema central no longer serves: the user must update."""
-        return self.code == "update_required"
-
-    def __str__(self) -> str:
-        if self.is_update_required():
-            return f"update required: {self.detail}"
-        return super().__str__()
+        return self.kind is FailureKind.UPDATE_REQUIRED
 
 
 class BadPull(SyncError):
     """Central sent something this install must not apply (an unknown or upstream-only table)."""
+
+    kind = FailureKind.BAD_PULL

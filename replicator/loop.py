@@ -99,7 +99,7 @@ def sync_once(db: Database, client: CentralClient | None = None) -> SyncReport:
             pulled, cursor = pull_all(db, client)
     except SyncError as exc:
         with db.write() as conn:
-            sync_state.record_failure(conn, str(exc), online=not exc.is_unavailable())
+            sync_state.record_failure(conn, exc.failure())
         raise
     with db.write() as conn:
         sync_state.record_success(conn)

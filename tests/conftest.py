@@ -52,7 +52,7 @@ def central_db(pg_dsn: str) -> Iterator[Engine]:
 @pytest.fixture
 def central_url(central_db: Engine, pg_dsn: str) -> Iterator[str]:
     """Central's API on 127.0.0.1 over real HTTP."""
-    server = BackgroundServer(create_app(CentralSettings(central_dsn=pg_dsn), central_db))
+    server = BackgroundServer(create_app(CentralSettings(dsn=pg_dsn), central_db))
     yield server.start()
     server.stop()
 

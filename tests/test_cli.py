@@ -3,22 +3,29 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import signal
 import subprocess
 import sys
+import time
 import tomllib
 from pathlib import Path
 
 import grimp
 import httpx
 import pytest
+from sqlalchemy import Engine
+from sqlalchemy import text as sql
 
 from engine.db import Database
 from engine.operations import OperationLog
 from shell import processes
+from shell.processes import Child, free_port
 from shell.processes import run as locanext
-from tests.conftest import ADMIN_PASSWORD
+from tests.central.test_sync_api import _create_user
+
+SYNC_INTERVAL = "LOCANEXT_APP_SYNC_INTERVAL"
 
 
 def test_help_lists_and_explains_every_command() -> None:
@@ -95,11 +102,7 @@ def test_tool_shows_progress_and_ctrl_c_cancels_the_run(tmp_path: Path) -> None:
 
 
 def test_enroll_and_sync_once_from_the_command_line(tmp_path: Path, central_url: str) -> None:
-    httpx.post(
-        f"{central_url}/api/admin/users",
-        json={"username": "jun", "password": "jun-password"},
-        auth=("admin", ADMIN_PASSWORD),
-    ).raise_for_status()
+    _create_user(central_url, "jun", "jun-password")
     data = str(tmp_path / "d")
     not_yet = locanext("sync", "--once", "--data-dir", data)
     assert not_yet.returncode == 1 and "not enrolled" in not_yet.stderr
@@ -116,6 +119,98 @@ def test_enroll_and_sync_once_from_the_command_line(tmp_path: Path, central_url:
     assert "pushed" in synced.stdout and "pushed 0" not in synced.stdout
     again = locanext("sync", "--once", "--data-dir", data)
     assert "pushed 0 changes, pulled 0" in again.stdout
+
+
+def test_sync_loop_runs_at_the_interval_its_setting_says(
+    tmp_path: Path, central_url: str, central_db: Engine
+) -> None:
+    _create_user(central_url, "jun", "jun-password")
+    data = str(tmp_path / "d")
+    enroll = ["enroll", "--central", central_url, "--user", "jun", "--password-stdin"]
+    assert locanext(*enroll, "--data-dir", data, stdin="jun-password\n").returncode == 0
+    syncing = Child(
+        "sync", ["sync", "--data-dir", data], tmp_path / "sync.log", {SYNC_INTERVAL: "0.3"}
+    )
+    try:
+        syncing.wait_line("syncing every 0.3 s")
+        text_file = tmp_path / "a.txt"
+        text_file.write_text("x\n", encoding="utf-8")
+        # Another process writes, so only the loop's own timer can pick the change up.
+        assert locanext("tool", "text_stats", str(text_file), "--data-dir", data).returncode == 0
+        deadline = time.monotonic() + 60
+        while _mirrored_operations(central_db) == 0:
+            assert time.monotonic() < deadline, "the run never reached central"
+            time.sleep(0.2)
+    finally:
+        assert syncing.stop() == 0, syncing.tail()
+    given = Child(
+        "sync", ["sync", "--interval", "7", "--data-dir", data], tmp_path / "sync2.log",
+        {SYNC_INTERVAL: "0.3"},
+    )  # fmt: skip
+    try:
+        given.wait_line("syncing every 7 s")  # the option wins over the variable
+    finally:
+        given.stop()
+
+
+def _mirrored_operations(central_db: Engine) -> int:
+    with central_db.connect() as conn:
+        return int(conn.execute(sql("SELECT count(*) FROM operations")).scalar_one())
+
+
+def test_central_and_admin_listen_and_read_where_their_variables_say(
+    tmp_path: Path, pg_dsn: str
+) -> None:
+    central_port, admin_port = free_port(), free_port()
+    env = {"LOCANEXT_CENTRAL_DSN": pg_dsn, "LOCANEXT_CENTRAL_ADMIN_PASSWORD": "env-admin-pass"}
+    central = Child(
+        "central", ["central"], tmp_path / "central.log",
+        {**env, "LOCANEXT_CENTRAL_PORT": str(central_port)},
+    )  # fmt: skip
+    admin = Child(
+        "admin", ["admin"], tmp_path / "admin.log",
+        {**env, "LOCANEXT_ADMIN_PORT": str(admin_port)},
+    )  # fmt: skip
+    try:
+        central.wait_http(f"http://127.0.0.1:{central_port}/api/health", timeout=120)
+        assert central.wait_line("LocaNext central: ").startswith(
+            f"LocaNext central: http://127.0.0.1:{central_port}/"
+        )
+        signed_in = httpx.get(
+            f"http://127.0.0.1:{central_port}/api/admin/conflicts",
+            auth=("admin", "env-admin-pass"),
+        )
+        assert signed_in.status_code == 200  # the password came from its variable
+        admin.wait_http(f"http://127.0.0.1:{admin_port}/api/operations", timeout=120)
+        assert httpx.get(f"http://127.0.0.1:{admin_port}/api/operations").json() == []
+    finally:
+        admin.stop()
+        central.stop()
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "message"),
+    [
+        (["sync", "--once"], {SYNC_INTERVAL: "often"}, "invalid setting sync_interval"),
+        (["sync", "--interval", "0"], {}, "invalid setting sync_interval"),
+        (["central"], {"LOCANEXT_CENTRAL_PORT": "0"}, "invalid setting port"),
+        (["central", "--dsn", "sqlite:///central.db"], {}, "not a PostgreSQL URL"),
+        (["admin", "--dsn", "mysql://root:s3cret@db/x"], {}, "not a PostgreSQL URL"),
+    ],
+)
+def test_a_bad_setting_stops_the_command_with_one_line(
+    tmp_path: Path, args: list[str], env: dict[str, str], message: str
+) -> None:
+    result = subprocess.run(
+        processes.command(*args, *(["--data-dir", str(tmp_path)] if args[0] == "sync" else [])),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **env},
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"error: {message}") and result.stderr.count("\n") == 1
+    assert "s3cret" not in result.stderr and "Traceback" not in result.stderr
 
 
 def test_import_boundaries_hold() -> None:

@@ -8,8 +8,9 @@ from alembic.migration import MigrationContext
 from sqlalchemy import BigInteger, Boolean, DateTime, Double, Engine, Text
 from sqlalchemy.dialects.postgresql import JSONB
 
+from central import sync as central_sync
 from central.tables import REPLICATED, metadata
-from engine import schema
+from engine import migrations, schema
 
 # Which PostgreSQL column types may hold each SQLite column type of the engine.
 COMPATIBLE = {
@@ -33,6 +34,11 @@ def test_engine_and_mirror_have_the_same_tables_and_columns(make_db) -> None:
             assert isinstance(mirror_columns[column], COMPATIBLE[sqlite_type]), (name, column)
         assert [r[1] for r in info if r[5]] == [spec.pk_column.name]
         assert (spec.direction == "shared") == (name in schema.SHARED_TABLES)
+
+
+def test_engine_and_central_number_the_replicated_schema_alike() -> None:
+    # Local-only engine migrations (sync_state's columns) must not move the number pushes carry.
+    assert migrations.SCHEMA_VERSION == central_sync.SCHEMA_VERSION
 
 
 def test_migrations_build_exactly_the_declared_tables(central_db: Engine) -> None:

@@ -28,12 +28,10 @@ COLUMNS = [
 ]
 
 
-def read_only_engine(dsn: str) -> Engine:
-    for prefix in ("postgresql://", "postgres://"):
-        if dsn.startswith(prefix):
-            dsn = "postgresql+psycopg://" + dsn[len(prefix) :]
+def read_only_engine(url: str) -> Engine:
+    """``url`` is a SQLAlchemy URL with its driver (the CLI normalises what the user gave)."""
     return create_engine(
-        dsn, pool_pre_ping=True, connect_args={"options": "-c default_transaction_read_only=on"}
+        url, pool_pre_ping=True, connect_args={"options": "-c default_transaction_read_only=on"}
     )
 
 

@@ -10,6 +10,7 @@ from nicegui import ui
 
 from engine.context import EngineContext
 from engine.operations import RunState
+from engine.sync_state import FailureKind, SyncStatus
 from engine.tasks import opener
 from engine.tasks.model import Task
 from engine.tasks.progress import describe, format_seconds
@@ -24,18 +25,33 @@ STATE_COLORS = {
 }
 
 
-def sync_text(ctx: EngineContext) -> tuple[str, str]:
-    s = ctx.sync_status()
+# What the badge says for each kind of failure, and its colour. A refusal adds central's code.
+FAILURE_BADGES = {
+    FailureKind.NOT_ENROLLED: ("Not enrolled", "grey"),
+    FailureKind.UNREACHABLE: ("Offline", "warning"),
+    FailureKind.CENTRAL_FAILED: ("Central failing", "warning"),
+    FailureKind.UNAUTHORIZED: ("Unauthorized", "negative"),
+    FailureKind.REVOKED: ("Revoked", "negative"),
+    FailureKind.UPDATE_REQUIRED: ("Update required", "negative"),
+    FailureKind.REFUSED: ("Refused", "warning"),
+    FailureKind.BAD_PULL: ("Sync error", "negative"),
+}
+
+
+def sync_text(s: SyncStatus) -> tuple[str, str]:
+    """The badge's text and colour, from the kind of the last failure (never its wording)."""
     if not s.enrolled:
         return "Not enrolled", "grey"
-    if s.last_error and s.last_error.startswith("update required"):
-        return f"Update required · {s.pending_changes} changes waiting · {s.last_error}", "negative"
-    state = "Online" if s.online else "Offline"
-    last = s.last_success or "never"
-    text = f"{state} · {s.pending_changes} changes waiting · last sync {last}"
-    if s.last_error:
-        text += f" · last error: {s.last_error}"
-    return text, "positive" if s.online and not s.last_error else "warning"
+    parts = [f"{s.pending_changes} changes waiting", f"last sync {s.last_success or 'never'}"]
+    failure = s.last_failure
+    if failure is None:
+        if not s.online:  # enrolled, no round finished yet
+            return " · ".join(["Not synced yet", *parts]), "grey"
+        return " · ".join(["Online", *parts]), "positive"
+    label, color = FAILURE_BADGES[failure.kind]
+    if failure.kind is FailureKind.REFUSED and failure.code:
+        label += f" ({failure.code})"
+    return " · ".join([label, *parts, failure.detail]), color
 
 
 def header(ctx: EngineContext) -> None:
@@ -51,7 +67,7 @@ def header(ctx: EngineContext) -> None:
         badge = ui.badge("", color="grey").props("data-testid=sync-status")
 
     def refresh() -> None:
-        text, color = sync_text(ctx)
+        text, color = sync_text(ctx.sync_status())
         badge.set_text(text)
         badge.props(f"color={color}")
 

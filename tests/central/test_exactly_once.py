@@ -13,6 +13,7 @@ from sqlalchemy import Engine, text
 from engine import sync_state
 from engine.migrations import SCHEMA_VERSION
 from engine.operations import OperationLog
+from engine.sync_state import FailureKind
 from replicator import link
 from replicator.errors import CentralRejected
 from replicator.loop import sync_once
@@ -215,8 +216,9 @@ def test_an_install_told_to_update_says_so_in_its_status(mina, central_url, monk
     assert refused.value.is_update_required()
     with db.read() as conn:
         status = sync_state.status(conn)
-    assert status.last_error.startswith("update required: ")
-    assert "Update LocaNext" in status.last_error
+    assert status.last_failure.kind is FailureKind.UPDATE_REQUIRED
+    assert status.last_failure.code == "update_required"
+    assert "Update LocaNext" in status.last_failure.detail
     assert status.pending_changes > 0  # nothing was lost: it waits for the updated app
 
 

@@ -14,8 +14,9 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.pool import NullPool
 
-from central.db import normalize_dsn
+from central.db import InvalidDsn, normalize_dsn
 from central.pgcluster import ClusterError, PrivateCluster
+from central.settings import DEFAULT_SERVER_DSN
 from tests import pg
 
 
@@ -164,11 +165,21 @@ def test_fresh_database_on_test_server() -> None:
 @pytest.mark.parametrize(
     "given",
     [
-        "postgresql://postgres@127.0.0.1:5432/postgres",
+        DEFAULT_SERVER_DSN,
         "postgres://postgres@127.0.0.1:5432/postgres",
+        "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres",
     ],
 )
 def test_normalise_dsn(given: str) -> None:
     expected = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
     assert normalize_dsn(given) == expected
     assert normalize_dsn(expected) == expected
+
+
+@pytest.mark.parametrize(
+    "given", ["mysql://root:s3cret@db/locanext", "sqlite:///central.db", "s3cret", ""]
+)
+def test_a_url_that_is_not_postgresql_is_refused_without_its_password(given: str) -> None:
+    with pytest.raises(InvalidDsn, match="not a PostgreSQL URL") as refused:
+        normalize_dsn(given)
+    assert "s3cret" not in str(refused.value)

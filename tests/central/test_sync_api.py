@@ -11,9 +11,12 @@ import httpx
 import pytest
 from sqlalchemy import Engine, text
 
+from engine import sync_state
 from engine.migrations import SCHEMA_VERSION
 from engine.operations import OperationLog
+from engine.sync_state import FailureKind, SyncFailure
 from replicator import link, outbox
+from replicator.client import CentralClient
 from replicator.errors import CentralRejected
 from replicator.loop import sync_once
 from replicator.wire import pk
@@ -166,6 +169,11 @@ def test_bad_tokens_and_revoked_installs_are_refused(enrolled, central_url, cent
     anonymous = httpx.post(f"{central_url}/api/sync/push", json=body)
     assert anonymous.status_code == 401
     assert _mirror_counts(central_db)[0] == 0
+    with CentralClient(central_url, "lnx_forged") as forged, pytest.raises(CentralRejected):
+        sync_once(db, forged)
+    with db.read() as conn:
+        failure = sync_state.status(conn).last_failure
+    assert (failure.kind, failure.code) == (FailureKind.UNAUTHORIZED, "unauthorized")
     install_id = db.site_id.hex()
     revoked = httpx.post(
         f"{central_url}/api/admin/installs/{install_id}/revoke", auth=("admin", ADMIN_PASSWORD)
@@ -173,9 +181,13 @@ def test_bad_tokens_and_revoked_installs_are_refused(enrolled, central_url, cent
     assert revoked.status_code == 200
     response = _push(central_url, token, body)
     assert response.status_code == 403
+    assert response.json()["code"] == "revoked"
     assert "revoked" in response.json()["detail"]
     with pytest.raises(CentralRejected, match="revoked"):
         sync_once(db)
+    with db.read() as conn:
+        failure = sync_state.status(conn).last_failure
+    assert failure == SyncFailure(FailureKind.REVOKED, response.json()["detail"], "revoked")
 
 
 def test_oversized_bodies_are_refused(enrolled, central_url, central_db) -> None:

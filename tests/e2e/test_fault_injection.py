@@ -45,7 +45,7 @@ class Cluster:
             "central",
             ["central", "--dsn", self.pg_dsn, "--port", str(self.central_port)],
             self.tmp / f"central-{self.starts}.log",
-            {"LOCANEXT_ADMIN_PASSWORD": ADMIN_PASSWORD},
+            {"LOCANEXT_CENTRAL_ADMIN_PASSWORD": ADMIN_PASSWORD},
         )
         self.children["central"] = child
         child.wait_http(f"{self.central_url}/api/health")
@@ -56,7 +56,7 @@ class Cluster:
             name,
             ["app", "--headless", "--data-dir", str(self.tmp / name)],
             self.tmp / f"{name}-{self.starts}.log",
-            {"LOCANEXT_SYNC_INTERVAL": "0.5", "LOCANEXT_INSTALL_NAME": name},
+            {"LOCANEXT_APP_SYNC_INTERVAL": "0.5", "LOCANEXT_APP_INSTALL_NAME": name},
         )
         self.children[name] = child
         self.urls[name] = child.app_url()

@@ -34,7 +34,7 @@ def _central(tmp_path: Path, pg_dsn: str, name: str = "central") -> tuple[Child,
         name,
         ["central", "--dsn", pg_dsn, "--port", str(port)],
         tmp_path / f"{name}.log",
-        {"LOCANEXT_ADMIN_PASSWORD": ADMIN_PASSWORD},
+        {"LOCANEXT_CENTRAL_ADMIN_PASSWORD": ADMIN_PASSWORD},
     )
     url = f"http://127.0.0.1:{port}"
     child.wait_http(f"{url}/api/health")

@@ -46,7 +46,7 @@ def test_operations_of_two_offline_installs_reach_the_mirror_and_admin_page(
                 name,
                 ["app", "--headless", "--data-dir", str(tmp_path / name)],
                 tmp_path / f"{name}.log",
-                {"LOCANEXT_SYNC_INTERVAL": "1", "LOCANEXT_INSTALL_NAME": name},
+                {"LOCANEXT_APP_SYNC_INTERVAL": "1", "LOCANEXT_APP_INSTALL_NAME": name},
             )
             children.append(child)
             apps.append(child)
@@ -76,7 +76,7 @@ def test_operations_of_two_offline_installs_reach_the_mirror_and_admin_page(
             "central",
             ["central", "--dsn", pg_dsn, "--port", str(port)],
             tmp_path / "central.log",
-            {"LOCANEXT_ADMIN_PASSWORD": ADMIN_PASSWORD},
+            {"LOCANEXT_CENTRAL_ADMIN_PASSWORD": ADMIN_PASSWORD},
         )
         children.append(central)
         central.wait_http(f"{central_url}/api/health")
@@ -144,6 +144,32 @@ def test_operations_of_two_offline_installs_reach_the_mirror_and_admin_page(
                 "no changes waiting",
             )
             assert status["enrolled"] is True
+            settled = httpx.get(f"{url}/api/sync").json()
+            assert settled["last_failure"] is None and settled["online"] is True
+
+        # pc-one's token expires: central answers 401, and pc-one says so by kind.
+        pc_one = httpx.get(f"{urls[0]}/api/health").json()["install_id"]
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "UPDATE enrollments SET expires = now() - interval '1 day'"
+                    " WHERE install_id = :i"
+                ),
+                {"i": pc_one},
+            )
+
+        def failure_kind(url: str) -> str | None:
+            failure = httpx.get(f"{url}/api/sync").json()["last_failure"]
+            return failure and failure["kind"]
+
+        _eventually(lambda: failure_kind(urls[0]) == "unauthorized", 30, "pc-one unauthorized")
+        assert failure_kind(urls[1]) is None
+        # Central goes away: both say they are offline.
+        central.stop()
+        for url in urls:
+            _eventually(lambda url=url: failure_kind(url) == "unreachable", 30, "offline")
+            assert httpx.get(f"{url}/api/sync").json()["online"] is False
+        engine.dispose()
     finally:
         for child in reversed(children):
             code = child.stop()

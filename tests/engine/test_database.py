@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from engine import migrations, schema
+from engine import migrations, schema, sync_state
 from engine.db import Database
 from engine.errors import DatabaseUnusable
 from engine.operations import OperationLog
@@ -64,7 +64,7 @@ def test_a_database_from_a_newer_locanext_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_failing_migration_leaves_nothing_half_applied(tmp_path: Path, monkeypatch) -> None:
-    good = migrations.SCHEMA_VERSION
+    good = migrations.MIGRATIONS[-1].version
 
     def broken(conn) -> None:
         conn.execute("CREATE TABLE half_done (id TEXT PRIMARY KEY)")
@@ -75,7 +75,6 @@ def test_a_failing_migration_leaves_nothing_half_applied(tmp_path: Path, monkeyp
         "MIGRATIONS",
         (*migrations.MIGRATIONS, migrations.Migration(good + 1, "broken", broken)),
     )
-    monkeypatch.setattr(migrations, "SCHEMA_VERSION", good + 1)
     with pytest.raises(DatabaseUnusable):
         Database(tmp_path / "engine.db")
     import pysqlite3.dbapi2 as sqlite3
@@ -95,3 +94,63 @@ def test_a_write_that_fails_is_rolled_back(make_db) -> None:
         raise RuntimeError("crash in the middle of a unit of work")
     with db.read() as conn:
         assert conn.execute("SELECT count(*) FROM settings").fetchone()[0] == 0
+
+
+def test_a_local_only_migration_keeps_the_replicated_schema_version(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """Migration 3 adds the failure kind to sync_state: an install updated from version 2 gets
+    the columns, drops the error it cannot classify, and still pushes replicated schema 2."""
+    with monkeypatch.context() as patched:
+        patched.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:2])
+        db = Database(tmp_path / "engine.db")
+        with db.write() as conn:
+            conn.execute("UPDATE sync_state SET last_error = 'central refused the request'")
+        db.close()
+    db = Database(tmp_path / "engine.db")
+    try:
+        with db.read() as conn:
+            columns = {r[1] for r in conn.execute("PRAGMA table_info(sync_state)")}
+            status = sync_state.status(conn)
+            applied = [r[0] for r in conn.execute("SELECT version FROM schema_migrations")]
+    finally:
+        db.close()
+    assert {"last_error_kind", "last_error_code", "last_error"} <= columns
+    assert status.last_failure is None
+    assert applied == [m.version for m in migrations.MIGRATIONS]
+    assert not migrations.MIGRATIONS[2].replicated
+    assert migrations.SCHEMA_VERSION == 2 < migrations.MIGRATIONS[-1].version
+
+
+def test_sync_state_keeps_the_kind_of_the_last_failure(make_db) -> None:
+    db = make_db()
+    refused = sync_state.SyncFailure(
+        sync_state.FailureKind.REFUSED, "no such table", "bad_changeset"
+    )
+    with db.write() as conn:
+        sync_state.record_failure(conn, refused)
+    with db.read() as conn:
+        status = sync_state.status(conn)
+    assert status.last_failure == refused and status.online  # central answered
+    with db.write() as conn:
+        sync_state.record_failure(
+            conn, sync_state.SyncFailure(sync_state.FailureKind.UNREACHABLE, "connection refused")
+        )
+    with db.read() as conn:
+        status = sync_state.status(conn)
+    assert status.last_failure.kind is sync_state.FailureKind.UNREACHABLE
+    assert status.last_failure.code is None and not status.online
+    assert status.as_dict()["last_failure"] == {
+        "kind": "unreachable",
+        "detail": "connection refused",
+        "code": None,
+    }
+    with db.write() as conn:
+        conn.execute("UPDATE sync_state SET last_error_kind = 'from_a_later_version'")
+    with db.read() as conn:
+        assert sync_state.status(conn).last_failure.kind is sync_state.FailureKind.REFUSED
+    with db.write() as conn:
+        sync_state.record_success(conn)
+    with db.read() as conn:
+        status = sync_state.status(conn)
+    assert status.last_failure is None and status.online
