@@ -48,6 +48,7 @@ from central.db import make_engine, migrate
 from central.merge import begin_merge
 from engine.db import Database
 from engine.operations import OperationLog
+from locanext.admin_client import session_headers
 from locanext.processes import Child, command, free_port
 from replicator import link
 from replicator.loop import Syncer
@@ -259,7 +260,7 @@ def _ready(central: _Central) -> None:
     response = httpx.post(
         f"{central.url}/api/admin/users",
         json={"username": USER, "password": USER_PASSWORD},
-        auth=("admin", central.admin_password),
+        headers=session_headers(central.url, "admin", central.admin_password),
         timeout=30,
     )
     if response.status_code != 201:

@@ -32,6 +32,12 @@ class CentralSettings(BaseSettings):
         default=None, description="Password of the first `admin` account (generated if unset)."
     )
     max_body_bytes: int = MAX_BODY_BYTES
+    max_request_bytes: int = Field(
+        default=256 * 1024, description="Body limit of every request but a sync push."
+    )
+    staff_idle_timeout_s: int = Field(
+        default=1800, description="An administrator's session ends after this long unused."
+    )
 
     @property
     def cluster_dir(self) -> Path:

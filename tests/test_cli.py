@@ -15,6 +15,7 @@ import pytest
 from engine.db import Database
 from engine.operations import OperationLog
 from locanext import processes
+from locanext.admin_client import session_headers
 from locanext.processes import run as locanext
 from tests.conftest import ADMIN_PASSWORD
 
@@ -96,7 +97,7 @@ def test_enroll_and_sync_once_from_the_command_line(tmp_path: Path, central_url:
     httpx.post(
         f"{central_url}/api/admin/users",
         json={"username": "jun", "password": "jun-password"},
-        auth=("admin", ADMIN_PASSWORD),
+        headers=session_headers(central_url, "admin", ADMIN_PASSWORD),
     ).raise_for_status()
     data = str(tmp_path / "d")
     not_yet = locanext("sync", "--once", "--data-dir", data)

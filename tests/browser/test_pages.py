@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from engine.operations import OperationLog
+from locanext.admin_client import session_headers
 from locanext.processes import Child, free_port
 from replicator import link
 from replicator.loop import sync_once
@@ -47,7 +48,7 @@ def test_admin_dashboard_lists_operations_across_installs(
     created = httpx.post(
         f"{central_url}/api/admin/users",
         json={"username": "mina", "password": "mina-password"},
-        auth=("admin", ADMIN_PASSWORD),
+        headers=session_headers(central_url, "admin", ADMIN_PASSWORD),
     )
     assert created.status_code == 201
     ids = []

@@ -13,6 +13,7 @@ from sqlalchemy import Engine, text
 
 from engine.migrations import SCHEMA_VERSION
 from engine.operations import OperationLog
+from locanext.admin_client import session_headers
 from replicator import link, outbox
 from replicator.errors import CentralRejected
 from replicator.loop import sync_once
@@ -24,7 +25,7 @@ def _create_user(central_url: str, username: str = "mina", password: str = "mina
     response = httpx.post(
         f"{central_url}/api/admin/users",
         json={"username": username, "password": password},
-        auth=("admin", ADMIN_PASSWORD),
+        headers=session_headers(central_url, "admin", ADMIN_PASSWORD),
     )
     assert response.status_code == 201, response.text
 
@@ -168,7 +169,8 @@ def test_bad_tokens_and_revoked_installs_are_refused(enrolled, central_url, cent
     assert _mirror_counts(central_db)[0] == 0
     install_id = db.site_id.hex()
     revoked = httpx.post(
-        f"{central_url}/api/admin/installs/{install_id}/revoke", auth=("admin", ADMIN_PASSWORD)
+        f"{central_url}/api/admin/installs/{install_id}/revoke",
+        headers=session_headers(central_url, "admin", ADMIN_PASSWORD),
     )
     assert revoked.status_code == 200
     response = _push(central_url, token, body)

@@ -19,6 +19,7 @@ from sqlalchemy.pool import NullPool
 
 from central.db import normalize_dsn
 from engine.db import Database
+from locanext.admin_client import session_headers
 from locanext.processes import Child, free_port
 from replicator import link
 from replicator.loop import sync_once
@@ -45,7 +46,7 @@ def _user(url: str, name: str) -> None:
     r = httpx.post(
         f"{url}/api/admin/users",
         json={"username": name, "password": f"{name}-password"},
-        auth=("admin", ADMIN_PASSWORD),
+        headers=session_headers(url, "admin", ADMIN_PASSWORD),
     )
     assert r.status_code in (201, 409), r.text
 
