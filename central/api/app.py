@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException
 
 from central import enrollments
 from central.api import admin, enroll, publications, sync
+from central.api.body_limit import DeclaredBodyLimit
 from central.errors import CentralError, TooManyRequests
 from central.settings import CentralSettings
 from central.throttle import SignInThrottle
@@ -58,11 +59,7 @@ def create_app(
     clock: Callable[[], datetime] = _now,
     throttle: SignInThrottle | None = None,
 ) -> FastAPI:
-    # Every body has a limit, enforced while it is read (before authentication): small for
-    # enrollment and administration, the push limit for the sync routes.
-    app = FastAPI(
-        title="LocaNext central", version="0.1.0", max_body_size=settings.max_request_bytes
-    )
+    app = FastAPI(title="LocaNext central", version="0.1.0")
     app.state.settings = settings
     app.state.engine = engine
     app.state.clock = clock
@@ -106,8 +103,15 @@ def create_app(
             conn.execute(text("SELECT 1"))
         return {"status": "ok"}
 
-    app.include_router(enroll.router)
+    # Every body has a limit, enforced while it is read, before authentication: the push limit
+    # on the sync routes, a small one everywhere else. A declared Content-Length over it is
+    # refused before anything runs.
+    def body_limit(path: str) -> int:
+        sync_route = path.startswith(sync.router.prefix)
+        return settings.max_body_bytes if sync_route else settings.max_request_bytes
+
+    app.add_middleware(DeclaredBodyLimit, limit_for=body_limit)
     app.include_router(sync.router, max_body_size=settings.max_body_bytes)
-    app.include_router(admin.router)
-    app.include_router(publications.router)
+    for router in (enroll.router, admin.router, publications.router):
+        app.include_router(router, max_body_size=settings.max_request_bytes)
     return app

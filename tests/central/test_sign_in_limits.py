@@ -149,7 +149,7 @@ def test_every_body_has_a_limit_before_authentication(
         content=json.dumps({"title": "x" * 300_000}).encode(),
         headers=headers,
     )
-    assert declared.status_code == 413
+    assert (declared.status_code, declared.json()["code"]) == (413, "payload_too_large")
     streamed = httpx.post(f"{central.url}{path}", content=_chunks(300_000), headers=headers)
     assert streamed.status_code == 413
     assert streamed.json()["code"] == "payload_too_large"
