@@ -125,10 +125,6 @@ def admit(conn: Connection, row: Any, now: datetime) -> Install:
     return Install(row.install_id, row.username, row.acked_db_version)
 
 
-def install_for_token(conn: Connection, token: str, now: datetime) -> Install:
-    return admit(conn, find(conn, token), now)
-
-
 def record_pull(conn: Connection, install_id: str, since: int, now: datetime) -> None:
     conn.execute(
         update(enrollments)

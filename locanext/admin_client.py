@@ -4,6 +4,7 @@ the tests."""
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 
 import httpx
@@ -46,18 +47,20 @@ class AdminClient:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.close()
+        try:
+            self.sign_out()
+        finally:
+            self.close()
 
     def close(self) -> None:
-        """Sign out (if signed in) and close the connection."""
-        try:
-            if self.session is not None:
-                self.request("DELETE", "/api/admin/session")
-        except AdminApiError:
-            pass  # an expired session ends anyway
-        finally:
-            self.session = None
-            self._http.close()
+        self._http.close()
+
+    def sign_out(self) -> None:
+        if self.session is None:
+            return
+        with suppress(AdminApiError):  # an expired session has ended anyway
+            self.request("DELETE", "/api/admin/session")
+        self.session = None
 
     def sign_in(self, username: str, password: str) -> dict[str, Any]:
         self.session = self.request(
@@ -96,11 +99,11 @@ class AdminClient:
 
 
 def session_headers(central_url: str, username: str, password: str) -> dict[str, str]:
-    """Sign in and return the header that carries the session, for callers of the raw API."""
+    """Sign in and return the header that carries the session (which stays open until its idle
+    timeout), for callers of the raw API."""
     client = AdminClient(central_url)
     try:
         token = client.sign_in(username, password)["token"]
     finally:
-        client.session = None  # the session outlives this client
         client.close()
     return {"Authorization": f"Bearer {token}"}

@@ -7,6 +7,7 @@ import re
 
 import httpx
 import pytest
+from sqlalchemy import Engine, text
 
 from locanext.processes import run as locanext
 from tests.conftest import ADMIN_PASSWORD
@@ -123,9 +124,13 @@ def test_announcements_and_releases_from_the_command_line(central_url: str) -> N
     assert gone.endswith("(404 not_found)")
 
 
-def test_the_central_url_comes_from_the_environment(central_url: str, monkeypatch) -> None:
+def test_the_central_url_comes_from_the_environment_and_the_session_ends(
+    central_url: str, central_db: Engine, monkeypatch
+) -> None:
     monkeypatch.setenv("LOCANEXT_CENTRAL_URL", central_url)
     assert _rows(_ok("users", "list"))[1][0] == "admin"
+    with central_db.connect() as conn:  # signed in once, signed out at the end
+        assert conn.execute(text("SELECT count(*) FROM staff_sessions")).scalar_one() == 0
 
 
 @pytest.mark.parametrize("group", ["users", "announce", "release"])
