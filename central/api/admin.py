@@ -40,9 +40,9 @@ router = APIRouter(prefix="/api/admin", tags=["admin"], responses=ERROR_RESPONSE
 @router.post("/session")
 def sign_in(body: SignIn, request: Request, engine: DbEngine, now: Now) -> SessionOut:
     idle = request.app.state.settings.staff_idle_timeout_s
-    throttle = request.app.state.throttle
+    idle_for, throttle = timedelta(seconds=idle), request.app.state.throttle
     with throttle.checking(client_address(request), body.username), engine.begin() as conn:
-        token, user = staff.sign_in(conn, body.username, body.password, now, timedelta(0, idle))
+        token, user = staff.sign_in(conn, body.username, body.password, now, idle_for)
     return SessionOut(
         token=token,
         username=user.username,
