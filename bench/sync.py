@@ -43,6 +43,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from central import db as central_db
+from central.admin_client import session_headers
 from central.batch_merge import merge_batch, staging_rows
 from central.db import make_engine, migrate
 from central.merge import begin_merge
@@ -258,7 +259,7 @@ def _ready(central: _Central) -> None:
     response = httpx.post(
         f"{central.url}/api/admin/users",
         json={"username": USER, "password": USER_PASSWORD},
-        auth=("admin", central.admin_password),
+        headers=session_headers(central.url, "admin", central.admin_password),
         timeout=30,
     )
     if response.status_code != 201:

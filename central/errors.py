@@ -30,12 +30,6 @@ class Forbidden(CentralError):
     code = "forbidden"
 
 
-class Revoked(Forbidden):
-    """An administrator revoked the install: installs show it as such, not as any refusal."""
-
-    code = "revoked"
-
-
 class NotFound(CentralError):
     status = 404
     code = "not_found"
@@ -54,3 +48,58 @@ class PayloadTooLarge(CentralError):
 class UpdateRequired(CentralError):
     status = 426
     code = "update_required"
+
+
+class WrongCredentials(Unauthorized):
+    """Unknown user name or wrong password: one answer for both, so names cannot be probed."""
+
+    code = "wrong_credentials"
+
+
+class TokenExpired(Unauthorized):
+    code = "token_expired"
+
+
+class AccountDisabled(Forbidden):
+    code = "account_disabled"
+
+
+class InstallRevoked(Forbidden):
+    """An administrator revoked the install: installs show it as such, not as any refusal."""
+
+    code = "revoked"
+
+
+class InstallTaken(Forbidden):
+    """The install id is enrolled to another user."""
+
+    code = "install_taken"
+
+
+class AlreadyEnrolled(Forbidden):
+    """Re-enrolling an enrolled install needs its current token or an administrator's reset."""
+
+    code = "already_enrolled"
+
+
+class NotStaff(Forbidden):
+    code = "not_staff"
+
+
+class AdminOnly(Forbidden):
+    code = "admin_only"
+
+
+class TooManyRequests(CentralError):
+    """Refused for a while; ``retry_after`` seconds go into the Retry-After header."""
+
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+class LockedOut(TooManyRequests):
+    code = "locked_out"

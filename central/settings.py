@@ -52,6 +52,12 @@ class CentralSettings(BaseSettings):
         gt=0,
         description="Largest push body in bytes, before and after gzip.",
     )
+    max_request_bytes: int = Field(
+        default=256 * 1024, description="Body limit of every request but a sync push."
+    )
+    staff_idle_timeout_s: int = Field(
+        default=1800, description="An administrator's session ends after this long unused."
+    )
 
     @property
     def cluster_dir(self) -> Path:

@@ -242,12 +242,33 @@ enrollments = Table(
     metadata,
     Column("install_id", Text, primary_key=True),  # the install's site id, hex
     Column("username", Text, nullable=False),
-    Column("token_hash", Text, nullable=False, unique=True),
+    # NULL after an administrator's reset: no token works until the install enrolls again.
+    Column("token_hash", Text, unique=True),
     Column("acked_db_version", BigInteger, nullable=False, server_default="0"),
     _ts("enrolled"),
     _ts("last_push"),
     _ts("revoked"),
     _ts("expires"),
+    # Set by an administrator's reset: this user may enroll the install without its token.
+    Column("rebind_user", Text),
+    # Sync health, one UPDATE per request: the latest pull and the cursor it started from, and
+    # the latest refusal of one of the install's requests.
+    _ts("last_pull"),
+    Column("pull_cursor", BigInteger),
+    Column("last_refusal_code", Text),
+    _ts("last_refusal_at"),
+    Index("enrollments_username_idx", "username"),
+)
+# Signed-in administrators and leads: an opaque token (stored hashed) that dies after an idle
+# timeout; every use moves ``expires``.
+staff_sessions = Table(
+    "staff_sessions",
+    metadata,
+    Column("token_hash", Text, primary_key=True),
+    Column("username", Text, nullable=False),
+    _ts("created"),
+    Column("expires", DateTime(timezone=True), nullable=False),
+    Index("staff_sessions_username_idx", "username"),
 )
 
 

@@ -24,16 +24,19 @@ if TYPE_CHECKING:
 
 app = typer.Typer(
     help="LocaNext: offline-first localization workbench with a replicated activity log.\n\n"
-    "Desktop side: `app`, `tool`, `enroll`, `sync`. Server side: `central`, `admin`. "
+    "Desktop side: `app`, `tool`, `enroll`, `sync`. Server side: `central`, `admin`; "
+    "administration through central: `users`, `announce`, `release`. "
     "Everything at once on sample data: `demo`.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
 
+from locanext.admin_commands import register as register_admin_commands  # noqa: E402
 from locanext.bench_commands import bench_app  # noqa: E402
 
 app.add_typer(bench_app, name="bench")
+register_admin_commands(app)
 
 DataDir = Annotated[
     Path | None,

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 
+from central.admin_client import session_headers
 from shell.desktop import wait_for_signal
 from shell.processes import Child, free_port
 
@@ -94,7 +95,7 @@ def run_demo(data_dir: Path, *, until_synced: bool, echo: Callable[[str], None])
                 "team": "Korean → English",
                 "language": "en",
             },
-            auth=("admin", ADMIN_PASSWORD),
+            headers=session_headers(central_url, "admin", ADMIN_PASSWORD),
         )
         if response.status_code not in (201, 409):
             raise DemoError(f"could not create the demo user: {response.text}")

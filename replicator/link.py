@@ -33,13 +33,21 @@ def load(db: Database) -> CentralLink:
 def enroll(
     db: Database, central_url: str, username: str, password: str, install_name: str = ""
 ) -> EnrollResponse:
-    """Register this install with central and keep the token it returns (bound to our site id)."""
+    """Register this install with central and keep the token it returns (bound to our site id).
+
+    Enrolling again sends the current token: central binds an install id to its first enrollment
+    and rotates the token only for whoever holds it. The token goes only to the central it came
+    from."""
+    with db.read() as conn:
+        same = local_settings.get(conn, "central_url") == central_url.rstrip("/")
+        current = local_settings.get(conn, "central_token") if same else None
     request = EnrollRequest(
         username=username,
         password=password,
         site_id=db.site_id,
         install_name=install_name,
         schema_version=SCHEMA_VERSION,
+        token=current,
     )
     with CentralClient(central_url) as client:
         response = client.enroll(request)

@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy import text as sql
 
+from central.admin_client import session_headers
 from engine.db import Database
 from engine.operations import OperationLog
 from shell import processes
@@ -176,9 +177,9 @@ def test_central_and_admin_listen_and_read_where_their_variables_say(
         assert central.wait_line("LocaNext central: ").startswith(
             f"LocaNext central: http://127.0.0.1:{central_port}/"
         )
+        url = f"http://127.0.0.1:{central_port}"
         signed_in = httpx.get(
-            f"http://127.0.0.1:{central_port}/api/admin/conflicts",
-            auth=("admin", "env-admin-pass"),
+            f"{url}/api/admin/conflicts", headers=session_headers(url, "admin", "env-admin-pass")
         )
         assert signed_in.status_code == 200  # the password came from its variable
         admin.wait_http(f"http://127.0.0.1:{admin_port}/api/operations", timeout=120)

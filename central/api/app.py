@@ -3,28 +3,67 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.exceptions import HTTPException
 
-from central.api import admin, enroll, sync
-from central.errors import CentralError
+from central import enrollments
+from central.api import admin, enroll, publications, sync
+from central.api.body_limit import DeclaredBodyLimit
+from central.errors import CentralError, TooManyRequests
 from central.settings import CentralSettings
+from central.throttle import SignInThrottle
 from replicator.wire import ErrorBody
 
 log = logging.getLogger(__name__)
+
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
 
 
 def _error(status: int, code: str, detail: str) -> JSONResponse:
     return JSONResponse(ErrorBody(code=code, detail=detail).model_dump(), status_code=status)
 
 
-def create_app(settings: CentralSettings, engine: Engine) -> FastAPI:
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def _record_refusal(request: Request, status: int, code: str) -> None:
+    """Keep the latest refusal of a known install's request (the console's sync health)."""
+    install_id = getattr(request.state, "install_id", None)
+    if install_id is None or status >= 500:
+        return
+    app = request.app
+
+    def record() -> None:
+        with app.state.engine.begin() as conn:
+            enrollments.record_refusal(conn, install_id, code, app.state.clock())
+
+    try:
+        await run_in_threadpool(record)
+    except SQLAlchemyError as exc:  # the refusal itself must still reach the install
+        log.warning("could not record the refusal of install %s: %s", install_id, exc)
+
+
+def create_app(
+    settings: CentralSettings,
+    engine: Engine,
+    *,
+    clock: Callable[[], datetime] = _now,
+    throttle: SignInThrottle | None = None,
+) -> FastAPI:
     app = FastAPI(title="LocaNext central", version="0.1.0")
     app.state.settings = settings
     app.state.engine = engine
+    app.state.clock = clock
+    app.state.throttle = throttle or SignInThrottle()
 
     @app.exception_handler(CentralError)
     async def central_error(request: Request, exc: CentralError) -> JSONResponse:
@@ -36,10 +75,12 @@ def create_app(settings: CentralSettings, engine: Engine) -> FastAPI:
             exc.code,
             exc.detail,
         )
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        await _record_refusal(request, exc.status, exc.code)
         response = _error(exc.status, exc.code, exc.detail)
-        if headers:
-            response.headers.update(headers)
+        if exc.status == 401:
+            response.headers["WWW-Authenticate"] = "Bearer"
+        if isinstance(exc, TooManyRequests):
+            response.headers["Retry-After"] = str(exc.retry_after)
         return response
 
     @app.exception_handler(RequestValidationError)
@@ -47,7 +88,14 @@ def create_app(settings: CentralSettings, engine: Engine) -> FastAPI:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         log.warning("%s %s refused: invalid %s", request.method, request.url.path, where)
+        await _record_refusal(request, 422, "invalid_request")
         return _error(422, "invalid_request", f"{where}: {first['msg']}")
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        code = _HTTP_CODES.get(exc.status_code, "http_error")
+        await _record_refusal(request, exc.status_code, code)
+        return _error(exc.status_code, code, str(exc.detail))
 
     @app.get("/api/health")
     def health() -> dict[str, str]:
@@ -55,7 +103,15 @@ def create_app(settings: CentralSettings, engine: Engine) -> FastAPI:
             conn.execute(text("SELECT 1"))
         return {"status": "ok"}
 
-    app.include_router(enroll.router)
-    app.include_router(sync.router)
-    app.include_router(admin.router)
+    # Every body has a limit, enforced while it is read, before authentication: the push limit
+    # on the sync routes, a small one everywhere else. A declared Content-Length over it is
+    # refused before anything runs.
+    def body_limit(path: str) -> int:
+        sync_route = path.startswith(sync.router.prefix)
+        return settings.max_body_bytes if sync_route else settings.max_request_bytes
+
+    app.add_middleware(DeclaredBodyLimit, limit_for=body_limit)
+    app.include_router(sync.router, max_body_size=settings.max_body_bytes)
+    for router in (enroll.router, admin.router, publications.router):
+        app.include_router(router, max_body_size=settings.max_request_bytes)
     return app

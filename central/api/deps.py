@@ -1,54 +1,90 @@
-"""FastAPI dependencies: the database engine, the pushing install, the signed-in administrator."""
+"""FastAPI dependencies: the database engine, the clock, the calling install, the signed-in
+administrator or lead."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Annotated
 
-from fastapi import Depends, Request
-from fastapi.security import (
-    HTTPAuthorizationCredentials,
-    HTTPBasic,
-    HTTPBasicCredentials,
-    HTTPBearer,
-)
+from fastapi import Depends, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 
-from central import accounts
+from central import enrollments, staff
 from central.accounts import Install
-from central.errors import Forbidden, Unauthorized
+from central.errors import AdminOnly, Unauthorized
+from central.staff import Staff
 
 _bearer = HTTPBearer(auto_error=False)
-_basic = HTTPBasic(auto_error=False)
+
+Clock = Callable[[], datetime]
+Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
 def get_engine(request: Request) -> Engine:
     return request.app.state.engine
 
 
+def get_now(request: Request) -> datetime:
+    return request.app.state.clock()
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
 DbEngine = Annotated[Engine, Depends(get_engine)]
+Now = Annotated[datetime, Depends(get_now)]
 
 
-def current_install(
-    engine: DbEngine,
-    auth: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+def _admit_install(
+    request: Request, engine: Engine, auth: Bearer, now: datetime, pulled: int | None = None
 ) -> Install:
     if auth is None:
         raise Unauthorized("missing install token (Authorization: Bearer ...); enroll first")
-    with engine.connect() as conn:
-        return accounts.install_for_token(conn, auth.credentials)
+    with engine.begin() as conn:  # committed: the token's renewal and the pull's bookkeeping
+        row = enrollments.find(conn, auth.credentials)
+        # From here on, a refusal of this request is recorded against the install.
+        request.state.install_id = row.install_id
+        install = enrollments.admit(conn, row, now)
+        if pulled is not None:
+            enrollments.record_pull(conn, install.install_id, pulled, now)
+        return install
 
 
-def current_admin(
-    engine: DbEngine, auth: Annotated[HTTPBasicCredentials | None, Depends(_basic)]
-) -> str:
+def current_install(request: Request, engine: DbEngine, auth: Bearer, now: Now) -> Install:
+    return _admit_install(request, engine, auth, now)
+
+
+def pulling_install(
+    request: Request,
+    engine: DbEngine,
+    auth: Bearer,
+    now: Now,
+    since: Annotated[int, Query(ge=0)] = 0,
+) -> Install:
+    """The install, with its pull (time and cursor) recorded in the same transaction."""
+    return _admit_install(request, engine, auth, now, pulled=since)
+
+
+def current_staff(request: Request, engine: DbEngine, auth: Bearer, now: Now) -> Staff:
     if auth is None:
-        raise Unauthorized("administrator sign-in required (HTTP Basic)")
-    with engine.connect() as conn:
-        profile = accounts.check_password(conn, auth.username, auth.password)
-    if profile["role"] != "admin":
-        raise Forbidden(f"{auth.username!r} is not an administrator")
-    return auth.username
+        raise Unauthorized(
+            "sign in first (POST /api/admin/session), then send Authorization: Bearer <token>"
+        )
+    idle = timedelta(seconds=request.app.state.settings.staff_idle_timeout_s)
+    with engine.begin() as conn:  # committed: the session's renewal
+        return staff.for_token(conn, auth.credentials, now, idle)
+
+
+def current_admin(user: Annotated[Staff, Depends(current_staff)]) -> Staff:
+    if not user.is_admin:
+        raise AdminOnly(f"{user.username!r} is a lead: reading only; this needs an administrator")
+    return user
 
 
 CurrentInstall = Annotated[Install, Depends(current_install)]
-CurrentAdmin = Annotated[str, Depends(current_admin)]
+PullingInstall = Annotated[Install, Depends(pulling_install)]
+CurrentStaff = Annotated[Staff, Depends(current_staff)]
+CurrentAdmin = Annotated[Staff, Depends(current_admin)]

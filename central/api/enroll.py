@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
-from central import accounts, sync
-from central.api.deps import DbEngine
+from central import enrollments, sync
+from central.api.deps import DbEngine, Now, client_address
+from central.api.models import ERROR_RESPONSES
 from replicator.wire import EnrollRequest, EnrollResponse
 
-router = APIRouter(tags=["enroll"])
+router = APIRouter(tags=["enroll"], responses=ERROR_RESPONSES)
 
 
 @router.post("/api/enroll")
-def enroll(request: EnrollRequest, engine: DbEngine) -> EnrollResponse:
-    sync.check_schema(request.schema_version)
-    with engine.begin() as conn:
-        return accounts.enroll(conn, request)
+def enroll(body: EnrollRequest, request: Request, engine: DbEngine, now: Now) -> EnrollResponse:
+    sync.check_schema(body.schema_version)
+    throttle = request.app.state.throttle
+    with throttle.checking(client_address(request), body.username), engine.begin() as conn:
+        return enrollments.enroll(conn, body, now)

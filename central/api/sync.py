@@ -8,9 +8,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 
-from central import ingest, sync
+from central import ingest, notices, sync
 from central.api.body import read_limited
-from central.api.deps import CurrentInstall, DbEngine
+from central.api.deps import CurrentInstall, DbEngine, PullingInstall
 from central.errors import BadChangeset
 from replicator.wire import PullResponse, PushRequest, PushResponse, SiteState
 
@@ -43,7 +43,9 @@ async def push(request: Request, engine: DbEngine, install: CurrentInstall) -> P
 
     def merge() -> PushResponse:
         with engine.begin() as conn:
-            return ingest.push(conn, install, changeset)
+            response = ingest.push(conn, install, changeset)
+            notices.notify_merged(conn)  # delivered when this transaction commits
+            return response
 
     return await run_in_threadpool(merge)
 
@@ -51,7 +53,7 @@ async def push(request: Request, engine: DbEngine, install: CurrentInstall) -> P
 @router.get("/pull")
 def pull(
     engine: DbEngine,
-    install: CurrentInstall,
+    install: PullingInstall,
     since: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=20_000)] = 5000,
 ) -> PullResponse:

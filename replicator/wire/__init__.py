@@ -137,6 +137,9 @@ class EnrollRequest(BaseModel):
     site_id: bytes = Field(min_length=16, max_length=16)
     install_name: str = Field(default="", max_length=200)
     schema_version: int = Field(ge=1)
+    # The install's current token when it enrolls again (central rotates it); a first
+    # enrollment has none.
+    token: str | None = Field(default=None, max_length=256)
 
 
 class EnrollResponse(BaseModel):

@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import Engine, text
 
+from central.admin_client import session_headers
 from central.api.app import create_app
 from central.settings import CentralSettings
 from engine.migrations import SCHEMA_VERSION
@@ -115,7 +116,7 @@ def test_admin_dashboard_lists_operations_across_installs(
     created = httpx.post(
         f"{central_url}/api/admin/users",
         json={"username": "mina", "password": "mina-password"},
-        auth=("admin", ADMIN_PASSWORD),
+        headers=session_headers(central_url, "admin", ADMIN_PASSWORD),
     )
     assert created.status_code == 201
     ids = []

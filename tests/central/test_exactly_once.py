@@ -10,6 +10,7 @@ import httpx
 import pytest
 from sqlalchemy import Engine, text
 
+from central.admin_client import session_headers
 from engine import sync_state
 from engine.migrations import SCHEMA_VERSION
 from engine.operations import OperationLog
@@ -193,7 +194,10 @@ def test_admins_read_the_conflict_log(make_db, central_url, central_db):
         with db.write() as conn:
             conn.execute("UPDATE glossary_terms SET translation = ? WHERE id = 't0'", (value,))
         sync_once(db)
-    response = httpx.get(f"{central_url}/api/admin/conflicts", auth=("admin", ADMIN_PASSWORD))
+    response = httpx.get(
+        f"{central_url}/api/admin/conflicts",
+        headers=session_headers(central_url, "admin", ADMIN_PASSWORD),
+    )
     assert response.status_code == 200
     [entry] = response.json()
     assert (entry["row_key"], entry["cid"], entry["rule"]) == ("t0", "translation", "value")

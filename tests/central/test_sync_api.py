@@ -11,6 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import Engine, text
 
+from central.admin_client import session_headers
 from engine import sync_state
 from engine.migrations import SCHEMA_VERSION
 from engine.operations import OperationLog
@@ -27,7 +28,7 @@ def _create_user(central_url: str, username: str = "mina", password: str = "mina
     response = httpx.post(
         f"{central_url}/api/admin/users",
         json={"username": username, "password": password},
-        auth=("admin", ADMIN_PASSWORD),
+        headers=session_headers(central_url, "admin", ADMIN_PASSWORD),
     )
     assert response.status_code == 201, response.text
 
@@ -176,7 +177,8 @@ def test_bad_tokens_and_revoked_installs_are_refused(enrolled, central_url, cent
     assert (failure.kind, failure.code) == (FailureKind.UNAUTHORIZED, "unauthorized")
     install_id = db.site_id.hex()
     revoked = httpx.post(
-        f"{central_url}/api/admin/installs/{install_id}/revoke", auth=("admin", ADMIN_PASSWORD)
+        f"{central_url}/api/admin/installs/{install_id}/revoke",
+        headers=session_headers(central_url, "admin", ADMIN_PASSWORD),
     )
     assert revoked.status_code == 200
     response = _push(central_url, token, body)

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
+from central.admin_client import session_headers
 from central.db import normalize_dsn
 from engine.db import Database
 from replicator import link
@@ -105,11 +106,11 @@ def test_faults_and_sigkills_lose_and_duplicate_nothing(tmp_path: Path, pg_dsn: 
     sample.write_text("시작하기\n설정\n", encoding="utf-8")
     try:
         cluster.start_central()
-        admin = ("admin", ADMIN_PASSWORD)
+        admin = session_headers(cluster.central_url, "admin", ADMIN_PASSWORD)
         r = httpx.post(
             f"{cluster.central_url}/api/admin/users",
             json={"username": "mina", "password": "mina-password"},
-            auth=admin,
+            headers=admin,
         )
         assert r.status_code == 201, r.text
         for name, proxy in proxies.items():
@@ -127,7 +128,7 @@ def test_faults_and_sigkills_lose_and_duplicate_nothing(tmp_path: Path, pg_dsn: 
                 created = httpx.post(
                     f"{cluster.central_url}/api/admin/users",
                     json={"username": user, "password": "a-long-password"},
-                    auth=admin,
+                    headers=admin,
                     timeout=30,
                 )
                 assert created.status_code == 201, created.text

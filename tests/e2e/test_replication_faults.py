@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
+from central.admin_client import session_headers
 from central.db import normalize_dsn
 from engine.db import Database
 from replicator import link
@@ -45,7 +46,7 @@ def _user(url: str, name: str) -> None:
     r = httpx.post(
         f"{url}/api/admin/users",
         json={"username": name, "password": f"{name}-password"},
-        auth=("admin", ADMIN_PASSWORD),
+        headers=session_headers(url, "admin", ADMIN_PASSWORD),
     )
     assert r.status_code in (201, 409), r.text
 

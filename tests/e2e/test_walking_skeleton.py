@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
+from central.admin_client import session_headers
 from central.db import normalize_dsn
 from shell.processes import Child, free_port
 from shell.processes import run as locanext
@@ -83,7 +84,7 @@ def test_operations_of_two_offline_installs_reach_the_mirror_and_admin_page(
         created = httpx.post(
             f"{central_url}/api/admin/users",
             json={"username": "mina", "password": "mina-password", "team": "KO-EN"},
-            auth=("admin", ADMIN_PASSWORD),
+            headers=session_headers(central_url, "admin", ADMIN_PASSWORD),
         )
         assert created.status_code == 201, created.text
 
