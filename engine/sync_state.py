@@ -25,6 +25,7 @@ class FailureKind(StrEnum):
     CENTRAL_FAILED = "central_failed"  # central answered 5xx, or something unreadable
     UNAUTHORIZED = "unauthorized"  # 401: the token is missing, unknown or expired
     REVOKED = "revoked"  # an administrator revoked this install
+    ACCOUNT_DISABLED = "account_disabled"  # an administrator disabled (or deleted) the user
     UPDATE_REQUIRED = "update_required"  # 426: central does not serve this schema version
     REFUSED = "refused"  # any other 4xx; central's code says which
     BAD_PULL = "bad_pull"  # central sent changes this install must not apply

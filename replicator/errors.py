@@ -50,6 +50,7 @@ class CentralFailed(CentralUnavailable):
 _KIND_OF_CODE = {
     "update_required": FailureKind.UPDATE_REQUIRED,
     "revoked": FailureKind.REVOKED,
+    "account_disabled": FailureKind.ACCOUNT_DISABLED,
 }
 _KIND_OF_STATUS = {401: FailureKind.UNAUTHORIZED, 426: FailureKind.UPDATE_REQUIRED}
 

@@ -32,6 +32,7 @@ FAILURE_BADGES = {
     FailureKind.CENTRAL_FAILED: ("Central failing", "warning"),
     FailureKind.UNAUTHORIZED: ("Unauthorized", "negative"),
     FailureKind.REVOKED: ("Revoked", "negative"),
+    FailureKind.ACCOUNT_DISABLED: ("Account disabled", "negative"),
     FailureKind.UPDATE_REQUIRED: ("Update required", "negative"),
     FailureKind.REFUSED: ("Refused", "warning"),
     FailureKind.BAD_PULL: ("Sync error", "negative"),

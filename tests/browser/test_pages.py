@@ -58,7 +58,7 @@ def test_app_badge_says_which_kind_of_failure_sync_saw(
     created = httpx.post(
         f"{central_url}/api/admin/users",
         json={"username": "mina", "password": "mina-password"},
-        auth=("admin", ADMIN_PASSWORD),
+        headers=session_headers(central_url, "admin", ADMIN_PASSWORD),
     )
     assert created.status_code == 201
     sample = tmp_path / "ui_ko.txt"
@@ -98,7 +98,7 @@ def test_app_badge_says_which_kind_of_failure_sync_saw(
             conn.execute(text("UPDATE enrollments SET expires = now() - interval '1 day'"))
         expect(badge).to_contain_text("Unauthorized · ", timeout=30_000)
         expect(badge).to_contain_text("has expired; enroll again")
-        assert (failure()["kind"], failure()["code"]) == ("unauthorized", "unauthorized")
+        assert (failure()["kind"], failure()["code"]) == ("unauthorized", "token_expired")
 
         central.stop()
         expect(badge).to_contain_text("Offline · ", timeout=30_000)

@@ -11,9 +11,10 @@ import httpx
 import pytest
 from sqlalchemy import Engine, text
 
-from engine import local_settings
+from engine import local_settings, sync_state
 from engine.migrations import SCHEMA_VERSION
 from engine.operations import OperationLog
+from engine.sync_state import FailureKind
 from replicator import link
 from replicator.errors import CentralRejected
 from replicator.loop import sync_once
@@ -173,6 +174,8 @@ def test_a_disabled_users_installs_are_refused_until_enabled(central: Central, m
     with pytest.raises(CentralRejected) as refused:
         sync_once(mina_pc)
     assert refused.value.code == "account_disabled"
+    with mina_pc.read() as conn:  # the app's badge reads the kind, not the wording
+        assert sync_state.status(conn).last_failure.kind is FailureKind.ACCOUNT_DISABLED
     assert _enrollments(central.engine) == before
     with central.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM operations")).scalar_one() == operations

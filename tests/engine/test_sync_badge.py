@@ -33,6 +33,7 @@ def test_every_kind_of_failure_has_a_badge() -> None:
         (FailureKind.UPDATE_REQUIRED, "update_required", "Update required", "negative"),
         (FailureKind.UNAUTHORIZED, "unauthorized", "Unauthorized", "negative"),
         (FailureKind.REVOKED, "revoked", "Revoked", "negative"),
+        (FailureKind.ACCOUNT_DISABLED, "account_disabled", "Account disabled", "negative"),
         (FailureKind.UNREACHABLE, None, "Offline", "warning"),
         (FailureKind.REFUSED, "conflict", "Refused (conflict)", "warning"),
     ],
