@@ -358,12 +358,14 @@ def fuzz(
 
 
 def _fuzz_showing_progress(engine: Engine, plan: FuzzPlan) -> Outcome:
+    from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from locanext.fuzz.campaign import run
 
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
-    with Progress(*columns, transient=True) as bar:
+    # On stderr, so stdout carries only the outcome.
+    with Progress(*columns, transient=True, console=Console(stderr=True)) as bar:
         task = bar.add_task(f"seed {plan.seed}: 0 examples", total=None)
         count = 0
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -18,11 +19,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from hypothesis import HealthCheck, Phase, reproduce_failure, seed, settings
+from hypothesis.configuration import set_hypothesis_home_dir
 from hypothesis.stateful import run_state_machine_as_test
 from sqlalchemy import Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
 from central.db import make_engine, migrate, normalize_dsn, scratch_database
+from engine.crsqlite import cache_dir
 from locanext.fuzz.machine import ReplicationMachine
 from locanext.fuzz.mutations import MUTATIONS
 
@@ -142,8 +145,15 @@ def _mutation(plan: FuzzPlan) -> AbstractContextManager[None]:
     return MUTATIONS[plan.mutation].apply() if plan.mutation else nullcontext()
 
 
+def _keep_hypothesis_files_in_cache() -> None:
+    # Otherwise hypothesis writes .hypothesis/ (its unicode tables) into the working directory.
+    if not os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+        set_hypothesis_home_dir(cache_dir() / "hypothesis")
+
+
 def run(engine: Engine, plan: FuzzPlan, on_example: Callable[[], None] = lambda: None) -> Outcome:
     """Run the plan against a migrated central database (its tables are emptied per example)."""
+    _keep_hypothesis_files_in_cache()
     started, done, rounds = time.monotonic(), 0, 0
 
     def example_ended() -> None:
@@ -170,6 +180,7 @@ def run(engine: Engine, plan: FuzzPlan, on_example: Callable[[], None] = lambda:
 
 def replay(engine: Engine, saved: Replay) -> Outcome:
     """Run the recorded failing example once more, exactly."""
+    _keep_hypothesis_files_in_cache()
     plan = saved.plan
     blob = ast.literal_eval(f"b'{saved.blob}'")
     machine = reproduce_failure(saved.hypothesis_version, blob)(
