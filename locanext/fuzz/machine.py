@@ -45,7 +45,7 @@ from engine.db import Database
 from engine.migrations import SCHEMA_VERSION
 from locanext.fuzz import oracle
 from replicator import inbox, outbox
-from replicator.wire import PushRequest
+from replicator.wire import PullResponse, PushRequest
 
 # Small pushes so transactions are split into parts and passes span several pushes.
 PUSH_TARGET, PUSH_LIMIT, PULL_LIMIT = 12, 20, 15
@@ -307,13 +307,7 @@ class ReplicationMachine(RuleBasedStateMachine):
     def pull(self, data, crash: bool) -> None:
         site = self._site(data, connected=True)
         while True:
-            with site.db.read() as conn:
-                cursor = sync_state.pull_cursor(conn)
-            snapshot = (
-                self._central().connect().execution_options(isolation_level="REPEATABLE READ")
-            )
-            with snapshot as conn, conn.begin():
-                response = sync.pull(conn, site.install, cursor, PULL_LIMIT)
+            response = self._fetch_pull(site, PULL_LIMIT)
             try:
                 with site.db.write() as conn:
                     inbox.apply(conn, response.changes)
@@ -422,15 +416,17 @@ class ReplicationMachine(RuleBasedStateMachine):
         with site.db.write() as conn:
             sync_state.advance_acked(conn, acked)
 
+    def _fetch_pull(self, site: Site, limit: int) -> PullResponse:
+        """Central's answer to the install's next pull, read in one snapshot."""
+        with site.db.read() as conn:
+            cursor = sync_state.pull_cursor(conn)
+        snapshot = self._central().connect().execution_options(isolation_level="REPEATABLE READ")
+        with snapshot as conn, conn.begin():
+            return sync.pull(conn, site.install, cursor, limit)
+
     def _pull_all(self, site: Site) -> None:
         while True:
-            with site.db.read() as conn:
-                cursor = sync_state.pull_cursor(conn)
-            snapshot = (
-                self._central().connect().execution_options(isolation_level="REPEATABLE READ")
-            )
-            with snapshot as conn, conn.begin():
-                response = sync.pull(conn, site.install, cursor, 1000)
+            response = self._fetch_pull(site, 1000)
             with site.db.write() as conn:
                 inbox.apply(conn, response.changes)
                 sync_state.advance_cursor(conn, response.cursor)
