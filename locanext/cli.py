@@ -20,7 +20,10 @@ from engine.settings import EngineSettings
 from locanext.settings import option_help, variables
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from engine.db import Database
+    from locanext.fuzz.campaign import FuzzPlan, Outcome
 
 app = typer.Typer(
     help="LocaNext: offline-first localization workbench with a replicated activity log.\n\n"
@@ -354,38 +357,25 @@ def fuzz(
         str, typer.Option(help="PostgreSQL server; the run uses a scratch database on it.")
     ] = DEFAULT_SERVER_DSN,
 ) -> None:
-    """Fuzz replication: the state machine of tests/properties (installs with real cr-sqlite,
-    central on PostgreSQL, a network that drops, duplicates and replays, crashes, partitions).
+    """Fuzz replication: a state machine of installs with real cr-sqlite and central on
+    PostgreSQL, over a network that drops, duplicates and replays, with crashes and partitions.
     On failure: the shrunk steps are printed and a replay file is written."""
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from locanext.fuzz import campaign as fuzzing
 
-    from locanext import fuzz as fuzzing
-
-    if replay is not None:
-        saved = fuzzing.Replay.load(replay)
+    try:
+        saved = fuzzing.Replay.load(replay) if replay is not None else None
+        fuzzing.check_mutation(mutation)
         with fuzzing.scratch_central(dsn) as engine:
-            outcome = fuzzing.replay(engine, saved)
-        if outcome.failure is None:
-            typer.echo("the replayed example passes now")
-            return
-        typer.echo(outcome.failure)
-        raise typer.Exit(1)
-    if mutation is not None:
-        _, mutations = fuzzing.machine_module()
-        if mutation not in mutations.MUTATIONS:
-            raise _fail(f"unknown mutation {mutation!r}; one of {', '.join(mutations.MUTATIONS)}")
-    plan = fuzzing.FuzzPlan(seed, installs, steps, examples, minutes, mutation)
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
-    with fuzzing.scratch_central(dsn) as engine, Progress(*columns, transient=True) as bar:
-        task = bar.add_task(f"seed {seed}: 0 examples", total=None)
-        count = 0
-
-        def tick() -> None:
-            nonlocal count
-            count += 1
-            bar.update(task, description=f"seed {seed}: {count} examples")
-
-        outcome = fuzzing.run(engine, plan, tick)
+            if saved is not None:
+                outcome = fuzzing.replay(engine, saved)
+            else:
+                plan = fuzzing.FuzzPlan(seed, installs, steps, examples, minutes, mutation)
+                outcome = _fuzz_showing_progress(engine, plan)
+    except fuzzing.FuzzError as exc:
+        raise _fail(str(exc)) from None
+    if saved is not None:
+        typer.echo(outcome.failure or "the replayed example passes now")
+        raise typer.Exit(0 if outcome.failure is None else 1)
     summary = f"{outcome.examples} examples in {outcome.rounds} round(s), {outcome.seconds:.0f} s"
     if outcome.failure is None:
         typer.echo(f"no failure: {summary} (seed {seed})")
@@ -395,6 +385,26 @@ def fuzz(
         outcome.replay.save(save)
         typer.echo(f"failure after {summary}; replay it with: locanext fuzz --replay {save}")
     raise typer.Exit(1)
+
+
+def _fuzz_showing_progress(engine: Engine, plan: FuzzPlan) -> Outcome:
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from locanext.fuzz.campaign import run
+
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    # On stderr, so stdout carries only the outcome.
+    with Progress(*columns, transient=True, console=Console(stderr=True)) as bar:
+        task = bar.add_task(f"seed {plan.seed}: 0 examples", total=None)
+        count = 0
+
+        def tick() -> None:
+            nonlocal count
+            count += 1
+            bar.update(task, description=f"seed {plan.seed}: {count} examples")
+
+        return run(engine, plan, tick)
 
 
 def main() -> None:

@@ -32,9 +32,9 @@ SYNC_INTERVAL = "LOCANEXT_APP_SYNC_INTERVAL"
 def test_help_lists_and_explains_every_command() -> None:
     result = locanext("--help")
     assert result.returncode == 0
-    for command in ("demo", "app", "central", "admin", "enroll", "sync", "tool"):
+    for command in ("demo", "app", "central", "admin", "enroll", "sync", "tool", "fuzz"):
         assert command in result.stdout
-    for command in ("app", "central", "admin", "enroll", "sync", "demo", "tool"):
+    for command in ("app", "central", "admin", "enroll", "sync", "demo", "tool", "fuzz"):
         sub = locanext(command, "--help")
         assert sub.returncode == 0, sub.stderr
         assert "Usage" in sub.stdout and len(sub.stdout) > 200
@@ -62,6 +62,25 @@ def test_tool_records_a_run_and_fails_loudly_on_bad_input(tmp_path: Path) -> Non
     assert "text_stats failed: " in bad.stderr and "missing.txt: file not found" in bad.stderr
     unknown = locanext("tool", "nope", "--data-dir", str(tmp_path / "d"))
     assert unknown.returncode == 1 and "unknown tool 'nope'" in unknown.stderr
+
+
+def test_fuzz_refuses_what_it_cannot_run_with_one_line(tmp_path: Path) -> None:
+    not_replay = tmp_path / "replay.json"
+    not_replay.write_text('{"plan": {}}', encoding="utf-8")
+    for args, message in [
+        (["--mutation", "nope"], "error: unknown mutation 'nope'; one of last-writer-wins-ties, "),
+        (["--replay", str(not_replay)], "not a replay file written by locanext fuzz"),
+        (["--replay", str(tmp_path / "missing.json")], "not a replay file"),
+        (["--dsn", "mysql://root@127.0.0.1/x"], "error: not a PostgreSQL URL"),
+        (
+            ["--dsn", "postgresql://fuzz:secret@127.0.0.1:1/postgres"],
+            "error: cannot create a scratch database on postgresql+psycopg://fuzz:***@127.0.0.1:1",
+        ),
+    ]:
+        result = locanext("fuzz", *args)
+        assert result.returncode == 1, (args, result.stderr)
+        assert message in result.stderr and len(result.stderr.splitlines()) == 1, result.stderr
+        assert "secret" not in result.stderr
 
 
 @pytest.mark.slow

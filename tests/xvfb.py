@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import socket
 import subprocess
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
+
+from tests.waiting import WaitTimeout, wait_for
 
 SCREEN_W, SCREEN_H = 1280, 800
 XVFB_START_TIMEOUT_S = 10
@@ -52,9 +53,12 @@ def xvfb(log_dir: Path) -> Iterator[str]:
                 stdout=subprocess.DEVNULL,
                 stderr=out,
             )
-        deadline = time.monotonic() + XVFB_START_TIMEOUT_S
-        while proc.poll() is None and not x_ready(number) and time.monotonic() < deadline:
-            time.sleep(0.05)
+        with suppress(WaitTimeout):  # a timeout is handled below like an exit
+            wait_for(
+                lambda: proc.poll() is not None or x_ready(number),  # noqa: B023 - used at once
+                timeout=XVFB_START_TIMEOUT_S,
+                what=f"Xvfb to listen on :{number} or exit",
+            )
         if proc.poll() is None and x_ready(number):
             try:
                 yield f":{number}"

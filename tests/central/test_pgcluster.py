@@ -6,7 +6,6 @@ import os
 import shutil
 import signal
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from central.db import InvalidDsn, normalize_dsn
 from central.pgcluster import ClusterError, PrivateCluster
 from central.settings import DEFAULT_SERVER_DSN
 from tests import pg
+from tests.waiting import wait_for
 
 
 def _query(dsn: str, sql: str) -> object:
@@ -46,17 +46,17 @@ def _postmaster_pid(directory: Path) -> int | None:
         return None
 
 
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+        # a zombie nobody reaps is as dead as it gets
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] == "Z"
+    except (ProcessLookupError, FileNotFoundError):
+        return True
+
+
 def _wait_gone(pid: int, timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-            if Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] == "Z":
-                return  # a zombie nobody reaps is as dead as it gets
-        except (ProcessLookupError, FileNotFoundError):
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"process {pid} still alive")
+    wait_for(lambda: _gone(pid), timeout=timeout, what=f"process {pid} to exit")
 
 
 @pytest.fixture

@@ -27,6 +27,11 @@ class FaultProxy:
         self._thread = threading.Thread(target=self._run, name="fault-proxy", daemon=True)
         self.port = 0
 
+    @property
+    def injected(self) -> int:
+        """Connections that met a fault so far."""
+        return sum(n for fate, n in self.fates.items() if fate != "pass")
+
     def start(self) -> str:
         self._thread.start()
         self._ready.wait(10)

@@ -1,5 +1,7 @@
 """Replication under faults, with real processes: central and the replicator killed with SIGKILL
-at random moments of a large push, and two central processes merging conflicting pushes at once.
+at random moments of a large push (at least 6 kills: when a push ends before that, more is
+written and pushed, however fast the machine), and two central processes merging conflicting
+pushes at once.
 Nothing is lost, nothing is duplicated, nothing is half-applied, and the mirror still equals what
 a cr-sqlite hub holds."""
 
@@ -24,9 +26,12 @@ from replicator import link
 from replicator.loop import sync_once
 from shell.processes import Child, free_port
 from tests.central.test_merge_matches_crsqlite import _apply, _hub_state, _mirror_state
+from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 ADMIN_PASSWORD = "faults-admin-password"
+KILLS_AT_LEAST, KILLS_AT_MOST = 6, 12
+KILLS_DEADLINE_S = 900  # bounds a hang only: the kill count decides when the killing ends
 
 
 def _central(tmp_path: Path, pg_dsn: str, name: str = "central") -> tuple[Child, str]:
@@ -57,6 +62,19 @@ def _kill(child: Child) -> None:
     child.stop()
 
 
+def _record_events(db: Database, ids: list[str], transactions: int = 100) -> None:
+    """Transactions of 150 events each (100 of them: about 90,000 changes)."""
+    for _ in range(transactions):
+        with db.write() as conn:
+            for _ in range(150):
+                ids.append(str(uuid.uuid4()))
+                conn.execute(
+                    "INSERT INTO events (id, install_id, level, message, value) VALUES"
+                    " (?, ?, 'info', ?, ?)",
+                    (ids[-1], db.install_id, f"event {len(ids)}", len(ids) * 0.5),
+                )
+
+
 def _mirrored_events(engine) -> int:
     with engine.connect() as conn:
         return conn.execute(text("SELECT count(*) FROM events")).scalar_one()
@@ -68,21 +86,15 @@ def test_sigkills_during_a_large_push_lose_and_duplicate_nothing(tmp_path: Path,
     data = tmp_path / "pc"
     db = Database(data / "engine.db")
     link.enroll(db, url, "mina", "mina-password", "pc")
-    ids = []
-    for _ in range(100):  # 100 transactions of 150 events: about 90,000 changes
-        with db.write() as conn:
-            for _ in range(150):
-                ids.append(str(uuid.uuid4()))
-                conn.execute(
-                    "INSERT INTO events (id, install_id, level, message, value) VALUES"
-                    " (?, ?, 'info', ?, ?)",
-                    (ids[-1], db.install_id, f"event {len(ids)}", len(ids) * 0.5),
-                )
+    ids: list[str] = []
+    _record_events(db, ids)
     db.close()
     mirror = create_engine(normalize_dsn(pg_dsn), poolclass=NullPool)
     rng = random.Random(20261125)
     kills = 0
-    while kills < 12:
+    deadline = time.monotonic() + KILLS_DEADLINE_S
+    while kills < KILLS_AT_MOST:
+        assert time.monotonic() < deadline, f"{kills} kills after {KILLS_DEADLINE_S} s"
         before = _mirrored_events(mirror)
         sync = Child("sync", ["sync", "--once", "--data-dir", str(data)], tmp_path / "sync.log")
         # Kill at a random moment of the push, whatever this machine's speed: mostly soon after
@@ -91,14 +103,26 @@ def test_sigkills_during_a_large_push_lose_and_duplicate_nothing(tmp_path: Path,
         if rng.random() < 0.25:
             time.sleep(rng.uniform(0.05, 0.5))
         else:
-            deadline = time.monotonic() + 60
-            while _mirrored_events(mirror) == before and sync.process.poll() is None:
-                assert time.monotonic() < deadline, sync.tail()
-                time.sleep(0.02)
+
+            def grown_or_ended(sync: Child = sync, before: int = before) -> bool:
+                return _mirrored_events(mirror) != before or sync.process.poll() is not None
+
+            wait_for(
+                grown_or_ended,
+                timeout=60,
+                what="the mirror to grow or the sync to end",
+                interval=0.02,
+                context=sync.tail,
+            )
             time.sleep(rng.uniform(0, 0.25))
-        if sync.process.poll() is not None:
+        if sync.process.poll() is not None:  # it pushed everything before the kill
             sync.stop()
-            break  # it finished everything before the kill
+            if kills >= KILLS_AT_LEAST:
+                break
+            db = Database(data / "engine.db")  # more to push, so the killing can go on
+            _record_events(db, ids)
+            db.close()
+            continue
         victim = rng.choice(["sync", "central"])
         _kill(sync)
         kills += 1
@@ -114,7 +138,6 @@ def test_sigkills_during_a_large_push_lose_and_duplicate_nothing(tmp_path: Path,
     assert finished.process.wait(300) == 0, finished.tail()
     finished.stop()
     central.stop()
-    assert kills >= 6
     with mirror.connect() as conn:
         rows = conn.execute(text("SELECT id, message, value FROM events")).all()
         parked = conn.execute(text("SELECT count(*) FROM parked_changes")).scalar_one()

@@ -7,8 +7,6 @@ user created centrally reaches both installs."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -20,18 +18,10 @@ from central.admin_client import session_headers
 from central.db import normalize_dsn
 from shell.processes import Child, free_port
 from shell.processes import run as locanext
+from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 ADMIN_PASSWORD = "e2e-admin-password"
-
-
-def _eventually(check: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.3)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
 def test_operations_of_two_offline_installs_reach_the_mirror_and_admin_page(
@@ -99,12 +89,18 @@ def test_operations_of_two_offline_installs_reach_the_mirror_and_admin_page(
         everything = recorded["pc-one"] | recorded["pc-two"]
         engine = create_engine(normalize_dsn(pg_dsn), poolclass=NullPool)
 
-        def mirrored() -> bool:
+        def not_mirrored() -> set[str]:
             with engine.connect() as conn:
                 rows = conn.execute(text("SELECT id FROM operations")).scalars().all()
-            return set(rows) >= everything
+            return everything - set(rows)
 
-        _eventually(mirrored, 60, "both installs' operations in the mirror")
+        wait_for(
+            not_mirrored,
+            until=lambda missing: not missing,
+            timeout=60,
+            what="both installs' operations in the mirror (last seen: the missing ones)",
+            interval=0.3,
+        )
         with engine.connect() as conn:
             rows = conn.execute(
                 text(
@@ -134,15 +130,23 @@ def test_operations_of_two_offline_installs_reach_the_mirror_and_admin_page(
 
         for url in urls:
 
-            def has_mina(url: str = url) -> bool:
-                return "mina" in {u["username"] for u in httpx.get(f"{url}/api/users").json()}
+            def users(url: str = url) -> set[str]:
+                return {u["username"] for u in httpx.get(f"{url}/api/users").json()}
 
-            _eventually(has_mina, 30, "the centrally created user on every install")
+            wait_for(
+                users,
+                until=lambda seen: "mina" in seen,
+                timeout=30,
+                what=f"the centrally created user on {url}",
+                interval=0.3,
+            )
             status = httpx.get(f"{url}/api/sync").json()
-            _eventually(
-                lambda url=url: httpx.get(f"{url}/api/sync").json()["pending_changes"] == 0,
-                30,
-                "no changes waiting",
+            wait_for(
+                lambda url=url: httpx.get(f"{url}/api/sync").json()["pending_changes"],
+                until=lambda pending: pending == 0,
+                timeout=30,
+                what=f"no changes waiting on {url}",
+                interval=0.3,
             )
             assert status["enrolled"] is True
             settled = httpx.get(f"{url}/api/sync").json()
@@ -163,12 +167,22 @@ def test_operations_of_two_offline_installs_reach_the_mirror_and_admin_page(
             failure = httpx.get(f"{url}/api/sync").json()["last_failure"]
             return failure and failure["kind"]
 
-        _eventually(lambda: failure_kind(urls[0]) == "unauthorized", 30, "pc-one unauthorized")
+        wait_for(
+            lambda: failure_kind(urls[0]),
+            timeout=30,
+            what="pc-one unauthorized",
+            until=lambda kind: kind == "unauthorized",
+        )
         assert failure_kind(urls[1]) is None
         # Central goes away: both say they are offline.
         central.stop()
         for url in urls:
-            _eventually(lambda url=url: failure_kind(url) == "unreachable", 30, "offline")
+            wait_for(
+                lambda url=url: failure_kind(url),
+                timeout=30,
+                what=f"{url} offline",
+                until=lambda kind: kind == "unreachable",
+            )
             assert httpx.get(f"{url}/api/sync").json()["online"] is False
         engine.dispose()
     finally:

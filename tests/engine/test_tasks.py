@@ -19,6 +19,7 @@ from engine.operations import OperationLog
 from engine.tasks import Task, TaskManager, TasksClosed
 from engine.tasks.progress import RateMeter, describe
 from engine.tasks.supervisor import remove_stray_temporaries
+from tests.waiting import wait_for
 
 LINE = "<PAColor0xffe9bd23>전설의 검<PAOldColor>을 찾아라 {0} abcdefghij\n"
 
@@ -33,15 +34,6 @@ def gone(pid: int) -> bool:
         return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return True
-
-
-def wait_until(check, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
 @pytest.fixture
@@ -60,8 +52,12 @@ def long_run(tasks: TaskManager, tmp_path: Path, report: Path) -> Task:
     """text_stats over 400 copies of a 20 MB file: about a minute and a half on this machine."""
     source = big_text(tmp_path / "big_ko.txt", 20)
     task = tasks.submit("text_stats", [source] * 400, {"report": str(report)}, username="mina")
-    wait_until(lambda: (tasks.get(task.id) or task).done >= 2, 60, "two files counted")
-    return tasks.get(task.id) or task
+    return wait_for(
+        lambda: tasks.get(task.id) or task,
+        until=lambda seen: seen.done >= 2,
+        timeout=60,
+        what="two files counted",
+    )
 
 
 def test_a_task_runs_in_a_worker_and_ends_as_one_right_row(

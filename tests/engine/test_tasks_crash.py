@@ -4,7 +4,6 @@ output, and after a restart the run shows as interrupted."""
 from __future__ import annotations
 
 import signal
-import time
 from pathlib import Path
 
 import httpx
@@ -15,6 +14,7 @@ from engine.operations import OperationLog
 from engine.runtime import EngineRuntime
 from engine.settings import EngineSettings
 from shell.processes import Child
+from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -46,11 +46,13 @@ def test_a_run_cut_off_by_a_killed_app_is_interrupted_after_restart(tmp_path: Pa
                 "params": {"report": str(report)},
             },
         ).json()["task_id"]
-        deadline = time.monotonic() + 60
-        task = httpx.get(f"{url}/api/tasks/{task_id}").json()
-        while task["done"] < 2 and time.monotonic() < deadline:
-            time.sleep(0.1)
-            task = httpx.get(f"{url}/api/tasks/{task_id}").json()
+        task = wait_for(
+            lambda: httpx.get(f"{url}/api/tasks/{task_id}").json(),
+            until=lambda seen: seen["done"] >= 2,
+            timeout=60,
+            what="two files counted",
+            interval=0.1,
+        )
         assert task["state"] == "running" and _alive(task["pid"])
         app.process.send_signal(signal.SIGKILL)
         app.process.wait(10)
@@ -58,10 +60,7 @@ def test_a_run_cut_off_by_a_killed_app_is_interrupted_after_restart(tmp_path: Pa
         app.stop()
 
     # The orphaned worker notices and stops instead of finishing a run nobody records.
-    deadline = time.monotonic() + 15
-    while _alive(task["pid"]) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not _alive(task["pid"])
+    wait_for(lambda: not _alive(task["pid"]), timeout=15, what="the orphaned worker to exit")
     assert not report.exists() and not list(report.parent.glob(".report.tsv.*"))
 
     runtime = EngineRuntime(EngineSettings(data_dir=data))

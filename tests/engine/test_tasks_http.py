@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import json
-import time
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +16,10 @@ from websockets.sync.client import connect
 
 from engine.runtime import EngineRuntime
 from engine.settings import EngineSettings
+from tests.waiting import wait_for
 
 LINE = "시작하기 {0}개의 아이템을 얻었습니다 <PAOldColor> abcdefghij\n"
+FINAL_STATES = ("succeeded", "failed", "cancelled", "interrupted")
 
 
 @pytest.fixture
@@ -28,16 +31,74 @@ def engine(tmp_path: Path) -> Iterator[tuple[EngineRuntime, str]]:
         runtime.close()
 
 
-def events_until_final(ws: Any, task_id: str, timeout: float = 60) -> list[dict[str, Any]]:
-    deadline = time.monotonic() + timeout
+def events_until_final(
+    ws: Any,
+    task_id: str,
+    timeout: float = 60,
+    on_event: Callable[[dict[str, Any]], None] = lambda event: None,
+) -> list[dict[str, Any]]:
+    """The task's states as the WebSocket reports them, up to its final one; ``on_event`` sees
+    each as it arrives."""
     seen: list[dict[str, Any]] = []
-    while time.monotonic() < deadline:
-        event = json.loads(ws.recv(timeout=deadline - time.monotonic()))
-        tasks = event["tasks"] if event["type"] == "snapshot" else [event["task"]]
-        seen.extend(t for t in tasks if t["id"] == task_id)
-        if seen and seen[-1]["state"] in ("succeeded", "failed", "cancelled", "interrupted"):
+
+    def receive() -> list[dict[str, Any]]:
+        try:
+            event = json.loads(ws.recv(timeout=0.5))
+        except TimeoutError:
             return seen
-    raise AssertionError(f"task {task_id} did not end within {timeout:.0f} s")
+        tasks = event["tasks"] if event["type"] == "snapshot" else [event["task"]]
+        for task in tasks:
+            if task["id"] == task_id:
+                seen.append(task)
+                on_event(task)
+        return seen
+
+    return wait_for(
+        receive,
+        until=lambda events: events and events[-1]["state"] in FINAL_STATES,
+        timeout=timeout,
+        what=f"task {task_id} to end",
+        interval=0,
+    )
+
+
+class Pipes:
+    """Input files that are named pipes: the tool can read pipe k only once the test has seen
+    progress say it is on file k, so a run shows live progress however fast the machine is."""
+
+    def __init__(self, folder: Path, name: str, count: int) -> None:
+        self.paths = [folder / f"in{n}" / name for n in range(count)]
+        for path in self.paths:
+            path.parent.mkdir(parents=True)
+            os.mkfifo(path)
+        self.fed = 0
+
+    def feed_reported(self, task: dict[str, Any]) -> None:
+        if task["state"] != "running" or task["total"] != len(self.paths):
+            return
+        if task["done"] != self.fed:
+            return
+        path = self.paths[self.fed]
+        fd = wait_for(
+            lambda: _writer(path),
+            until=lambda fd: fd is not None,
+            timeout=30,
+            what=f"the tool to open {path}",
+        )
+        os.set_blocking(fd, True)
+        with os.fdopen(fd, "w", encoding="utf-8") as pipe:
+            pipe.write(LINE * 1000)
+        self.fed += 1
+
+
+def _writer(path: Path) -> int | None:
+    """A write end of the named pipe, or None while nobody has opened it for reading."""
+    try:
+        return os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        if exc.errno == errno.ENXIO:
+            return None
+        raise
 
 
 def final_elapsed(events: list[dict[str, Any]]) -> float:
@@ -48,8 +109,7 @@ def test_progress_arrives_over_a_websocket_and_the_result_can_be_fetched(
     engine: tuple[EngineRuntime, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _, url = engine
-    source = tmp_path / "ui_ko.txt"
-    source.write_text(LINE * 150_000, encoding="utf-8")  # ~10 MB, read 30 times: a few seconds
+    pipes = Pipes(tmp_path / "inputs", "ui_ko.txt", 30)
     report = tmp_path / "out" / "report.tsv"
     ws_url = url.replace("http://", "ws://") + "/api/tasks/ws"
     with connect(ws_url) as ws:
@@ -58,14 +118,14 @@ def test_progress_arrives_over_a_websocket_and_the_result_can_be_fetched(
             f"{url}/api/tasks",
             json={
                 "tool": "text_stats",
-                "inputs": [str(source)] * 30,
+                "inputs": [str(p) for p in pipes.paths],
                 "params": {"report": str(report)},
             },
         )
         assert started.status_code == 202, started.text
         task_id = started.json()["task_id"]
         assert started.json()["operation_id"] == task_id
-        events = events_until_final(ws, task_id)
+        events = events_until_final(ws, task_id, on_event=pipes.feed_reported)
 
     running = [e for e in events if e["state"] == "running" and e["total"] == 30]
     assert len(running) >= 3, events  # live progress, not just start and end

@@ -1,4 +1,4 @@
-"""The replication state machine (tests/properties/replication.py) against this test's database."""
+"""The replication state machine (locanext.fuzz.machine) against this test's database."""
 
 from __future__ import annotations
 
@@ -6,15 +6,15 @@ import pytest
 from hypothesis import HealthCheck, settings
 from sqlalchemy import Engine
 
-from tests.properties import replication
+from locanext.fuzz.machine import ReplicationMachine
 
 
 @pytest.fixture(autouse=True)
-def _bind(central_db: Engine) -> None:
-    replication.bind(central_db)
+def _bind(central_db: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ReplicationMachine, "central", central_db)
 
 
-TestReplication = replication.ReplicationMachine.TestCase
+TestReplication = ReplicationMachine.TestCase
 # Examples come from the profile (dev 50, ci 300); each runs up to 25 steps.
 TestReplication.settings = settings(
     stateful_step_count=25, suppress_health_check=[HealthCheck.function_scoped_fixture]

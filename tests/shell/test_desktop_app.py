@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ from PIL import Image
 
 from engine.db import Database
 from shell.processes import Child
+from tests.waiting import wait_for
 from tests.xvfb import SCREEN_H, SCREEN_W
 
 pytestmark = [pytest.mark.gui, pytest.mark.e2e, pytest.mark.slow]
@@ -48,11 +48,19 @@ def test_app_opens_a_window_on_the_engine_ui_and_closes_on_sigterm(
         line = app.wait_line("LocaNext app: ")
         assert "headless" not in line  # a display is there, so it opened a window
         shot = tmp_path / "window.png"
-        deadline = time.monotonic() + 60
-        while _header_pixels(xvfb_display, shot) < 1000 * 40:  # a header bar across the window
+
+        def header_pixels() -> int:
             assert app.process.poll() is None, app.tail()
-            assert time.monotonic() < deadline, f"the engine UI never appeared:\n{app.tail()}"
-            time.sleep(0.5)
+            return _header_pixels(xvfb_display, shot)
+
+        wait_for(
+            header_pixels,
+            until=lambda seen: seen >= 1000 * 40,  # a header bar across the window
+            timeout=60,
+            what="the engine UI's header bar",
+            interval=0.5,
+            context=app.tail,
+        )
         app.process.send_signal(signal.SIGTERM)
         assert app.process.wait(20) == 0, app.tail()
     finally:

@@ -27,6 +27,7 @@ from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
 from shell.window import display_available, tauri_config
+from tests.waiting import wait_for
 from tests.xvfb import SCREEN_H, SCREEN_W, x_socket
 
 pytestmark = pytest.mark.gui
@@ -78,11 +79,12 @@ def page_server() -> Iterator[PageServer]:
     )
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
+
+    def started() -> bool:
         assert thread.is_alive(), "the page server died on startup"
-        assert time.monotonic() < deadline, "the page server did not start"
-        time.sleep(0.02)
+        return server.started
+
+    wait_for(started, timeout=10, what="the page server to start", interval=0.02)
     try:
         yield server_info
     finally:
@@ -144,15 +146,21 @@ def window_process(
 
 
 def _wait_for_page_request(window: WindowProcess, server: PageServer) -> None:
-    deadline = time.monotonic() + PAGE_LOAD_TIMEOUT_S
-    while not server.page_requested.wait(0.1):
+    def requested() -> bool:
         if window.proc.poll() is not None:
             pytest.fail(
                 f"the window process exited with {window.proc.returncode} before loading the page:"
                 f"\n{window.output()}"
             )
-        if time.monotonic() > deadline:
-            pytest.fail(f"the window did not request the page:\n{window.output()}")
+        return server.page_requested.wait(0.1)
+
+    wait_for(
+        requested,
+        timeout=PAGE_LOAD_TIMEOUT_S,
+        what="the window to request the page",
+        interval=0,
+        context=window.output,
+    )
 
 
 def _page_pixels(display: str, shot: Path) -> tuple[int, int]:
@@ -196,14 +204,17 @@ def test_window_shows_the_page_and_exits_on_sigterm(
     # The request comes before the paint: screenshot until the page shows (or time runs out).
     shot = tmp_path / "window.png"
     window_area = WINDOW_W * WINDOW_H
-    deadline = time.monotonic() + RENDER_TIMEOUT_S
-    page_pixels, colours = _page_pixels(xvfb_display, shot)
-    while page_pixels < 0.9 * window_area and time.monotonic() < deadline:
+
+    def page_pixels_and_colours() -> tuple[int, int]:
         assert window_process.proc.poll() is None, window_process.output()
-        time.sleep(0.25)
-        page_pixels, colours = _page_pixels(xvfb_display, shot)
-    assert page_pixels >= 0.9 * window_area, (
-        f"only {page_pixels} pixels of the page colour in {shot} (window {window_area})"
+        return _page_pixels(xvfb_display, shot)
+
+    page_pixels, colours = wait_for(
+        page_pixels_and_colours,
+        until=lambda seen: seen[0] >= 0.9 * window_area,
+        timeout=RENDER_TIMEOUT_S,
+        what=f"the page colour over 90% of the window ({window_area} pixels) in {shot}",
+        interval=0.25,
     )
     # The window does not cover the whole screen, so the screenshot cannot be uniform.
     assert page_pixels < SCREEN_W * SCREEN_H and colours > 1

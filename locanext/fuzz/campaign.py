@@ -1,24 +1,39 @@
-"""`locanext fuzz`: the replication state machine of tests/properties, outside pytest.
+"""`locanext fuzz`: the replication state machine run outside pytest, in seeded rounds.
 
 Runs rounds of examples (round r uses seed S + r, so the same seed gives the same run) until the
 example budget or the time budget is spent, or a failure is found. On failure hypothesis shrinks
 it, the shrunk steps are printed, and a replay file is written: ``--replay FILE`` runs exactly that
-example again. Needs a source checkout (the machine lives in tests/properties).
+example again.
 """
 
 from __future__ import annotations
 
+import ast
 import json
+import os
 import re
-import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from hypothesis import HealthCheck, Phase, reproduce_failure, seed, settings
+from hypothesis.configuration import set_hypothesis_home_dir
+from hypothesis.stateful import run_state_machine_as_test
+from sqlalchemy import Engine, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+
+from central.db import make_engine, migrate, normalize_dsn, scratch_database
+from engine.crsqlite import cache_dir
+from locanext.fuzz.machine import ReplicationMachine
+from locanext.fuzz.mutations import MUTATIONS
+
 _BLOB = re.compile(r"@reproduce_failure\('([^']+)', b'([^']+)'\)")
+
+
+class FuzzError(Exception):
+    """A fuzz run that cannot start: an unreadable replay file, an unknown mutation."""
 
 
 @dataclass(frozen=True)
@@ -46,10 +61,20 @@ class Replay:
 
     @classmethod
     def load(cls, path: Path) -> Replay:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return cls(
-            FuzzPlan(**data["plan"]), data["hypothesis_version"], data["blob"], data["failure"]
-        )
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            saved = cls(
+                FuzzPlan(**data["plan"]), data["hypothesis_version"], data["blob"], data["failure"]
+            )
+        except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+            raise FuzzError(f"{path}: not a replay file written by locanext fuzz ({exc})") from None
+        check_mutation(saved.plan.mutation)
+        return saved
+
+
+def check_mutation(name: str | None) -> None:
+    if name is not None and name not in MUTATIONS:
+        raise FuzzError(f"unknown mutation {name!r}; one of {', '.join(MUTATIONS)}")
 
 
 @dataclass
@@ -61,20 +86,19 @@ class Outcome:
     replay: Replay | None = None
 
 
-def machine_module():
-    if str(REPO) not in sys.path:  # tests/ is not installed; it is part of the checkout
-        sys.path.insert(0, str(REPO))
-    from tests.properties import mutations, replication
-
-    return replication, mutations
-
-
 @contextmanager
-def scratch_central(server_dsn: str) -> Iterator[object]:
+def scratch_central(server_dsn: str) -> Iterator[Engine]:
     """A fresh, migrated central database on ``server_dsn``, dropped afterwards."""
-    from central.db import make_engine, migrate, scratch_database
-
-    with scratch_database(server_dsn, "locanext_fuzz") as dsn:
+    try:
+        server = make_url(normalize_dsn(server_dsn)).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError) as exc:
+        raise FuzzError(str(exc)) from None
+    with ExitStack() as stack:
+        try:
+            dsn = stack.enter_context(scratch_database(server_dsn, "locanext_fuzz"))
+        except OperationalError as exc:
+            reason = str(exc.orig or exc).strip().splitlines()[0]
+            raise FuzzError(f"cannot create a scratch database on {server}: {reason}") from None
         engine = make_engine(dsn)
         try:
             migrate(engine)
@@ -83,9 +107,11 @@ def scratch_central(server_dsn: str) -> Iterator[object]:
             engine.dispose()
 
 
-def _machine_class(replication, plan: FuzzPlan, on_example: Callable[[], None]):
-    class Machine(replication.ReplicationMachine):
-        pass
+def _machine_class(
+    engine: Engine, plan: FuzzPlan, on_example: Callable[[], None]
+) -> type[ReplicationMachine]:
+    class Machine(ReplicationMachine):
+        central = engine
 
     if plan.installs is not None:
         Machine.INSTALLS = (plan.installs, plan.installs)
@@ -93,9 +119,7 @@ def _machine_class(replication, plan: FuzzPlan, on_example: Callable[[], None]):
     return Machine
 
 
-def _settings(plan: FuzzPlan, examples: int):
-    from hypothesis import HealthCheck, Phase, settings
-
+def _settings(plan: FuzzPlan, examples: int) -> settings:
     return settings(
         max_examples=examples,
         stateful_step_count=plan.steps,
@@ -117,14 +141,19 @@ def _failure_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}\n{notes}".strip()
 
 
-def run(engine, plan: FuzzPlan, on_example: Callable[[], None] = lambda: None) -> Outcome:
-    """Run the plan against a bound central database."""
-    from hypothesis import seed
-    from hypothesis.stateful import run_state_machine_as_test
+def _mutation(plan: FuzzPlan) -> AbstractContextManager[None]:
+    return MUTATIONS[plan.mutation].apply() if plan.mutation else nullcontext()
 
-    replication, mutations = machine_module()
-    replication.bind(engine)
-    mutation = mutations.MUTATIONS[plan.mutation].apply() if plan.mutation else nullcontext()
+
+def _keep_hypothesis_files_in_cache() -> None:
+    # Otherwise hypothesis writes .hypothesis/ (its unicode tables) into the working directory.
+    if not os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+        set_hypothesis_home_dir(cache_dir() / "hypothesis")
+
+
+def run(engine: Engine, plan: FuzzPlan, on_example: Callable[[], None] = lambda: None) -> Outcome:
+    """Run the plan against a migrated central database (its tables are emptied per example)."""
+    _keep_hypothesis_files_in_cache()
     started, done, rounds = time.monotonic(), 0, 0
 
     def example_ended() -> None:
@@ -133,9 +162,9 @@ def run(engine, plan: FuzzPlan, on_example: Callable[[], None] = lambda: None) -
         on_example()
 
     per_round = plan.examples if plan.minutes is None else 25
-    with mutation:
+    with _mutation(plan):
         while True:
-            machine = seed(plan.seed + rounds)(_machine_class(replication, plan, example_ended))
+            machine = seed(plan.seed + rounds)(_machine_class(engine, plan, example_ended))
             rounds += 1
             try:
                 run_state_machine_as_test(machine, settings=_settings(plan, per_round))
@@ -149,23 +178,16 @@ def run(engine, plan: FuzzPlan, on_example: Callable[[], None] = lambda: None) -
                 return Outcome(done, rounds, elapsed)
 
 
-def replay(engine, saved: Replay) -> Outcome:
+def replay(engine: Engine, saved: Replay) -> Outcome:
     """Run the recorded failing example once more, exactly."""
-    import ast
-
-    from hypothesis import reproduce_failure
-    from hypothesis.stateful import run_state_machine_as_test
-
-    replication, mutations = machine_module()
-    replication.bind(engine)
+    _keep_hypothesis_files_in_cache()
     plan = saved.plan
     blob = ast.literal_eval(f"b'{saved.blob}'")
     machine = reproduce_failure(saved.hypothesis_version, blob)(
-        _machine_class(replication, plan, lambda: None)
+        _machine_class(engine, plan, lambda: None)
     )
-    mutation = mutations.MUTATIONS[plan.mutation].apply() if plan.mutation else nullcontext()
     started = time.monotonic()
-    with mutation:
+    with _mutation(plan):
         try:
             run_state_machine_as_test(machine, settings=_settings(plan, 1))
         except Exception as exc:

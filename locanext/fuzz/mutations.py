@@ -1,7 +1,7 @@
 """Deliberately broken merges, each expected to be caught by one of the machine's invariants.
 
 They show the invariants can fail: `locanext fuzz --mutation NAME` runs the machine with one of
-them, and tests/properties/test_mutations_are_caught.py checks each is caught.
+them (testers use it to see what a failure looks like).
 """
 
 from __future__ import annotations

@@ -7,8 +7,9 @@ cut installs off and heal them, crash central in the middle of a merge and an in
 middle of a pull, and restart installs. Invariants hold after every step; ``teardown`` heals
 everything, syncs to a fixpoint and checks convergence against a cr-sqlite hub fed every change.
 
-The machine is shared by pytest (``tests/properties/test_replication_machine.py``) and
-``locanext fuzz``; bind it to a database with :func:`bind`.
+The machine is shared by ``locanext fuzz`` (:mod:`locanext.fuzz.campaign`) and pytest
+(``tests/properties/test_replication_machine.py``); both point :attr:`ReplicationMachine.central`
+at a migrated central database first.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, ClassVar
 
 from hypothesis import note
 from hypothesis import strategies as st
@@ -41,9 +43,9 @@ from central.errors import CentralError
 from engine import sync_state
 from engine.db import Database
 from engine.migrations import SCHEMA_VERSION
+from locanext.fuzz import oracle
 from replicator import inbox, outbox
-from replicator.wire import PushRequest
-from tests.properties import oracle
+from replicator.wire import PullResponse, PushRequest
 
 # Small pushes so transactions are split into parts and passes span several pushes.
 PUSH_TARGET, PUSH_LIMIT, PULL_LIMIT = 12, 20, 15
@@ -65,19 +67,6 @@ glossary_text = st.sampled_from(["", "a", "b", "검", "sword", "😀 non-BMP"])
 # What the network does with one push of a pass.
 DELIVERY = st.sampled_from(["deliver", "deliver", "deliver", "duplicate", "drop", "crash"])
 
-_central: Engine | None = None
-
-
-def bind(engine: Engine) -> None:
-    """Point the machine at a migrated central database (tables are emptied per run)."""
-    global _central
-    _central = engine
-
-
-def _engine() -> Engine:
-    assert _central is not None, "call tests.properties.replication.bind(engine) first"
-    return _central
-
 
 @dataclass
 class Site:
@@ -91,10 +80,16 @@ class Site:
     seen_local_acked: int = 0
     seen_cursor: int = 0
 
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        # hypothesis prints every drawn install in a failure's steps: its name says enough
+        printer.text(self.name)
+
 
 class ReplicationMachine(RuleBasedStateMachine):
     ops = Bundle("operations")
     INSTALLS = (2, 6)  # how many installs an example starts (`locanext fuzz --installs` fixes it)
+    # A migrated central database; every example empties its tables first.
+    central: ClassVar[Engine | None] = None
 
     @staticmethod
     def on_example_end() -> None:
@@ -102,7 +97,7 @@ class ReplicationMachine(RuleBasedStateMachine):
 
     def __init__(self) -> None:
         super().__init__()
-        with _engine().begin() as conn:
+        with self._central().begin() as conn:
             conn.execute(
                 text(
                     "TRUNCATE installs, sessions, operations, events, glossary_terms, users,"
@@ -123,7 +118,7 @@ class ReplicationMachine(RuleBasedStateMachine):
         for i in range(count):
             path = Path(self._tmp.name) / f"pc{i}" / "engine.db"
             db = Database(path)
-            with _engine().begin() as conn:
+            with self._central().begin() as conn:
                 conn.execute(
                     text(
                         "INSERT INTO enrollments (install_id, username, token_hash)"
@@ -133,6 +128,11 @@ class ReplicationMachine(RuleBasedStateMachine):
                 )
             self.sites.append(Site(f"pc{i}", path, db, Install(db.install_id, "tester", 0)))
         note(f"{count} installs")
+
+    @classmethod
+    def _central(cls) -> Engine:
+        assert cls.central is not None, "set ReplicationMachine.central to a central database"
+        return cls.central
 
     def _site(self, data: st.DataObject, connected: bool = False) -> Site:
         choices = [s for s in self.sites if s.connected] if connected else self.sites
@@ -237,7 +237,7 @@ class ReplicationMachine(RuleBasedStateMachine):
     # --- network --------------------------------------------------------------------------
     def _deliver(self, site: Site, request: PushRequest, crash: bool = False) -> int | None:
         """Central takes in one push; returns its watermark, or None if it refused or crashed."""
-        with _engine().connect() as conn:
+        with self._central().connect() as conn:
             transaction = conn.begin()
             try:
                 response = ingest.push(conn, site.install, request)
@@ -256,7 +256,7 @@ class ReplicationMachine(RuleBasedStateMachine):
     def _pass(self, site: Site) -> Iterator[tuple[int, Iterator[PushRequest]]]:
         """One replicator pass: central's watermark for ``site`` and the pushes of its backlog
         past central's state."""
-        with _engine().connect() as conn:
+        with self._central().connect() as conn:
             acked = sync.site_acked(conn, site.install)
             partial = ingest.partial_version(conn, site.install.site_id, acked)
 
@@ -307,11 +307,7 @@ class ReplicationMachine(RuleBasedStateMachine):
     def pull(self, data, crash: bool) -> None:
         site = self._site(data, connected=True)
         while True:
-            with site.db.read() as conn:
-                cursor = sync_state.pull_cursor(conn)
-            snapshot = _engine().connect().execution_options(isolation_level="REPEATABLE READ")
-            with snapshot as conn, conn.begin():
-                response = sync.pull(conn, site.install, cursor, PULL_LIMIT)
+            response = self._fetch_pull(site, PULL_LIMIT)
             try:
                 with site.db.write() as conn:
                     inbox.apply(conn, response.changes)
@@ -347,7 +343,7 @@ class ReplicationMachine(RuleBasedStateMachine):
     # --- invariants after every step --------------------------------------------------------
     @invariant()
     def watermarks_and_cursors_never_go_back(self) -> None:
-        with _engine().connect() as conn:
+        with self._central().connect() as conn:
             central = dict(
                 conn.execute(text("SELECT install_id, acked_db_version FROM enrollments")).all()
             )
@@ -363,7 +359,7 @@ class ReplicationMachine(RuleBasedStateMachine):
 
     @invariant()
     def no_version_is_visible_in_part(self) -> None:
-        with _engine().connect() as conn:
+        with self._central().connect() as conn:
             bulks = dict(
                 conn.execute(
                     text("SELECT message, count(*) FROM events WHERE level = 'bulk' GROUP BY 1")
@@ -393,7 +389,7 @@ class ReplicationMachine(RuleBasedStateMachine):
             if self.sites and not failed:
                 self._sync_everything()
                 oracle.check_convergence(
-                    _engine(), [s.db for s in self.sites], Path(self._tmp.name) / "hub",
+                    self._central(), [s.db for s in self.sites], Path(self._tmp.name) / "hub",
                     operation_ids=self.operation_ids, deleted=self.deleted, bulks=self.bulks,
                 )  # fmt: skip
         finally:
@@ -420,13 +416,17 @@ class ReplicationMachine(RuleBasedStateMachine):
         with site.db.write() as conn:
             sync_state.advance_acked(conn, acked)
 
+    def _fetch_pull(self, site: Site, limit: int) -> PullResponse:
+        """Central's answer to the install's next pull, read in one snapshot."""
+        with site.db.read() as conn:
+            cursor = sync_state.pull_cursor(conn)
+        snapshot = self._central().connect().execution_options(isolation_level="REPEATABLE READ")
+        with snapshot as conn, conn.begin():
+            return sync.pull(conn, site.install, cursor, limit)
+
     def _pull_all(self, site: Site) -> None:
         while True:
-            with site.db.read() as conn:
-                cursor = sync_state.pull_cursor(conn)
-            snapshot = _engine().connect().execution_options(isolation_level="REPEATABLE READ")
-            with snapshot as conn, conn.begin():
-                response = sync.pull(conn, site.install, cursor, 1000)
+            response = self._fetch_pull(site, 1000)
             with site.db.write() as conn:
                 inbox.apply(conn, response.changes)
                 sync_state.advance_cursor(conn, response.cursor)
