@@ -3,7 +3,8 @@ rotated), an administrator's revoke, restore and reset, and the sync-health book
 
 An install id is bound to the user of its first enrollment. Enrolling it again needs its current
 token (the token is rotated) or an administrator's reset naming the user who may enroll it; a
-different user cannot claim it, and enrolling never clears a revocation.
+different user cannot claim it, and enrolling never clears a revocation. When its user signs out
+(``unlink``, with the token), the token ends and any user may enroll the install next.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from central.errors import (
     Unauthorized,
 )
 from central.tables import enrollments, users
-from replicator.wire import EnrollRequest, EnrollResponse
+from replicator.wire import EnrollRequest, EnrollResponse, UnlinkResponse
 
 log = logging.getLogger(__name__)
 
@@ -46,14 +47,14 @@ def _bound(conn: Connection, install_id: str) -> Any:
 def _may_rebind(row: Any, username: str, token: str | None) -> None:
     """Raise unless ``username`` (holding ``token``, if any) may enroll this enrolled install."""
     owner = row.rebind_user or row.username
-    if username != owner:
+    if username != owner and row.unlinked is None:
         raise InstallTaken(f"install {row.install_id} is enrolled to another user")
     if row.revoked is not None:
         raise InstallRevoked(
             f"install {row.install_id} has been revoked by an administrator; enrolling again "
             "does not restore it"
         )
-    if row.rebind_user is None:
+    if row.rebind_user is None and row.unlinked is None:
         presented = credentials.token_hash(token) if token else ""
         if not hmac.compare_digest(presented, row.token_hash or "-"):
             raise AlreadyEnrolled(
@@ -71,6 +72,7 @@ def enroll(conn: Connection, request: EnrollRequest, now: datetime) -> EnrollRes
         "token_hash": credentials.token_hash(token),
         "expires": now + TOKEN_LIFETIME,
         "rebind_user": None,
+        "unlinked": None,
     }
     row = _bound(conn, install_id)
     if row is None:
@@ -103,6 +105,19 @@ def find(conn: Connection, token: str) -> Any:
     if row is None:
         raise Unauthorized("unknown install token; enroll this install again")
     return row
+
+
+def unlink(conn: Connection, token: str, now: datetime) -> UnlinkResponse:
+    """Its user signed out: the token ends (even an expired one may say so) and any user may
+    enroll the install next. The watermark, the revocation and the history stay."""
+    row = find(conn, token)
+    conn.execute(
+        update(enrollments)
+        .where(enrollments.c.install_id == row.install_id)
+        .values(token_hash=None, rebind_user=None, unlinked=now)
+    )
+    log.info("install %s unlinked by its user", row.install_id)
+    return UnlinkResponse(install_id=row.install_id, username=row.username)
 
 
 def admit(conn: Connection, row: Any, now: datetime) -> Install:

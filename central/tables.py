@@ -251,6 +251,9 @@ enrollments = Table(
     _ts("expires"),
     # Set by an administrator's reset: this user may enroll the install without its token.
     Column("rebind_user", Text),
+    # Set when its user signed out (POST /api/enroll/unlink): no token works, and any user may
+    # enroll the install next. Cleared by that enrollment.
+    _ts("unlinked"),
     # Sync health, one UPDATE per request: the latest pull and the cursor it started from, and
     # the latest refusal of one of the install's requests.
     _ts("last_pull"),

@@ -19,6 +19,7 @@ from replicator.wire import (
     PushRequest,
     PushResponse,
     SiteState,
+    UnlinkResponse,
 )
 
 M = TypeVar("M", bound=BaseModel)
@@ -72,6 +73,10 @@ class CentralClient:
         return self._call(
             EnrollResponse, "POST", "/api/enroll", json=request.model_dump(mode="json")
         )
+
+    def unlink(self) -> UnlinkResponse:
+        """End this install's token at central (its user signs out)."""
+        return self._call(UnlinkResponse, "POST", "/api/enroll/unlink")
 
     def site_state(self) -> SiteState:
         return self._call(SiteState, "GET", "/api/sync/state")

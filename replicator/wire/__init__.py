@@ -24,6 +24,7 @@ __all__ = [
     "PartialVersion",
     "PushResponse",
     "SiteState",
+    "UnlinkResponse",
     "VersionSpan",
     "SqlValue",
     "PROTOCOL_VERSION",
@@ -145,6 +146,13 @@ class EnrollRequest(BaseModel):
 class EnrollResponse(BaseModel):
     install_id: str
     token: str
+    username: str
+
+
+class UnlinkResponse(BaseModel):
+    """Central ended the install's token (its user signed out); any user may enroll it next."""
+
+    install_id: str
     username: str
 
 
