@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -104,11 +105,23 @@ def create_app(ctx: EngineContext) -> FastAPI:
             "summary": done.summary if done.state is RunState.SUCCEEDED else None,
         }
 
-    app.include_router(task_api.router(ctx.tasks, ctx.username))
+    app.include_router(task_api.router(ctx.tasks, lambda: ctx.username))
 
     @app.get("/api/sync")
     def sync() -> dict[str, object]:
         return ctx.sync_status().as_dict()
+
+    @app.get("/api/account")
+    def account() -> dict[str, object]:
+        state, notice = ctx.account_state(), ctx.notice()
+        return {
+            "user": state.user,
+            "signed_in": state.signed_in,
+            "signing_out": state.signing_out,
+            "remember": state.remember,
+            "central_url": state.central_url,
+            "notice": None if notice is None else asdict(notice),
+        }
 
     @app.get("/api/users")
     def users() -> list[dict[str, Any]]:

@@ -1,27 +1,56 @@
-"""What the HTTP routes and the pages share: the database, the operation log, the task manager and
-who is working. Its own module so that the app and the pages both import it and neither imports
-the other; the runtime builds it and mounts both."""
+"""What the HTTP routes and the pages share: the database, the operation log, the task manager,
+who is working, and the link to central the app gives the pages. Its own module so that the app
+and the pages both import it and neither imports the other; the runtime builds it and mounts
+both."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from engine import sync_state
+from engine import account, sync_state
 from engine.db import Database
 from engine.operations import OperationLog
 from engine.tasks import TaskManager
 
 
 class EngineContext:
-    def __init__(self, db: Database, username: str, tasks: TaskManager) -> None:
+    def __init__(
+        self,
+        db: Database,
+        tasks: TaskManager,
+        *,
+        data_dir: Path,
+        username_override: str = "",
+        sync_interval: float = 5.0,
+    ) -> None:
         self.db = db
-        self.username = username
         self.tasks = tasks
+        self.data_dir = data_dir
+        self.default_sync_interval = sync_interval  # when the user chose none
         self.operations: OperationLog = tasks.operations
+        self._override = username_override
+        # Set by the app when it runs a replicator; without it the pages cannot sign in.
+        self.linker: account.Linker | None = None
+
+    @property
+    def username(self) -> str:
+        """Who runs are recorded under now (it changes when someone signs in or out)."""
+        with self.db.read() as conn:
+            return account.username(conn, self._override)
+
+    def account_state(self) -> account.AccountState:
+        with self.db.read() as conn:
+            return account.state(conn)
 
     def sync_status(self) -> sync_state.SyncStatus:
         with self.db.read() as conn:
             return sync_state.status(conn)
+
+    def notice(self) -> account.Notice | None:
+        """What the header says when the user must act on the account, if anything."""
+        with self.db.read() as conn:
+            return account.notice(account.state(conn), sync_state.status(conn))
 
     def users(self) -> list[dict[str, Any]]:
         with self.db.read() as conn:

@@ -11,6 +11,10 @@ def get(conn: Connection, key: str, default: str | None = None) -> str | None:
 
 
 def put(conn: Connection, key: str, value: str | None) -> None:
+    """Set ``key``; None removes it (as if it had never been set)."""
+    if value is None:
+        conn.execute("DELETE FROM settings WHERE key = ?", (key,))
+        return
     conn.execute(
         "INSERT INTO settings (key, value) VALUES (?, ?)"
         " ON CONFLICT (key) DO UPDATE SET value = excluded.value",

@@ -49,12 +49,17 @@ def _sync_failure_kind(conn: sqlite3.Connection) -> None:
         conn.execute(ddl)
 
 
+def _sync_log(conn: sqlite3.Connection) -> None:
+    conn.execute(schema.SYNC_LOG_DDL)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "replicated and local tables", _initial),
     Migration(2, "events carry a measured value of any type", _event_values),
     Migration(
         3, "sync_state keeps the kind of the last failure", _sync_failure_kind, replicated=False
     ),
+    Migration(4, "sync log of the latest rounds", _sync_log, replicated=False),
 )
 
 # The version of the replicated schema this build speaks, sent with every push: central numbers

@@ -15,8 +15,13 @@ from enum import StrEnum
 from pathlib import PurePath
 from typing import Any
 
+from engine import telemetry
 from engine.clock import utc_now
-from engine.db import Database
+from engine.db import Connection, Database
+from engine.telemetry import Level
+
+# Of a run's warnings, the ones its event keeps (the count is its value).
+WARNINGS_KEPT = 20
 
 
 class RunState(StrEnum):
@@ -109,17 +114,21 @@ class OperationLog:
         output_files: Sequence[str | PurePath] = (),
         error: str | None = None,
         duration: float | None = None,
+        warnings: Sequence[str] = (),
+        traceback: str | None = None,
     ) -> None:
         """Record how a run ended; ``duration`` (seconds) defaults to the time since its start.
 
         The task manager passes the worker's own run time, so time spent queued is not counted.
+        A failure and the tool's warnings are events for the admins too (``traceback`` when the
+        tool itself broke), in the same transaction.
         """
         if status == RunState.RUNNING or status not in RECORDED:
             raise ValueError(f"unknown final status {status!r}")
         finished = utc_now()
         with self._db.write() as conn:
-            (started,) = conn.execute(
-                "SELECT started FROM operations WHERE id = ?", (op_id,)
+            started, tool, function = conn.execute(
+                "SELECT started, tool, function FROM operations WHERE id = ?", (op_id,)
             ).fetchone()
             conn.execute(
                 "UPDATE operations SET status = ?, finished = ?, duration = ?, rows_in = ?,"
@@ -135,6 +144,8 @@ class OperationLog:
                     op_id,
                 ),
             )
+            about = {"operation_id": op_id, "tool": tool, "function": function}
+            _events(conn, status, error, warnings, traceback, about)
 
     def recent(self, limit: int = 50) -> list[dict[str, Any]]:
         return self.search(limit=limit)
@@ -181,3 +192,30 @@ class OperationLog:
                 " WHERE status = ? AND install_id = ?",
                 (RunState.INTERRUPTED, utc_now(), RunState.RUNNING, self._db.install_id),
             ).rowcount
+
+
+def _events(
+    conn: Connection,
+    status: RunState,
+    error: str | None,
+    warnings: Sequence[str],
+    traceback: str | None,
+    about: dict[str, Any],
+) -> None:
+    component = f"tool.{about['tool']}"
+    if status == RunState.FAILED:
+        # A broken tool is the team's to fix (error); a run refused on its input, the user's.
+        data = {**about, "error": error}
+        if traceback:
+            data["traceback"] = telemetry.digest(traceback)
+        level = Level.ERROR if traceback else Level.WARNING
+        telemetry.record(conn, level, component, error or "the run failed", data)
+    if warnings:
+        telemetry.record(
+            conn,
+            Level.WARNING,
+            component,
+            f"{len(warnings)} warning(s): {warnings[0]}",
+            {**about, "warnings": list(warnings[:WARNINGS_KEPT])},
+            len(warnings),
+        )

@@ -8,10 +8,11 @@ database; it is safe to call more than once.
 
 from __future__ import annotations
 
-import getpass
 import logging
+import platform
+import time
 
-from engine import install, local_settings
+from engine import __version__, account, install, telemetry
 from engine.app import create_app
 from engine.context import EngineContext
 from engine.db import Database
@@ -19,6 +20,7 @@ from engine.operations import OperationLog
 from engine.server import BackgroundServer
 from engine.settings import EngineSettings
 from engine.tasks import TaskManager
+from engine.telemetry import Level
 
 log = logging.getLogger(__name__)
 
@@ -27,28 +29,42 @@ class EngineRuntime:
     def __init__(self, settings: EngineSettings, *, task_workers: int = 2) -> None:
         self.settings = settings
         self.db = Database(settings.db_path)
+        self._started = time.monotonic()
         try:
             install.register(self.db, settings.install_name)
             interrupted = OperationLog(self.db).mark_interrupted()
             if interrupted:
                 log.warning("%d run(s) were interrupted by the previous shutdown", interrupted)
-            self.username = self._username()
             self._session = install.start_session(self.db, self.username)
+            with self.db.write() as conn:
+                telemetry.record(conn, Level.INFO, "app", "started", _platform(), __version__)
         except BaseException:
             self.db.close()
             raise
         # Runs cut off by a crash were marked interrupted above, before any new task starts.
         self.tasks = TaskManager(OperationLog(self.db), settings.data_dir, max_workers=task_workers)
-        self.context = EngineContext(self.db, self.username, self.tasks)
+        self.context = EngineContext(
+            self.db,
+            self.tasks,
+            data_dir=settings.data_dir,
+            username_override=settings.username,
+            sync_interval=settings.sync_interval,
+        )
         self._server: BackgroundServer | None = None
         self._closed = False
 
-    def _username(self) -> str:
-        if self.settings.username:
-            return self.settings.username
+    @property
+    def username(self) -> str:
+        """Who runs are recorded under now: the signed-in user, else nobody (``""``; the next
+        user to sign in adopts them), unless the settings name someone."""
         with self.db.read() as conn:
-            enrolled = local_settings.get(conn, "enrolled_user")
-        return enrolled or getpass.getuser()
+            return account.username(conn, self.settings.username)
+
+    def user_changed(self, reason: str) -> None:
+        """Someone signed in or out: the app session of the previous user ends and one of the
+        new user (or of nobody) begins."""
+        install.end_session(self.db, self._session, reason)
+        self._session = install.start_session(self.db, self.username)
 
     def serve(self, *, with_ui: bool = True) -> str:
         """Start the HTTP server on 127.0.0.1 and a free port; returns its base URL."""
@@ -74,5 +90,17 @@ class EngineRuntime:
             self._server.stop()
         try:
             install.end_session(self.db, self._session, reason)
+            with self.db.write() as conn:
+                uptime = round(time.monotonic() - self._started, 1)
+                telemetry.record(conn, Level.INFO, "app", "stopped", {"reason": reason}, uptime)
         finally:
             self.db.close()
+
+
+def _platform() -> dict[str, str]:
+    return {
+        "version": __version__,
+        "os": f"{platform.system()} {platform.release()}",
+        "machine": platform.machine(),
+        "python": platform.python_version(),
+    }

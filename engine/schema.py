@@ -127,3 +127,19 @@ SYNC_FAILURE_DDL = (
     "ALTER TABLE sync_state ADD COLUMN last_error_code TEXT",
     "UPDATE sync_state SET last_error = NULL",
 )
+
+# Added by migration 4: the sync log the app shows, one row per round, or per run of rounds that
+# ended alike (nothing to send or fetch, or the same failure): ``rounds`` counts them, ``started``
+# is the first one's start and ``ended`` the latest one's end. Local-only: the newest 50 rows.
+SYNC_LOG_DDL = """CREATE TABLE sync_log (
+        id INTEGER PRIMARY KEY,
+        started TEXT NOT NULL,
+        ended TEXT NOT NULL,
+        rounds INTEGER NOT NULL DEFAULT 1,
+        duration REAL NOT NULL DEFAULT 0,
+        pushed INTEGER,
+        pulled INTEGER,
+        error_kind TEXT,
+        error_code TEXT,
+        error TEXT
+    ) STRICT"""

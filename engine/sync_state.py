@@ -5,16 +5,30 @@ The engine owns the table; the replicator reads and moves the watermarks through
 ``pull_cursor`` is the highest central db_version applied here. Neither ever goes backwards.
 
 The last failure is kept as data (its kind, central's code, the detail), so the status badge and
-``GET /api/sync`` decide what to show from the kind, never from the wording of a message.
+``GET /api/sync`` decide what to show from the kind, never from the wording of a message. A change
+of that state (a new kind of failure, or sync working again) is also an event for the admins
+(:mod:`engine.telemetry`), once per change rather than once per retry.
+
+Every round also goes into the local sync log (``sync_log``, the newest :data:`LOG_ROWS` rows),
+where rounds that ended alike share one row.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
+from engine import local_settings, telemetry
 from engine.clock import utc_now
 from engine.db import Connection
+from engine.errors import EngineError
+from engine.telemetry import Level
+
+LOG_ROWS = 50
+# The user's choice of seconds between rounds (the settings page), and its bounds.
+INTERVAL_KEY = "sync_interval"
+INTERVAL_RANGE = (1.0, 3600.0)
 
 
 class FailureKind(StrEnum):
@@ -64,6 +78,25 @@ class SyncStatus:
         return asdict(self)
 
 
+class BadInterval(EngineError):
+    status = 422
+    code = "bad_interval"
+
+
+def interval(conn: Connection) -> float | None:
+    """Seconds between rounds the user chose, or None (the app's setting applies)."""
+    value = local_settings.get(conn, INTERVAL_KEY)
+    return float(value) if value else None
+
+
+def set_interval(conn: Connection, seconds: float) -> float:
+    low, high = INTERVAL_RANGE
+    if not low <= seconds <= high:
+        raise BadInterval(f"the sync interval must be {low:g} to {high:g} seconds")
+    local_settings.put(conn, INTERVAL_KEY, repr(float(seconds)))
+    return float(seconds)
+
+
 def acked_db_version(conn: Connection) -> int:
     return int(conn.execute("SELECT acked_db_version FROM sync_state WHERE id = 1").fetchone()[0])
 
@@ -83,16 +116,41 @@ def advance_cursor(conn: Connection, cursor: int) -> None:
     conn.execute("UPDATE sync_state SET pull_cursor = max(pull_cursor, ?) WHERE id = 1", (cursor,))
 
 
+def _previous_failure(conn: Connection) -> tuple[str | None, str | None]:
+    row = conn.execute("SELECT last_error_kind, last_error_code FROM sync_state WHERE id = 1")
+    kind, code = row.fetchone()
+    return kind, code
+
+
 def record_success(conn: Connection) -> None:
+    kind, code = _previous_failure(conn)
     now = utc_now()
     conn.execute(
         "UPDATE sync_state SET online = 1, last_attempt = ?, last_success = ?, last_error = NULL,"
         " last_error_kind = NULL, last_error_code = NULL WHERE id = 1",
         (now, now),
     )
+    if kind is not None and kind != FailureKind.NOT_ENROLLED:
+        telemetry.record(
+            conn, Level.INFO, "sync", f"sync works again after {kind}", {"kind": kind, "code": code}
+        )
+
+
+# The level of the event for each kind of failure; the rest are errors.
+_EVENT_LEVELS = {
+    FailureKind.UNREACHABLE: Level.INFO,  # a laptop off the network is not a problem
+    FailureKind.CENTRAL_FAILED: Level.WARNING,
+    FailureKind.UNAUTHORIZED: Level.WARNING,
+    FailureKind.REVOKED: Level.WARNING,
+    FailureKind.ACCOUNT_DISABLED: Level.WARNING,
+    FailureKind.UPDATE_REQUIRED: Level.WARNING,
+}
 
 
 def record_failure(conn: Connection, failure: SyncFailure) -> None:
+    code = failure.code[:100] if failure.code else None
+    if _previous_failure(conn) != (failure.kind.value, code):
+        _failure_event(conn, failure)
     conn.execute(
         "UPDATE sync_state SET online = ?, last_attempt = ?, last_error = ?, last_error_kind = ?,"
         " last_error_code = ? WHERE id = 1",
@@ -101,9 +159,108 @@ def record_failure(conn: Connection, failure: SyncFailure) -> None:
             utc_now(),
             failure.detail[:500],
             failure.kind.value,
-            failure.code[:100] if failure.code else None,
+            code,
         ),
     )
+
+
+def _failure_event(conn: Connection, failure: SyncFailure) -> None:
+    if failure.kind is FailureKind.NOT_ENROLLED:  # not a failure: nobody signed in yet
+        return
+    telemetry.record(
+        conn,
+        _EVENT_LEVELS.get(failure.kind, Level.ERROR),
+        "sync",
+        f"sync failed: {failure.kind}" + (f" ({failure.code})" if failure.code else ""),
+        {"kind": failure.kind.value, "code": failure.code, "detail": failure.detail[:500]},
+    )
+
+
+def clear_failure(conn: Connection) -> None:
+    """Forget the last outcome (the link it was about has ended)."""
+    conn.execute(
+        "UPDATE sync_state SET online = 0, last_error = NULL, last_error_kind = NULL,"
+        " last_error_code = NULL WHERE id = 1"
+    )
+
+
+@dataclass(frozen=True)
+class LoggedRound:
+    """A row of the sync log: one round, or ``rounds`` alike ones from ``started`` to
+    ``ended`` (the duration is the latest one's). Counts are None for failed rounds."""
+
+    id: int
+    started: str
+    ended: str
+    rounds: int
+    duration: float
+    pushed: int | None
+    pulled: int | None
+    error_kind: str | None
+    error_code: str | None
+    error: str | None
+
+
+def log_round(
+    conn: Connection,
+    duration: float,
+    pushed: int | None = None,
+    pulled: int | None = None,
+    failure: SyncFailure | None = None,
+) -> None:
+    """Add a round that just ended, after ``duration`` seconds, to the sync log."""
+    ended = datetime.now(UTC)
+    started = ended - timedelta(seconds=max(duration, 0.0))
+    kind = failure.kind.value if failure else None
+    code = failure.code[:100] if failure and failure.code else None
+    latest = conn.execute(
+        "SELECT id, pushed, pulled, error_kind, error_code FROM sync_log ORDER BY id DESC LIMIT 1"
+    ).fetchone()
+    if failure is None:
+        alike = not pushed and not pulled and latest is not None and latest[3] is None
+        alike = alike and not latest[1] and not latest[2]
+    else:
+        alike = latest is not None and (latest[3], latest[4]) == (kind, code)
+    if alike:
+        conn.execute(
+            "UPDATE sync_log SET ended = ?, rounds = rounds + 1, duration = ?, error = ?"
+            " WHERE id = ?",
+            (_iso(ended), round(duration, 3), failure.detail[:500] if failure else None, latest[0]),
+        )
+        return
+    conn.execute(
+        "INSERT INTO sync_log (started, ended, duration, pushed, pulled, error_kind, error_code,"
+        " error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            _iso(started),
+            _iso(ended),
+            round(duration, 3),
+            None if failure else pushed or 0,
+            None if failure else pulled or 0,
+            kind,
+            code,
+            failure.detail[:500] if failure else None,
+        ),
+    )
+    conn.execute(
+        "DELETE FROM sync_log WHERE id <= (SELECT id FROM sync_log ORDER BY id DESC"
+        " LIMIT 1 OFFSET ?)",
+        (LOG_ROWS,),
+    )
+
+
+def sync_log(conn: Connection, limit: int = LOG_ROWS) -> list[LoggedRound]:
+    """The newest rows of the sync log first."""
+    rows = conn.execute(
+        "SELECT id, started, ended, rounds, duration, pushed, pulled, error_kind, error_code,"
+        " error FROM sync_log ORDER BY id DESC LIMIT ?",
+        (limit,),
+    ).fetchall()
+    return [LoggedRound(*row) for row in rows]
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def pending_changes(conn: Connection) -> int:

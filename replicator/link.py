@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engine import local_settings
+from engine import account, local_settings
 from engine.db import Database
 from engine.migrations import SCHEMA_VERSION
 from replicator.client import CentralClient
@@ -55,4 +55,14 @@ def enroll(
         local_settings.put(conn, "central_url", central_url.rstrip("/"))
         local_settings.put(conn, "central_token", response.token)
         local_settings.put(conn, "enrolled_user", response.username)
+        # Central takes runs only under the enrolled user: the ones recorded while nobody was
+        # signed in become this user's; other users' stay theirs.
+        account.adopt_runs(conn, response.username)
     return response
+
+
+def forget(db: Database) -> None:
+    """End the link on this side (after central ended the token, or gave it up for lost)."""
+    with db.write() as conn:
+        for key in ("central_url", "central_token", "enrolled_user"):
+            local_settings.put(conn, key, None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import time
 from dataclasses import dataclass
 
 from engine import sync_state
@@ -89,6 +90,7 @@ def sync_once(db: Database, client: CentralClient | None = None) -> SyncReport:
     """One full round. Records the outcome for the status bar; raises :class:`SyncError`.
 
     Without ``client``, one is made from the stored link for this round only."""
+    started = time.monotonic()
     try:
         if client is None:
             with link.load(db).client() as own:
@@ -100,9 +102,11 @@ def sync_once(db: Database, client: CentralClient | None = None) -> SyncReport:
     except SyncError as exc:
         with db.write() as conn:
             sync_state.record_failure(conn, exc.failure())
+            sync_state.log_round(conn, time.monotonic() - started, failure=exc.failure())
         raise
     with db.write() as conn:
         sync_state.record_success(conn)
+        sync_state.log_round(conn, time.monotonic() - started, pushed, pulled)
     log.info("synced: pushed %d, pulled %d (acked %d, cursor %d)", pushed, pulled, acked, cursor)
     return SyncReport(pushed, pulled, acked, cursor)
 
@@ -130,6 +134,11 @@ class Syncer:
     def start(self) -> None:
         self._db.on_commit(self.nudge)
         self._thread.start()
+
+    def set_interval(self, seconds: float) -> None:
+        """Seconds between rounds from now on (the user changed it); wakes the loop."""
+        self._interval = seconds
+        self._wake.set()
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()

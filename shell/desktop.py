@@ -1,7 +1,9 @@
-"""The desktop app: the engine, its replicator, and a window (or a headless wait).
+"""The desktop app: the engine, its replicator, the account link the pages sign in with, and a
+window (or a headless wait).
 
 Shutdown is one path whatever triggers it (window closed, SIGINT, SIGTERM): stop the sync loop,
-stop the HTTP server, end the app session, finalize engine.db.
+end a link that was not to be remembered (sending what is queued first), stop the HTTP server,
+end the app session, finalize engine.db. A start after a crash ends such a link too.
 """
 
 from __future__ import annotations
@@ -11,8 +13,10 @@ import signal
 import threading
 from collections.abc import Callable
 
+from engine import sync_state
 from engine.runtime import EngineRuntime
 from engine.settings import EngineSettings
+from replicator.account import AccountLink
 from replicator.loop import Syncer
 
 log = logging.getLogger(__name__)
@@ -37,6 +41,15 @@ def wait_for_signal() -> str:
     return received[0] if received else "signal"
 
 
+def _end_link(accounts: AccountLink) -> None:
+    try:
+        accounts.end_if_not_remembered()
+        if not accounts.settle():
+            log.warning("signed out, but central could not be told: the link ends at next start")
+    except Exception:  # the rest of the shutdown must still happen
+        log.exception("ending the link to central failed")
+
+
 def run_desktop(
     settings: EngineSettings,
     *,
@@ -49,12 +62,24 @@ def run_desktop(
     ``on_ready(url, windowed)`` is called once the UI is being served.
     """
     runtime = EngineRuntime(settings)
-    syncer = Syncer(runtime.db, interval=settings.sync_interval) if sync else None
+    with runtime.db.read() as conn:
+        interval = sync_state.interval(conn) or settings.sync_interval
+    syncer = Syncer(runtime.db, interval=interval) if sync else None
+    accounts = AccountLink(
+        runtime.db,
+        install_name=settings.install_name,
+        syncer=syncer,
+        on_user_change=runtime.user_changed,
+    )
+    runtime.context.linker = accounts
+    # Before the first page: a link the last run was to end (it crashed) is ended now.
+    accounts.end_if_not_remembered()
     reason = "closed"
     try:
         url = runtime.serve()
         if syncer:
             syncer.start()
+        threading.Thread(target=accounts.settle, name="account-settle", daemon=True).start()
         from shell import window
 
         windowed = not headless and window.display_available()
@@ -69,6 +94,7 @@ def run_desktop(
     finally:
         if syncer:
             syncer.stop()
+        _end_link(accounts)
         runtime.close(reason)
     log.info("app stopped (%s)", reason)
     return code

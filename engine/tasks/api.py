@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -50,12 +51,13 @@ def submit(tasks: TaskManager, request: TaskRequest, username: str) -> Task:
     )
 
 
-def router(tasks: TaskManager, username: str) -> APIRouter:
+def router(tasks: TaskManager, username: Callable[[], str]) -> APIRouter:
+    """``username()`` names who runs are recorded under at the moment of the request."""
     api = APIRouter(prefix="/api/tasks")
 
     @api.post("", status_code=202)
     def start(request: TaskRequest) -> dict[str, Any]:
-        task = submit(tasks, request, username)
+        task = submit(tasks, request, username())
         return {"task_id": task.id, "operation_id": task.id, "state": task.state}
 
     @api.get("")

@@ -306,6 +306,8 @@ class TaskManager:
                 output_files=outputs,
                 error=error,
                 duration=outcome.duration,
+                warnings=warnings,
+                traceback=outcome.traceback,
             )
             self.results.record(
                 task_id, list(outputs), list(warnings), result.summary if result else {}

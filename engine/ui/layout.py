@@ -14,6 +14,7 @@ from engine.sync_state import FailureKind, SyncStatus
 from engine.tasks import opener
 from engine.tasks.model import Task
 from engine.tasks.progress import describe, format_seconds
+from engine.ui import account_menu
 
 STATE_COLORS = {
     RunState.QUEUED: "grey",
@@ -66,6 +67,8 @@ def header(ctx: EngineContext) -> None:
             ):
                 ui.link(text, target).classes("text-white").props(f"data-testid={testid}")
         badge = ui.badge("", color="grey").props("data-testid=sync-status")
+        account = account_menu.AccountArea(ctx)
+    account.banner()
 
     def refresh() -> None:
         text, color = sync_text(ctx.sync_status())

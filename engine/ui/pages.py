@@ -1,5 +1,7 @@
-"""The desktop app's pages (NiceGUI mounted on the engine's FastAPI app): home (recent runs),
-Apps (``/tools``: run a tool as a task) and Tasks (``/tasks``: running tasks and history).
+"""The desktop app's pages (NiceGUI mounted on the engine's FastAPI app): home (recent runs; the
+sign-in page instead until someone signs in or chooses to work offline), Apps (``/tools``: run a
+tool as a task), Tasks (``/tasks``: running tasks and history), sign-in and account
+(``/signin``, ``/account``), settings (``/settings``) and the sync log (``/sync-log``).
 
 NiceGUI keeps its page registry per process, so one engine app with pages exists per process.
 """
@@ -7,10 +9,18 @@ NiceGUI keeps its page registry per process, so one engine app with pages exists
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
 from nicegui import ui
 
 from engine.context import EngineContext
-from engine.ui import tasks_page, tools_page
+from engine.ui import (
+    account_page,
+    diagnostics,
+    settings_page,
+    sync_log_page,
+    tasks_page,
+    tools_page,
+)
 from engine.ui.layout import header
 
 OPERATION_COLUMNS = [
@@ -26,8 +36,12 @@ OPERATION_COLUMNS = [
 
 
 def mount(app: FastAPI, ctx: EngineContext) -> None:
+    diagnostics.install(ctx)
+
     @ui.page("/")
-    def home() -> None:
+    def home() -> RedirectResponse | None:
+        if ctx.account_state().asks_to_sign_in:  # first start, or signed out
+            return RedirectResponse("/signin")
         header(ctx)
         with ui.column().classes("w-full p-4"):
             with ui.row().classes("items-center gap-4"):
@@ -42,7 +56,11 @@ def mount(app: FastAPI, ctx: EngineContext) -> None:
 
         refresh()
         ui.timer(2.0, refresh)
+        return None
 
     tools_page.mount(ctx)
     tasks_page.mount(ctx)
+    account_page.mount(ctx)
+    settings_page.mount(ctx)
+    sync_log_page.mount(ctx)
     ui.run_with(app, title="LocaNext", show_welcome_message=False, reconnect_timeout=10.0)
