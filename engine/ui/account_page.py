@@ -40,8 +40,9 @@ class SignInForm:
                 "the team's shared data. Every tool works without it."
             ).classes("text-body2 text-grey-8")
             if state.signing_out and state.user:
-                with ui.row().classes("items-center gap-2 text-warning no-wrap"):
-                    ui.icon("schedule")
+                waiting = "items-center gap-2 no-wrap q-pa-sm bg-amber-1 text-brown-10"
+                with ui.row().classes(waiting):
+                    ui.icon("schedule", size="sm")
                     ui.label(_waiting_text(ctx, state.user)).props("data-testid=signin-waiting")
             self.url = (
                 ui.input(
@@ -118,6 +119,14 @@ def _waiting_text(ctx: EngineContext, user: str) -> str:
         f"They are sent as soon as central can be reached; until then only {user} can sign in "
         f"here, and runs are recorded under {user}."
     )
+
+
+def _why_waiting(ctx: EngineContext) -> str:
+    failure = ctx.sync_status().last_failure
+    if failure is None or failure.kind.offline:
+        return "Central cannot be reached, so the link stays until your changes are sent."
+    code = f" ({failure.code})" if failure.code else ""
+    return f"Central refused{code}: {failure.detail}. The link stays until your changes are sent."
 
 
 def signin_page(ctx: EngineContext) -> None:
@@ -203,7 +212,7 @@ class AccountView:
             )
             status = ui.label("").props("data-testid=sign-out-status")
             with ui.row():
-                ui.button("Cancel", on_click=dialog.close).props("flat")
+                cancel = ui.button("Cancel", on_click=dialog.close).props("flat")
                 confirm = ui.button("Sign out", color="negative").props(
                     "data-testid=sign-out-confirm"
                 )
@@ -223,11 +232,9 @@ class AccountView:
                 ui.navigate.to("/signin")
                 return
             user = self._ctx.account_state().user or "you"
-            status.set_text(
-                "Central cannot be reached (or refused), so the link stays until your changes "
-                f"are sent. {_waiting_text(self._ctx, user)}"
-            )
+            status.set_text(f"{_why_waiting(self._ctx)} {_waiting_text(self._ctx, user)}")
             confirm.set_visibility(False)
+            cancel.set_text("Close")
 
         confirm.on_click(sign_out)
         dialog.open()
@@ -250,10 +257,12 @@ class ProfileForm:
             ui.label(f"Role: {mine.role} (an administrator changes it)").props(
                 "data-testid=profile-role"
             )
-            self.display_name = ui.input("Display name", value=mine.display_name).props(
+            self.display_name = ui.input("Display name", value=mine.display_name)
+            self.display_name.classes("w-full max-w-md").props(
                 "outlined data-testid=profile-display-name"
             )
-            self.team = ui.input("Team", value=mine.team).props("outlined data-testid=profile-team")
+            self.team = ui.input("Team", value=mine.team).classes("w-full max-w-md")
+            self.team.props("outlined data-testid=profile-team")
             self.language = ui.input("Language", value=mine.language, autocomplete=LANGUAGES).props(
                 "outlined data-testid=profile-language"
             )

@@ -67,6 +67,7 @@ def header(ctx: EngineContext) -> None:
             ):
                 ui.link(text, target).classes("text-white").props(f"data-testid={testid}")
         badge = ui.badge("", color="grey").props("data-testid=sync-status")
+        badge.classes("ellipsis").style("max-width: 45vw")  # the account area stays in the row
         account = account_menu.AccountArea(ctx)
     account.banner()
 
