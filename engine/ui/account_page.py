@@ -4,6 +4,8 @@ user, and what to do about a refused account)."""
 
 from __future__ import annotations
 
+import logging
+
 from nicegui import run, ui
 
 from engine import account
@@ -23,6 +25,8 @@ SIGN_IN_MESSAGES = {
     "administrator to reset it.",
     "update_required": "Central needs a newer LocaNext. Update the app, then sign in.",
 }
+log = logging.getLogger(__name__)
+
 LANGUAGES = ["ko", "en", "ja", "zh-Hans", "zh-Hant", "fr", "de", "es", "pt-BR", "ru", "th", "vi"]
 
 
@@ -295,6 +299,7 @@ class ProfileForm:
 def mount(ctx: EngineContext) -> None:
     @ui.page("/signin")
     def signin() -> None:
+        log.info("the sign-in page is shown")
         header(ctx)
         signin_page(ctx)
 

@@ -1,5 +1,6 @@
-"""`locanext app` with a display: a real pytauri window shows the engine's UI, and SIGTERM closes
-it cleanly, ending the app session and leaving engine.db finalized."""
+"""`locanext app` with a display: a real pytauri window shows the engine's UI (on a first start,
+the sign-in page), and SIGTERM closes it cleanly, ending the app session and leaving engine.db
+finalized."""
 
 from __future__ import annotations
 
@@ -43,10 +44,18 @@ def test_app_opens_a_window_on_the_engine_ui_and_closes_on_sigterm(
         "LOCANEXT_CACHE_DIR": str(Path.home() / ".cache" / "locanext"),  # the cr-sqlite build
     }
     data = tmp_path / "app"
-    app = Child("app", ["app", "--no-sync", "--data-dir", str(data)], tmp_path / "app.log", env)
+    args = ["app", "--no-sync", "--verbose", "--data-dir", str(data)]
+    app = Child("app", args, tmp_path / "app.log", env)
     try:
         line = app.wait_line("LocaNext app: ")
         assert "headless" not in line  # a display is there, so it opened a window
+        # The window asked for "/" and was sent on to the sign-in page (nobody signed in yet).
+        wait_for(
+            lambda: "the sign-in page is shown" in app.tail(200),
+            timeout=60,
+            what="the window to request the sign-in page",
+            context=app.tail,
+        )
         shot = tmp_path / "window.png"
 
         def header_pixels() -> int:
