@@ -1,9 +1,10 @@
 """The desktop app: the engine, its replicator, the account link the pages sign in with, and a
 window (or a headless wait).
 
-Shutdown is one path whatever triggers it (window closed, SIGINT, SIGTERM): stop the sync loop,
-end a link that was not to be remembered (sending what is queued first), stop the HTTP server,
-end the app session, finalize engine.db. A start after a crash ends such a link too.
+Shutdown is one path whatever triggers it (window closed, SIGINT, SIGTERM): stop the sync loop
+and the running tasks, end a link that was not to be remembered (sending what is queued first),
+stop the HTTP server, end the app session, finalize engine.db. A start after a crash ends such a
+link too.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ def _end_link(accounts: AccountLink) -> None:
     try:
         accounts.end_if_not_remembered()
         if not accounts.settle():
-            log.warning("signed out, but central could not be told: the link ends at next start")
+            log.warning("the sign-out waits for central; the next start tries again")
     except Exception:  # the rest of the shutdown must still happen
         log.exception("ending the link to central failed")
 
@@ -94,6 +95,7 @@ def run_desktop(
     finally:
         if syncer:
             syncer.stop()
+        runtime.tasks.shutdown()  # runs end (interrupted) before the link may end with them
         _end_link(accounts)
         runtime.close(reason)
     log.info("app stopped (%s)", reason)

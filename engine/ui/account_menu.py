@@ -110,7 +110,3 @@ class AccountArea:
             ui.menu_item("Sign in…", lambda: ui.navigate.to("/signin")).props(
                 "data-testid=menu-sign-in"
             )
-
-
-def header_area(ctx: EngineContext) -> AccountArea:
-    return AccountArea(ctx)

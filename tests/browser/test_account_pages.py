@@ -45,11 +45,16 @@ def _sample(tmp_path: Path) -> Path:
     return sample
 
 
-def _sign_in(page: Page, url: str, central: str, user: str, password: str = "") -> None:
+def _sign_in(
+    page: Page, url: str, central: str, user: str, password: str = "", *, remember: bool = True
+) -> None:
     page.goto(url + "/signin")
     page.get_by_test_id("signin-url").fill(central)
     page.get_by_test_id("signin-user").fill(user)
     page.get_by_test_id("signin-password").fill(password or f"{user}-password")
+    if not remember:
+        page.get_by_test_id("signin-remember").click()
+        expect(page.get_by_test_id("signin-remember")).not_to_be_checked()
     page.get_by_test_id("signin-submit").click()
 
 
@@ -318,3 +323,44 @@ def test_the_settings_page_and_the_sync_log(
         db.close()
     assert tool_events == 0  # diagnostics were off when the run failed
     assert rounds[0] >= 1 and rounds[1] > 0
+
+
+def test_without_remember_me_the_link_ends_when_the_app_closes_or_after_a_crash(
+    page: Page, tmp_path: Path, central_db: Engine, pg_dsn: str
+) -> None:
+    enrollment = "SELECT username, unlinked IS NOT NULL FROM enrollments"
+    with running(central_db, pg_dsn, ("mina",)) as central:
+        app, url = _app(tmp_path, "closes")
+        try:
+            _sign_in(page, url, central.url, "mina", remember=False)
+            expect(page).to_have_url(url + "/", timeout=SYNC_S)
+            queued = _run_tool(url, _sample(tmp_path))
+        finally:
+            assert app.stop() == 0  # closing signs out: the run goes first, then the link
+        assert _owner(central_db, queued) == [("mina",)]
+        assert _mirror(central_db, enrollment) == [("mina", True)]
+
+        app, url = _app(tmp_path, "crashes")
+        try:
+            page.goto(url + "/")
+            expect(page).to_have_url(url + "/signin")
+            _sign_in(page, url, central.url, "mina", remember=False)
+            expect(page).to_have_url(url + "/", timeout=SYNC_S)
+        finally:
+            app.process.kill()  # no shutdown at all
+            app.process.wait()
+            app.stop()
+        assert _mirror(central_db, enrollment) == [("mina", False)]
+
+        app, url = _app(tmp_path, "after-crash")
+        try:
+            page.goto(url + "/")
+            expect(page).to_have_url(url + "/signin")  # the next start ends it
+            wait_for(
+                lambda: _mirror(central_db, enrollment),
+                until=lambda rows: rows == [("mina", True)],
+                timeout=60,
+                what="the link ended at central after the crash",
+            )
+        finally:
+            assert app.stop() == 0
