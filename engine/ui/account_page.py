@@ -267,9 +267,8 @@ class ProfileForm:
             )
             self.team = ui.input("Team", value=mine.team).classes("w-full max-w-md")
             self.team.props("outlined data-testid=profile-team")
-            self.language = ui.input("Language", value=mine.language, autocomplete=LANGUAGES).props(
-                "outlined data-testid=profile-language"
-            )
+            self.language = ui.input("Language", value=mine.language, autocomplete=LANGUAGES)
+            self.language.classes("w-full max-w-md").props("outlined data-testid=profile-language")
             self.message = ui.label("").props("data-testid=profile-message")
             ui.button("Save", on_click=self.save).props("unelevated data-testid=profile-save")
 

@@ -247,6 +247,12 @@ def test_a_disabled_account_is_told_in_the_header_and_events_reach_the_mirror(
             expect(page.get_by_test_id("account-banner-action")).to_have_text("Details")
             page.screenshot(path=str(tmp_path / "account-disabled.png"))
             assert httpx.get(f"{url}/api/account").json()["notice"]["kind"] == "account_disabled"
+            page.get_by_test_id("account-banner-action").click()  # the way forward
+            expect(page).to_have_url(url + "/account")
+            card = page.get_by_test_id("account-notice-card")
+            expect(card).to_contain_text("Account disabled")
+            expect(card).to_contain_text("until an administrator enables it")
+            page.screenshot(path=str(tmp_path / "account-disabled-details.png"))
             page.evaluate("setTimeout(() => { throw new Error('boom from a test page') }, 0)")
 
             with central.admin() as admin:
