@@ -96,7 +96,7 @@ class AccountState:
 
 def state(conn: Connection) -> AccountState:
     url = local_settings.get(conn, LINK_URL)
-    user = local_settings.get(conn, LINK_USER) if url else None
+    user = local_settings.get(conn, LINK_USER)
     return AccountState(
         user=user or None,
         central_url=url,
@@ -107,10 +107,11 @@ def state(conn: Connection) -> AccountState:
     )
 
 
-def username(conn: Connection, override: str = "") -> str:
-    """The name runs are recorded under now: ``override`` (a setting) when given, else the
-    user whose link this install holds, else nobody (``""``)."""
-    return override or state(conn).user or ""
+def username(conn: Connection, configured: str = "") -> str:
+    """The name runs are recorded under now: the user whose link this install holds (central
+    takes its runs under no other name), else ``configured`` (a setting), else nobody (``""``;
+    the next user to sign in adopts them)."""
+    return state(conn).user or configured or ""
 
 
 def _known_users(conn: Connection) -> set[str]:

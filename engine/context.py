@@ -21,7 +21,7 @@ class EngineContext:
         tasks: TaskManager,
         *,
         data_dir: Path,
-        username_override: str = "",
+        configured_user: str = "",
         sync_interval: float = 5.0,
     ) -> None:
         self.db = db
@@ -29,7 +29,7 @@ class EngineContext:
         self.data_dir = data_dir
         self.default_sync_interval = sync_interval  # when the user chose none
         self.operations: OperationLog = tasks.operations
-        self._override = username_override
+        self._configured_user = configured_user
         # Set by the app when it runs a replicator; without it the pages cannot sign in.
         self.linker: account.Linker | None = None
 
@@ -37,7 +37,7 @@ class EngineContext:
     def username(self) -> str:
         """Who runs are recorded under now (it changes when someone signs in or out)."""
         with self.db.read() as conn:
-            return account.username(conn, self._override)
+            return account.username(conn, self._configured_user)
 
     def account_state(self) -> account.AccountState:
         with self.db.read() as conn:

@@ -47,7 +47,7 @@ class EngineRuntime:
             self.db,
             self.tasks,
             data_dir=settings.data_dir,
-            username_override=settings.username,
+            configured_user=settings.username,
             sync_interval=settings.sync_interval,
         )
         self._server: BackgroundServer | None = None
@@ -55,8 +55,8 @@ class EngineRuntime:
 
     @property
     def username(self) -> str:
-        """Who runs are recorded under now: the signed-in user, else nobody (``""``; the next
-        user to sign in adopts them), unless the settings name someone."""
+        """Who runs are recorded under now: the signed-in user, else the configured name, else
+        nobody (``""``; the next user to sign in adopts them)."""
         with self.db.read() as conn:
             return account.username(conn, self.settings.username)
 

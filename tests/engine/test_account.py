@@ -43,13 +43,14 @@ def test_runs_of_nobody_go_to_the_next_user_and_never_another_users(make_db) -> 
     db = make_db()
     with db.read() as conn:
         assert account.username(conn) == "" and account.state(conn).asks_to_sign_in
+        assert account.username(conn, "kim") == "kim"  # a configured name, while not linked
     before = _run(db, "")
     session = install.start_session(db, "")
     _link(db, "mina")
     with db.write() as conn:
         assert account.signed_in(conn, "mina", "http://central:8700/", remember=True) == 2
     with db.read() as conn:
-        assert account.username(conn) == "mina" and account.username(conn, "kim") == "kim"
+        assert account.username(conn) == account.username(conn, "kim") == "mina"
         assert conn.execute("SELECT username FROM sessions WHERE id = ?", (session,)).fetchone()
         assert account.state(conn).last_central_url == "http://central:8700"
     minas = _run(db, "mina")
