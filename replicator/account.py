@@ -21,7 +21,6 @@ from engine import account, sync_state
 from engine.account import AccountError
 from engine.db import Database
 from replicator import link
-from replicator.client import CentralClient
 from replicator.errors import CentralRejected, NotEnrolled, SyncError
 from replicator.loop import Syncer, sync_once
 
@@ -41,13 +40,11 @@ class AccountLink:
         install_name: str = "",
         syncer: Syncer | None = None,
         on_user_change: Callable[[str], None] | None = None,
-        timeout: float = 10.0,
     ) -> None:
         self._db = db
         self._install_name = install_name
         self._syncer = syncer
         self._on_user_change = on_user_change or (lambda _reason: None)
-        self._timeout = timeout
         # One account change at a time (a sign-in must not race the sign-out of the last run).
         self._lock = threading.RLock()
 
@@ -124,7 +121,7 @@ class AccountLink:
         except NotEnrolled:
             return self._forget()
         try:
-            with CentralClient(central.url, central.token, timeout=self._timeout) as client:
+            with central.client() as client:
                 sync_once(self._db, client)  # everything queued, under this user's link
                 client.unlink()
         except CentralRejected as exc:
