@@ -32,13 +32,15 @@ from central.accounts import Install
 from central.batch_merge import merge_batch
 from central.errors import BadChangeset, Conflict, Forbidden
 from central.merge import begin_merge, change_from_clock
-from central.sync import check_owner, check_schema, validate
+from central.rights import check_owner, validate
+from central.schema_policy import check_schema
 from central.tables import enrollments, parked_changes, partial_versions
 from replicator.wire import (
     Change,
     PartialVersion,
     PushRequest,
     PushResponse,
+    SiteState,
     SqlValue,
     VersionSpan,
     pk,
@@ -167,6 +169,14 @@ def partial_version(conn: Connection, site: bytes, acked: int) -> PartialVersion
         .limit(1)
     ).first()
     return None if row is None else PartialVersion(db_version=row[0], next_seq=row[1] + 1)
+
+
+def site_state(conn: Connection, install: Install) -> SiteState:
+    """Where the install's replicator resumes: the watermark and the part of a version held."""
+    acked = conn.execute(
+        select(enrollments.c.acked_db_version).where(enrollments.c.install_id == install.install_id)
+    ).scalar_one()
+    return SiteState(acked_db_version=acked, partial=partial_version(conn, install.site_id, acked))
 
 
 def push(conn: Connection, install: Install, request: PushRequest) -> PushResponse:

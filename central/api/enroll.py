@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from central import accounts, sync
+from central import accounts
 from central.api.deps import DbEngine
+from central.schema_policy import check_schema
 from replicator.wire import EnrollRequest, EnrollResponse
 
 router = APIRouter(tags=["enroll"])
@@ -13,6 +14,6 @@ router = APIRouter(tags=["enroll"])
 
 @router.post("/api/enroll")
 def enroll(request: EnrollRequest, engine: DbEngine) -> EnrollResponse:
-    sync.check_schema(request.schema_version)
+    check_schema(request.schema_version)
     with engine.begin() as conn:
         return accounts.enroll(conn, request)

@@ -13,7 +13,7 @@ from unittest import mock
 
 from sqlalchemy import text
 
-from central import batch_merge, ingest, sync
+from central import batch_merge, ingest, pull
 
 
 @dataclass(frozen=True)
@@ -63,15 +63,15 @@ def _watermark_from_push() -> Iterator[None]:
 @contextmanager
 def _pull_skips() -> Iterator[None]:
     # the pull cursor jumps past changes it did not send
-    real = sync.pull
+    real = pull.changes_since
 
-    def pull(conn, install, since, limit):
+    def changes_since(conn, install, since, limit):
         response = real(conn, install, since, limit)
         if response.changes:
             return response.model_copy(update={"changes": response.changes[:-1]})
         return response
 
-    with mock.patch.object(sync, "pull", pull):
+    with mock.patch.object(pull, "changes_since", changes_since):
         yield
 
 

@@ -35,7 +35,7 @@ from hypothesis.stateful import (
 )
 from sqlalchemy import Engine, text
 
-from central import ingest, sync
+from central import ingest, pull
 from central.accounts import Install
 from central.errors import CentralError
 from engine import sync_state
@@ -257,8 +257,8 @@ class ReplicationMachine(RuleBasedStateMachine):
         """One replicator pass: central's watermark for ``site`` and the pushes of its backlog
         past central's state."""
         with _engine().connect() as conn:
-            acked = sync.site_acked(conn, site.install)
-            partial = ingest.partial_version(conn, site.install.site_id, acked)
+            state = ingest.site_state(conn, site.install)
+        acked, partial = state.acked_db_version, state.partial
 
         def describe(version: int) -> tuple[int, int]:
             with site.db.read() as conn:
@@ -311,7 +311,7 @@ class ReplicationMachine(RuleBasedStateMachine):
                 cursor = sync_state.pull_cursor(conn)
             snapshot = _engine().connect().execution_options(isolation_level="REPEATABLE READ")
             with snapshot as conn, conn.begin():
-                response = sync.pull(conn, site.install, cursor, PULL_LIMIT)
+                response = pull.changes_since(conn, site.install, cursor, PULL_LIMIT)
             try:
                 with site.db.write() as conn:
                     inbox.apply(conn, response.changes)
@@ -426,7 +426,7 @@ class ReplicationMachine(RuleBasedStateMachine):
                 cursor = sync_state.pull_cursor(conn)
             snapshot = _engine().connect().execution_options(isolation_level="REPEATABLE READ")
             with snapshot as conn, conn.begin():
-                response = sync.pull(conn, site.install, cursor, 1000)
+                response = pull.changes_since(conn, site.install, cursor, 1000)
             with site.db.write() as conn:
                 inbox.apply(conn, response.changes)
                 sync_state.advance_cursor(conn, response.cursor)
