@@ -13,7 +13,7 @@ from unittest import mock
 
 from sqlalchemy import text
 
-from central import batch_merge, ingest, pull
+from central import batch_merge, ingest, pull, push_plan
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ def _stored_cell_wins_ties() -> Iterator[None]:
 @contextmanager
 def _torn_versions() -> Iterator[None]:
     # every part counts as a whole version
-    with mock.patch.object(ingest, "_complete", lambda *args: True):
+    with mock.patch.object(push_plan, "_complete", lambda *args: True):
         yield
 
 
