@@ -20,6 +20,8 @@ from urllib.parse import quote
 import psycopg
 from psycopg import sql
 
+from central.errors import CentralError
+
 log = logging.getLogger(__name__)
 
 PG_USER = "postgres"
@@ -31,8 +33,11 @@ _LOG_TAIL = 20
 _TRANSIENT = ("Address already in use", "could not bind", "pre-existing shared memory block")
 
 
-class ClusterError(Exception):
+class ClusterError(CentralError):
     """The private cluster cannot be created, started or found; the message says why."""
+
+    status = 503
+    code = "database_unavailable"
 
 
 def find_bindir() -> Path | None:

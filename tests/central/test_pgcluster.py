@@ -15,6 +15,7 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.pool import NullPool
 
 from central.db import normalize_dsn
+from central.errors import CentralError
 from central.pgcluster import ClusterError, PrivateCluster
 from tests import pg
 
@@ -137,6 +138,9 @@ def test_directory_postgres_cannot_reach_is_a_clear_error() -> None:
         with pytest.raises(ClusterError) as err:
             PrivateCluster(target).start()
         message = str(err.value)
+        # central's error pattern: a status and a stable code, like every other refusal
+        assert isinstance(err.value, CentralError)
+        assert (err.value.status, err.value.code) == (503, "database_unavailable")
         assert str(target) in message
         assert str(locked) in message
         assert "/var/lib/locanext" in message
