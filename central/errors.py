@@ -30,11 +30,6 @@ class Forbidden(CentralError):
     code = "forbidden"
 
 
-class NotFound(CentralError):
-    status = 404
-    code = "not_found"
-
-
 class Conflict(CentralError):
     status = 409
     code = "conflict"

@@ -1,6 +1,6 @@
 """Merging cr-sqlite changes into the PostgreSQL mirror, following cr-sqlite 0.16's rule.
 
-For an incoming change (DESIGN.md, "The merge rule"):
+For an incoming change (ARCHITECTURE.md, "The merge rule, in PostgreSQL"):
 1. local_cl = the row's sentinel col_version if any, else 1 if any clock exists, else 0.
 2. incoming cl < local_cl: ignore.
 3. even cl > local_cl: delete the row, keep only the sentinel. Equal: nothing.

@@ -135,12 +135,3 @@ def to_mirror_literal(value: SqlValue, column_type: TypeEngine) -> str | None:
     if isinstance(column_type, JSONB):
         return json.dumps(typed, ensure_ascii=False)
     return str(typed)
-
-
-def display(value: SqlValue) -> str | None:
-    """A readable form of a SQLite value for the conflict log (BLOBs as X'..')."""
-    if value is None:
-        return None
-    if isinstance(value, bytes):
-        return f"X'{value.hex()}'"
-    return value if isinstance(value, str) else repr(value)
