@@ -35,7 +35,7 @@ from central.batch_merge import merge_batch
 from central.errors import Forbidden
 from central.merge import begin_merge, change_from_clock
 from central.push_plan import PushPlan, check_spans, plan_push
-from central.rights import check_owner, validate
+from central.rights import check_stored, validate
 from central.schema_policy import check_schema
 from central.tables import enrollments, parked_changes, partial_versions
 from replicator.wire import (
@@ -188,7 +188,7 @@ def _apply(
     for version in plan.unpark:
         ready += [(c, pk.unpack(c.pk)[0]) for c in _unpark(conn, site, version)]
     ready.sort(key=lambda pair: (pair[0].db_version, pair[0].seq))
-    check_owner(conn, ready, install)
+    check_stored(conn, ready, install)
     merged = merge_batch(conn, ready, db_version)
     conn.execute(
         update(enrollments)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engine import local_settings
+from engine import install, local_settings
 from engine.db import Database
 from engine.migrations import SCHEMA_VERSION
 from replicator.client import CentralClient
@@ -47,4 +47,5 @@ def enroll(
         local_settings.put(conn, "central_url", central_url.rstrip("/"))
         local_settings.put(conn, "central_token", response.token)
         local_settings.put(conn, "enrolled_user", response.username)
+        install.adopt_user(conn, response.username)  # central takes no one else's name
     return response
