@@ -42,6 +42,8 @@ def _key(table: str, packed: bytes) -> str:
         raise BadChangeset(f"malformed primary key: {exc}") from None
     if len(key) != 1 or not isinstance(key[0], str):
         raise BadChangeset(f"the primary key of {table!r} is one TEXT value")
+    if "\x00" in key[0]:
+        raise BadChangeset("a primary key PostgreSQL cannot hold (it has a NUL character)")
     return key[0]
 
 
@@ -54,6 +56,8 @@ def _check(change: Change, key: str, install: Install) -> None:
         )
     if change.table not in REPLICATED:
         raise BadChangeset(f"unknown table {change.table!r}")
+    if "\x00" in change.cid:
+        raise BadChangeset("a column name PostgreSQL cannot hold (it has a NUL character)")
     if change.table not in WRITABLE_BY_INSTALLS:
         raise Forbidden(f"installs may not write {change.table!r}")
     if change.table in ROWS_BY_CENTRAL_ONLY and (change.cid == SENTINEL or change.cl % 2 == 0):
