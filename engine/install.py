@@ -8,7 +8,7 @@ import uuid
 
 from engine import __version__
 from engine.clock import utc_now
-from engine.db import Database
+from engine.db import Connection, Database
 
 
 def register(db: Database, name: str = "") -> None:
@@ -47,3 +47,17 @@ def end_session(db: Database, session_id: str, reason: str) -> None:
             "UPDATE sessions SET ended = ?, end_reason = ? WHERE id = ?",
             (utc_now(), reason, session_id),
         )
+
+
+def adopt_user(conn: Connection, username: str) -> int:
+    """Attribute this install's runs and sessions to ``username`` (the user it enrolls as).
+
+    Central takes upstream rows only under the install's enrolled user; runs recorded before
+    enrolling name whoever the system said. Returns how many rows changed.
+    """
+    changed = 0
+    for table in ("sessions", "operations"):
+        changed += conn.execute(
+            f"UPDATE {table} SET username = ? WHERE username IS NOT ?", (username, username)
+        ).rowcount
+    return changed

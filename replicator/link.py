@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engine import local_settings
+from engine import install, local_settings
 from engine.db import Database
 from engine.migrations import SCHEMA_VERSION
 from replicator.client import CentralClient
@@ -41,6 +41,7 @@ def enroll(
     with db.read() as conn:
         same = local_settings.get(conn, "central_url") == central_url.rstrip("/")
         current = local_settings.get(conn, "central_token") if same else None
+        first_link = local_settings.get(conn, "enrolled_user") is None
     request = EnrollRequest(
         username=username,
         password=password,
@@ -55,4 +56,6 @@ def enroll(
         local_settings.put(conn, "central_url", central_url.rstrip("/"))
         local_settings.put(conn, "central_token", response.token)
         local_settings.put(conn, "enrolled_user", response.username)
+        if first_link:  # runs made before the first sign-in become the user's; later ones
+            install.adopt_user(conn, response.username)  # stay whose they were
     return response

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from central import enrollments, sync
+from central import enrollments
 from central.api.deps import DbEngine, Now, client_address
 from central.api.models import ERROR_RESPONSES
+from central.schema_policy import check_schema
 from replicator.wire import EnrollRequest, EnrollResponse
 
 router = APIRouter(tags=["enroll"], responses=ERROR_RESPONSES)
@@ -14,7 +15,7 @@ router = APIRouter(tags=["enroll"], responses=ERROR_RESPONSES)
 
 @router.post("/api/enroll")
 def enroll(body: EnrollRequest, request: Request, engine: DbEngine, now: Now) -> EnrollResponse:
-    sync.check_schema(body.schema_version)
+    check_schema(body.schema_version)
     throttle = request.app.state.throttle
     with throttle.checking(client_address(request), body.username), engine.begin() as conn:
         return enrollments.enroll(conn, body, now)

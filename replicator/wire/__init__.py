@@ -26,12 +26,10 @@ __all__ = [
     "SiteState",
     "VersionSpan",
     "SqlValue",
-    "PROTOCOL_VERSION",
     "MAX_CHANGES_PER_PUSH",
     "MAX_BODY_BYTES",
 ]
 
-PROTOCOL_VERSION = 1
 MAX_CHANGES_PER_PUSH = 5_000
 MAX_BODY_BYTES = 16 * 1024 * 1024
 
