@@ -19,10 +19,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ("README.md", "ARCHITECTURE.md")
 PACKAGES = ("engine", "central", "replicator", "shell", "web_admin", "locanext", "bench", "tests")
-TOP_FILES = {"pyproject.toml", "Makefile", "README.md", "ARCHITECTURE.md", ".ci/run"}
 # A backticked token that names a path in the repository (placeholders like <tool> excluded).
-PATH = re.compile(r"`((?:%s|scripts|\.ci)/[\w./-]*)`" % "|".join(PACKAGES))
-MODULE = re.compile(r"`((?:%s)(?:\.\w+)+)`" % "|".join(p for p in PACKAGES if p != "tests"))
+PATH = re.compile(r"`((?:{}|scripts|\.ci)/[\w./-]*)`".format("|".join(PACKAGES)))
+MODULE = re.compile(r"`((?:{})(?:\.\w+)+)`".format("|".join(p for p in PACKAGES if p != "tests")))
 
 
 def _text(name: str) -> str:
@@ -80,8 +79,8 @@ def test_nothing_cites_a_file_outside_the_repository() -> None:
 def _figures() -> list[tuple[str, str, Callable[[], object]]]:
     """(doc, pattern with one group per figure, the code's own figures as strings)."""
     from central.enrollments import TOKEN_LIFETIME
-    from central.sync import SCHEMA_VERSION as CENTRAL_SCHEMA
     from central.settings import CentralSettings
+    from central.sync import SCHEMA_VERSION as CENTRAL_SCHEMA
     from engine.migrations import SCHEMA_VERSION
     from engine.runtime import EngineRuntime
     from engine.tasks import supervisor, worker
