@@ -79,8 +79,8 @@ def test_nothing_cites_a_file_outside_the_repository() -> None:
 def _figures() -> list[tuple[str, str, Callable[[], object]]]:
     """(doc, pattern with one group per figure, the code's own figures as strings)."""
     from central.enrollments import TOKEN_LIFETIME
+    from central.schema_policy import SCHEMA_VERSION as CENTRAL_SCHEMA
     from central.settings import CentralSettings
-    from central.sync import SCHEMA_VERSION as CENTRAL_SCHEMA
     from engine.migrations import SCHEMA_VERSION
     from engine.runtime import EngineRuntime
     from engine.tasks import supervisor, worker

@@ -84,7 +84,8 @@ def test_app_badge_says_which_kind_of_failure_sync_saw(
 
         with monkeypatch.context() as too_old:  # central now serves only newer installs
             too_old.setattr(
-                "central.schema_policy.SCHEMA_VERSIONS", range(SCHEMA_VERSION + 1, SCHEMA_VERSION + 3)
+                "central.schema_policy.SCHEMA_VERSIONS",
+                range(SCHEMA_VERSION + 1, SCHEMA_VERSION + 3),
             )
             run = httpx.post(f"{url}/api/tools/text_stats/run", json={"inputs": [str(sample)]})
             assert run.json()["status"] == "succeeded"
