@@ -59,7 +59,6 @@ class ToolRunRequest(BaseModel):
     inputs: list[Path] = Field(min_length=1)
     function: str | None = None
     params: dict[str, Any] = Field(default_factory=dict)
-    username: str | None = None
 
 
 def create_app(ctx: EngineContext) -> FastAPI:
@@ -104,7 +103,7 @@ def create_app(ctx: EngineContext) -> FastAPI:
             "summary": done.summary if done.state is RunState.SUCCEEDED else None,
         }
 
-    app.include_router(task_api.router(ctx.tasks, ctx.username))
+    app.include_router(task_api.router(ctx.tasks, lambda: ctx.username))
 
     @app.get("/api/sync")
     def sync() -> dict[str, object]:

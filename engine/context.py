@@ -4,20 +4,30 @@ the other; the runtime builds it and mounts both."""
 
 from __future__ import annotations
 
+import getpass
 from typing import Any
 
-from engine import sync_state
+from engine import local_settings, sync_state
 from engine.db import Database
 from engine.operations import OperationLog
 from engine.tasks import TaskManager
 
 
 class EngineContext:
-    def __init__(self, db: Database, username: str, tasks: TaskManager) -> None:
+    def __init__(self, db: Database, tasks: TaskManager, configured_user: str = "") -> None:
         self.db = db
-        self.username = username
         self.tasks = tasks
         self.operations: OperationLog = tasks.operations
+        self._configured_user = configured_user
+
+    @property
+    def username(self) -> str:
+        """Who runs are recorded under, read at each use: the enrolled user once this install is
+        linked (central takes an install's runs only under that name, and a link can be made while
+        the app runs), else the configured name, else the OS account."""
+        with self.db.read() as conn:
+            enrolled = local_settings.get(conn, "enrolled_user")
+        return enrolled or self._configured_user or getpass.getuser()
 
     def sync_status(self) -> sync_state.SyncStatus:
         with self.db.read() as conn:

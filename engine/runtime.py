@@ -8,10 +8,9 @@ database; it is safe to call more than once.
 
 from __future__ import annotations
 
-import getpass
 import logging
 
-from engine import install, local_settings
+from engine import install
 from engine.app import create_app
 from engine.context import EngineContext
 from engine.db import Database
@@ -32,23 +31,21 @@ class EngineRuntime:
             interrupted = OperationLog(self.db).mark_interrupted()
             if interrupted:
                 log.warning("%d run(s) were interrupted by the previous shutdown", interrupted)
-            self.username = self._username()
+            # Runs cut off by a crash were marked interrupted above, before any new task starts.
+            self.tasks = TaskManager(
+                OperationLog(self.db), settings.data_dir, max_workers=task_workers
+            )
+            self.context = EngineContext(self.db, self.tasks, settings.username)
             self._session = install.start_session(self.db, self.username)
         except BaseException:
             self.db.close()
             raise
-        # Runs cut off by a crash were marked interrupted above, before any new task starts.
-        self.tasks = TaskManager(OperationLog(self.db), settings.data_dir, max_workers=task_workers)
-        self.context = EngineContext(self.db, self.username, self.tasks)
         self._server: BackgroundServer | None = None
         self._closed = False
 
-    def _username(self) -> str:
-        if self.settings.username:
-            return self.settings.username
-        with self.db.read() as conn:
-            enrolled = local_settings.get(conn, "enrolled_user")
-        return enrolled or getpass.getuser()
+    @property
+    def username(self) -> str:
+        return self.context.username
 
     def serve(self, *, with_ui: bool = True) -> str:
         """Start the HTTP server on 127.0.0.1 and a free port; returns its base URL."""

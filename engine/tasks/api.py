@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,6 @@ class TaskRequest(BaseModel):
     function: str | None = None
     inputs: list[Path] = Field(min_length=1)
     params: dict[str, Any] = Field(default_factory=dict)
-    username: str | None = None
 
 
 def submit(tasks: TaskManager, request: TaskRequest, username: str) -> Task:
@@ -45,17 +45,18 @@ def submit(tasks: TaskManager, request: TaskRequest, username: str) -> Task:
         request.tool,
         request.inputs,
         request.params,
-        username=request.username or username,
+        username=username,
         function=request.function,
     )
 
 
-def router(tasks: TaskManager, username: str) -> APIRouter:
+def router(tasks: TaskManager, who: Callable[[], str]) -> APIRouter:
+    """``who()`` names the user a new task is recorded under; callers never choose it."""
     api = APIRouter(prefix="/api/tasks")
 
     @api.post("", status_code=202)
     def start(request: TaskRequest) -> dict[str, Any]:
-        task = submit(tasks, request, username)
+        task = submit(tasks, request, who())
         return {"task_id": task.id, "operation_id": task.id, "state": task.state}
 
     @api.get("")

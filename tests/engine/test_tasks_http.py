@@ -14,6 +14,7 @@ import psutil
 import pytest
 from websockets.sync.client import connect
 
+from engine import local_settings
 from engine.runtime import EngineRuntime
 from engine.settings import EngineSettings
 from tests.waiting import wait_for
@@ -224,3 +225,23 @@ def test_cancel_over_http_stops_the_worker(
     assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
     assert httpx.get(f"{url}/api/tasks/{task_id}").json()["status"] == "cancelled"
     assert not report.exists()
+
+
+def test_runs_are_recorded_under_the_enrolled_user_once_linked(engine, tmp_path: Path) -> None:
+    """Central takes an install's runs only under its enrolled user, and a link can be made while
+    the app runs: a run after that is the enrolled user's, whatever the caller's request says."""
+    runtime, url = engine
+    source = tmp_path / "ui_ko.txt"
+    source.write_text(LINE, encoding="utf-8")
+
+    def run_as_someone_else() -> str:
+        body = {"tool": "text_stats", "inputs": [str(source)], "username": "mallory"}
+        task_id = httpx.post(f"{url}/api/tasks", json=body).json()["task_id"]
+        runtime.tasks.wait(task_id, 60)
+        [row] = [r for r in runtime.context.operations.recent(50) if r["id"] == task_id]
+        return row["username"]
+
+    assert run_as_someone_else() == "mina"  # not linked: the configured name
+    with runtime.db.write() as conn:  # what `locanext enroll` writes, from another process
+        local_settings.put(conn, "enrolled_user", "jun")
+    assert run_as_someone_else() == "jun"
