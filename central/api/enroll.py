@@ -6,10 +6,10 @@ from fastapi import APIRouter, Request
 
 from central import enrollments, sync
 from central.api.deps import DbEngine, Now, client_address
-from central.api.models import ERROR_RESPONSES
+from central.api.models import SYNC_RESPONSES
 from replicator.wire import EnrollRequest, EnrollResponse
 
-router = APIRouter(tags=["enroll"], responses=ERROR_RESPONSES)
+router = APIRouter(tags=["enroll"], responses=SYNC_RESPONSES)
 
 
 @router.post("/api/enroll")

@@ -11,10 +11,11 @@ from pydantic import ValidationError
 from central import ingest, notices, sync
 from central.api.body import read_limited
 from central.api.deps import CurrentInstall, DbEngine, PullingInstall
+from central.api.models import SYNC_RESPONSES
 from central.errors import BadChangeset
 from replicator.wire import PullResponse, PushRequest, PushResponse, SiteState
 
-router = APIRouter(prefix="/api/sync", tags=["sync"])
+router = APIRouter(prefix="/api/sync", tags=["sync"], responses=SYNC_RESPONSES)
 
 
 def describe(exc: ValidationError) -> str:
