@@ -55,7 +55,7 @@ async def push(request: Request, engine: DbEngine, install: CurrentInstall) -> P
 def pull(
     engine: DbEngine,
     install: PullingInstall,
-    since: Annotated[int, Query(ge=0)] = 0,
+    since: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,  # a PostgreSQL bigint
     limit: Annotated[int, Query(ge=1, le=20_000)] = 5000,
 ) -> PullResponse:
     # One snapshot for the changes and the cursor, so the cursor never passes an unseen version.

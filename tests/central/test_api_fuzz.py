@@ -8,6 +8,8 @@ identity); the README shows the longer run.
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 from collections.abc import Callable
 
@@ -95,3 +97,42 @@ def test_every_answer_is_documented_and_none_is_a_server_error(
     # every operation was called, a few hundred requests in all
     assert set(sent) == {operation.label for operation in operations}
     assert len(sent) >= 3 * len(operations) * EXAMPLES
+
+
+def test_what_the_fuzzer_found_is_refused_as_bad_input(
+    central_url: str, identities: dict[str, dict[str, str]]
+) -> None:
+    """Each reached PostgreSQL and answered 500: text with a NUL character, a cursor past
+    bigint. Now each is a 422 and nothing is written."""
+    admin, install = identities["admin"], identities["install"]
+    site = base64.b64encode(bytes(16)).decode()
+    probes = [
+        ("POST", "/api/admin/session", {"username": "a\x00b", "password": "x"}, {}),
+        ("POST", "/api/admin/session", {"username": "\ud800", "password": "x"}, {}),
+        (
+            "POST",
+            "/api/enroll",
+            {"username": "mi\x00na", "password": "x", "site_id": site, "schema_version": 2},
+            {},
+        ),
+        ("POST", "/api/admin/users", {"username": "kim", "password": "pass\x00word!"}, admin),
+        ("PATCH", "/api/admin/users/mi%00na", {"team": "KO"}, admin),
+        ("PATCH", "/api/admin/users/mina", {"team": "K\x00O"}, admin),
+        ("GET", "/api/admin/conflicts?table=us%00ers", None, admin),
+        ("GET", f"/api/sync/pull?since={2**63}", None, install),
+    ]
+    for method, path, body, headers in probes:
+        answer = httpx.request(  # escaped JSON, as a client could send a lone surrogate
+            method,
+            central_url + path,
+            content=None if body is None else json.dumps(body),
+            headers={**headers, "Content-Type": "application/json"},
+        )
+        assert (answer.status_code, answer.json()["code"]) == (422, "invalid_request"), (
+            method,
+            path,
+            answer.text,
+        )
+    users = httpx.get(f"{central_url}/api/admin/users", headers=admin).json()
+    assert sorted(u["username"] for u in users) == ["admin", "mina"]
+    assert {u["team"] for u in users} == {""}
