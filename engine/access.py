@@ -59,13 +59,18 @@ class LaunchKeys:
         """True once for each issued token; it is spent by then."""
         with self._lock:
             for pending in self._pending:
-                if hmac.compare_digest(pending, token):
+                if _same(pending, token):
                     self._pending.remove(pending)
                     return True
         return False
 
     def accepts(self, key: str | None) -> bool:
-        return key is not None and hmac.compare_digest(key, self.key)
+        return key is not None and _same(key, self.key)
+
+
+def _same(a: str, b: str) -> bool:
+    # As bytes: compare_digest refuses str with non-ASCII characters, which a caller may send.
+    return hmac.compare_digest(a.encode("utf-8", "surrogateescape"), b.encode("utf-8"))
 
 
 def cookie_name(port: int) -> str:

@@ -123,8 +123,10 @@ def test_without_the_key_nothing_answers(app: App, sample: Path) -> None:
             f"{app.url}/api/tasks", json={"tool": "text_stats", "inputs": [str(sample)]}
         )
         _refused(started, 401, "unauthorized")
-        wrong = {"Authorization": "Bearer " + "x" * len(app.key)}
-        _refused(stranger.get(f"{app.url}/api/operations", headers=wrong), 401, "unauthorized")
+        for guess in (b"x" * len(app.key), "ключ".encode()):  # any bytes a caller may send
+            wrong = {"Authorization": b"Bearer " + guess}
+            answer = stranger.get(f"{app.url}/api/operations", headers=wrong)
+            _refused(answer, 401, "unauthorized")
         forged = {"Cookie": f"{access.cookie_name(app.port or 0)}=guess"}
         _refused(stranger.get(f"{app.url}/api/operations", headers=forged), 401, "unauthorized")
         # NiceGUI's socket.io, long-polling flavour
