@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from engine import crsqlite
 from engine.db import Database
 from engine.formats import atomic_output
 from engine.runtime import EngineRuntime
@@ -147,3 +148,10 @@ def test_engine_db_opens_where_its_path_says(tmp_path: Path, folder: str) -> Non
             )
     finally:
         reopened.close()
+
+
+def test_memory_is_still_an_in_memory_database(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    conn = crsqlite.connect(":memory:")
+    crsqlite.close(conn)
+    assert list(tmp_path.iterdir()) == []
