@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from engine import install
+from engine import access, install, token_store
 from engine.app import create_app
 from engine.context import EngineContext
 from engine.db import Database
@@ -36,11 +36,14 @@ class EngineRuntime:
                 OperationLog(self.db), settings.data_dir, max_workers=task_workers
             )
             self.context = EngineContext(self.db, self.tasks, settings.username)
+            # Opening the store also moves a token an earlier LocaNext kept in engine.db.
+            self.token_storage = token_store.open_store(self.db).where
             self._session = install.start_session(self.db, self.username)
         except BaseException:
             self.db.close()
             raise
         self._server: BackgroundServer | None = None
+        self.keys = access.LaunchKeys()
         self._closed = False
 
     @property
@@ -48,7 +51,10 @@ class EngineRuntime:
         return self.context.username
 
     def serve(self, *, with_ui: bool = True) -> str:
-        """Start the HTTP server on 127.0.0.1 and a free port; returns its base URL."""
+        """Start the HTTP server on 127.0.0.1 and a free port; returns its base URL.
+
+        Only this launch's key opens it (``engine.access``): :meth:`launch_url` hands it to a
+        browser, ``<data dir>/api-key`` to the user's scripts."""
         app = create_app(self.context)
         if with_ui:
             # Imported here: NiceGUI takes about a second to import, and `locanext tool` runs a
@@ -56,8 +62,17 @@ class EngineRuntime:
             from engine.ui import pages
 
             pages.mount(app, self.context)
+        # Added last, so it is the outermost layer: nothing (pages, socket.io, static files)
+        # runs before the checks.
+        app.add_middleware(access.LocalOnly, keys=self.keys)
+        access.write_key(self.settings.data_dir, self.keys.key)
         self._server = BackgroundServer(app)
         return self._server.start()
+
+    def launch_url(self, path: str = "/") -> str:
+        """A one-time link that lets a browser (or the window) in; the server must be running."""
+        assert self._server is not None, "serve() first"
+        return access.launch_url(self._server.url, self.keys.issue(), path)
 
     def close(self, reason: str = "closed") -> None:
         if self._closed:
@@ -69,6 +84,7 @@ class EngineRuntime:
             log.exception("stopping the running tasks failed")
         if self._server is not None:
             self._server.stop()
+            access.remove_key(self.settings.data_dir, self.keys.key)
         try:
             install.end_session(self.db, self._session, reason)
         finally:

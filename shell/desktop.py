@@ -42,11 +42,13 @@ def run_desktop(
     *,
     headless: bool = False,
     sync: bool = True,
-    on_ready: Callable[[str, bool], None] | None = None,
+    on_ready: Callable[[str, bool, str], None] | None = None,
 ) -> int:
     """Run the app until its window closes or a signal arrives; returns the exit code.
 
-    ``on_ready(url, windowed)`` is called once the UI is being served.
+    ``on_ready(url, windowed, token_storage)`` is called once the UI is being served: ``url`` is
+    the one-time launch link when headless (the window gets a link of its own), else the server's
+    base URL; ``token_storage`` says where the central token is kept.
     """
     runtime = EngineRuntime(settings)
     syncer = Syncer(runtime.db, interval=settings.sync_interval) if sync else None
@@ -59,9 +61,10 @@ def run_desktop(
 
         windowed = not headless and window.display_available()
         if on_ready:
-            on_ready(url, windowed)
+            shown = url + "/" if windowed else runtime.launch_url()
+            on_ready(shown, windowed, runtime.token_storage)
         if windowed:
-            code = window.open_window(url + "/")
+            code = window.open_window(runtime.launch_url())
             reason = "window closed"
         else:
             reason = wait_for_signal()

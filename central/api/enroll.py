@@ -6,11 +6,11 @@ from fastapi import APIRouter, Request
 
 from central import enrollments
 from central.api.deps import DbEngine, Now, client_address
-from central.api.models import ERROR_RESPONSES
+from central.api.models import SYNC_RESPONSES
 from central.schema_policy import check_schema
 from replicator.wire import EnrollRequest, EnrollResponse
 
-router = APIRouter(tags=["enroll"], responses=ERROR_RESPONSES)
+router = APIRouter(tags=["enroll"], responses=SYNC_RESPONSES)
 
 
 @router.post("/api/enroll")

@@ -11,11 +11,12 @@ from pydantic import ValidationError
 from central import ingest, notices
 from central.api.body import read_limited
 from central.api.deps import CurrentInstall, DbEngine, PullingInstall
+from central.api.models import SYNC_RESPONSES
 from central.errors import BadChangeset
 from central.pull import changes_since
 from replicator.wire import PullResponse, PushRequest, PushResponse, SiteState
 
-router = APIRouter(prefix="/api/sync", tags=["sync"])
+router = APIRouter(prefix="/api/sync", tags=["sync"], responses=SYNC_RESPONSES)
 
 
 def describe(exc: ValidationError) -> str:
@@ -52,7 +53,7 @@ async def push(request: Request, engine: DbEngine, install: CurrentInstall) -> P
 def pull(
     engine: DbEngine,
     install: PullingInstall,
-    since: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
+    since: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,  # a PostgreSQL bigint
     limit: Annotated[int, Query(ge=1, le=20_000)] = 5000,
 ) -> PullResponse:
     # One snapshot for the changes and the cursor, so the cursor never passes an unseen version.

@@ -11,14 +11,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+import mimetypes
+import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
+from urllib.parse import quote
 
 from fastapi import APIRouter, WebSocket
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
+from starlette.background import BackgroundTask
 from starlette.websockets import WebSocketDisconnect
 
 from engine.tasks import opener, views
@@ -81,9 +85,18 @@ def router(tasks: TaskManager, who: Callable[[], str]) -> APIRouter:
         return tasks.cancel(task_id).as_dict()
 
     @api.get("/{task_id}/outputs/{index}")
-    def download(task_id: str, index: int) -> FileResponse:
-        path = tasks.results.output(task_id, index)
-        return FileResponse(path, filename=path.name)
+    def download(task_id: str, index: int) -> StreamingResponse:
+        # Served from the file opened and checked here, never from the path again.
+        handle, path = tasks.results.open_output(task_id, index)
+        return StreamingResponse(
+            _chunks(handle),
+            media_type=mimetypes.guess_type(path.name)[0] or "application/octet-stream",
+            headers={
+                "Content-Disposition": _attachment(path.name),
+                "Content-Length": str(os.fstat(handle.fileno()).st_size),
+            },
+            background=BackgroundTask(handle.close),  # also when the client went away early
+        )
 
     @api.post("/{task_id}/outputs/{index}/open")
     def open_output(task_id: str, index: int, folder: bool = False) -> dict[str, str]:
@@ -96,6 +109,19 @@ def router(tasks: TaskManager, who: Callable[[], str]) -> APIRouter:
         await _stream(websocket, tasks, task)
 
     return api
+
+
+def _chunks(handle: BinaryIO, size: int = 1 << 16) -> Iterator[bytes]:
+    with handle:
+        while chunk := handle.read(size):
+            yield chunk
+
+
+def _attachment(name: str) -> str:
+    quoted = quote(name)
+    if quoted == name:
+        return f'attachment; filename="{name}"'
+    return f"attachment; filename*=utf-8''{quoted}"
 
 
 async def _stream(websocket: WebSocket, tasks: TaskManager, only: str | None) -> None:

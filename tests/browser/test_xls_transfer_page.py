@@ -56,6 +56,7 @@ def test_xls_transfer_from_the_apps_form(page: Page, tmp_path: Path) -> None:
     app = Child("app", args, tmp_path / "app.log")
     try:
         url = app.app_url()
+        page.goto(app.launch_url())  # the one-time link sets the key's cookie
         _run(page, url, "build_dictionary", glossary, {"name": "quests"})
         expect(page.get_by_test_id("task-summary")).to_contain_text('"entries": 4')
         _run(
