@@ -17,7 +17,6 @@ from engine.context import EngineContext
 from engine.errors import EngineError
 from engine.operations import RunState
 from engine.tasks import api as task_api
-from engine.tools.registry import registry
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +75,9 @@ def create_app(ctx: EngineContext) -> FastAPI:
 
     @app.get("/api/tools")
     def tools() -> list[dict[str, Any]]:
+        # The tools import numpy, openpyxl and more: loaded at first use, not at start.
+        from engine.tools.registry import registry as tools_registry
+
         return [
             {
                 "name": t.name,
@@ -83,7 +85,7 @@ def create_app(ctx: EngineContext) -> FastAPI:
                 "description": t.description,
                 "functions": [f.name for f in t.functions],
             }
-            for t in registry().values()
+            for t in tools_registry().values()
         ]
 
     @app.post("/api/tools/{name}/run")
@@ -103,7 +105,7 @@ def create_app(ctx: EngineContext) -> FastAPI:
             "summary": done.summary if done.state is RunState.SUCCEEDED else None,
         }
 
-    app.include_router(task_api.router(ctx.tasks, lambda: ctx.username))
+    app.include_router(task_api.router(ctx.tasks, lambda: ctx.username, ctx.reports))
 
     @app.get("/api/sync")
     def sync() -> dict[str, object]:

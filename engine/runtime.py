@@ -9,6 +9,7 @@ database; it is safe to call more than once.
 from __future__ import annotations
 
 import logging
+import threading
 
 from engine import access, install, token_store
 from engine.app import create_app
@@ -17,9 +18,19 @@ from engine.db import Database
 from engine.operations import OperationLog
 from engine.server import BackgroundServer
 from engine.settings import EngineSettings
-from engine.tasks import TaskManager
+from engine.tasks import TaskManager, provided
 
 log = logging.getLogger(__name__)
+
+# The tools (numpy, openpyxl...) are imported this long after the server starts, off the first
+# page's path, so that the Apps page opens at once later.
+WARM_TOOLS_AFTER = 2.0
+
+
+def _warm_tools() -> None:
+    from engine.tools.registry import registry
+
+    registry()
 
 
 class EngineRuntime:
@@ -33,7 +44,10 @@ class EngineRuntime:
                 log.warning("%d run(s) were interrupted by the previous shutdown", interrupted)
             # Runs cut off by a crash were marked interrupted above, before any new task starts.
             self.tasks = TaskManager(
-                OperationLog(self.db), settings.data_dir, max_workers=task_workers
+                OperationLog(self.db),
+                settings.data_dir,
+                max_workers=task_workers,
+                provide=provided.provider(self.db, settings.data_dir),
             )
             self.context = EngineContext(self.db, self.tasks, settings.username)
             # Opening the store also moves a token an earlier LocaNext kept in engine.db.
@@ -44,6 +58,7 @@ class EngineRuntime:
             raise
         self._server: BackgroundServer | None = None
         self.keys = access.LaunchKeys()
+        self._warm: threading.Timer | None = None
         self._closed = False
 
     @property
@@ -67,7 +82,11 @@ class EngineRuntime:
         app.add_middleware(access.LocalOnly, keys=self.keys)
         access.write_key(self.settings.data_dir, self.keys.key)
         self._server = BackgroundServer(app)
-        return self._server.start()
+        url = self._server.start()
+        self._warm = threading.Timer(WARM_TOOLS_AFTER, _warm_tools)
+        self._warm.daemon = True
+        self._warm.start()
+        return url
 
     def launch_url(self, path: str = "/") -> str:
         """A one-time link that lets a browser (or the window) in; the server must be running."""
@@ -78,6 +97,8 @@ class EngineRuntime:
         if self._closed:
             return
         self._closed = True
+        if self._warm is not None:
+            self._warm.cancel()
         try:
             self.tasks.shutdown()
         except Exception:  # the rest of the shutdown must still happen

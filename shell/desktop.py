@@ -64,7 +64,15 @@ def run_desktop(
             shown = url + "/" if windowed else runtime.launch_url()
             on_ready(shown, windowed, runtime.token_storage)
         if windowed:
-            code = window.open_window(runtime.launch_url())
+            from shell.dialogs import TauriDialogs
+
+            def attach(app_handle: object) -> None:
+                runtime.context.native_dialogs = TauriDialogs(app_handle, window.WINDOW_LABEL)
+
+            try:
+                code = window.open_window(runtime.launch_url(), on_app=attach)
+            finally:
+                runtime.context.native_dialogs = None
             reason = "window closed"
         else:
             reason = wait_for_signal()

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import quote
 
-from fastapi import APIRouter, WebSocket
+from fastapi import APIRouter, Query, WebSocket
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
@@ -28,6 +28,7 @@ from starlette.websockets import WebSocketDisconnect
 from engine.tasks import opener, views
 from engine.tasks.manager import TaskManager
 from engine.tasks.model import Task
+from engine.tasks.report_rows import ReportReader
 
 log = logging.getLogger(__name__)
 
@@ -54,9 +55,12 @@ def submit(tasks: TaskManager, request: TaskRequest, username: str) -> Task:
     )
 
 
-def router(tasks: TaskManager, who: Callable[[], str]) -> APIRouter:
+def router(
+    tasks: TaskManager, who: Callable[[], str], reports: ReportReader | None = None
+) -> APIRouter:
     """``who()`` names the user a new task is recorded under; callers never choose it."""
     api = APIRouter(prefix="/api/tasks")
+    reader = reports or ReportReader()
 
     @api.post("", status_code=202)
     def start(request: TaskRequest) -> dict[str, Any]:
@@ -97,6 +101,27 @@ def router(tasks: TaskManager, who: Callable[[], str]) -> APIRouter:
             },
             background=BackgroundTask(handle.close),  # also when the client went away early
         )
+
+    @api.get("/{task_id}/outputs/{index}/rows")
+    def report_rows(
+        task_id: str,
+        index: int,
+        offset: int = Query(0, ge=0),
+        limit: int = Query(50, ge=1, le=1000),
+        sort: str | None = None,
+        desc: bool = False,
+        q: str = Query("", max_length=500),
+    ) -> dict[str, Any]:
+        """One page of a report output's rows (read once, then served from memory)."""
+        page = reader.page(
+            tasks.results.output(task_id, index),
+            offset=offset,
+            limit=limit,
+            sort=sort,
+            descending=desc,
+            text=q,
+        )
+        return {"columns": page.columns, "rows": page.rows, "total": page.total, "offset": offset}
 
     @api.post("/{task_id}/outputs/{index}/open")
     def open_output(task_id: str, index: int, folder: bool = False) -> dict[str, str]:

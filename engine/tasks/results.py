@@ -71,14 +71,25 @@ class ResultStore:
         return entries
 
     def record(
-        self, op_id: str, outputs: list[Path], warnings: list[str], summary: dict[str, Any]
+        self,
+        op_id: str,
+        outputs: list[Path],
+        warnings: list[str],
+        summary: dict[str, Any],
+        *,
+        inputs: list[Path] | None = None,
+        params: dict[str, Any] | None = None,
     ) -> None:
+        """Keep a finished run's outputs, warnings and summary; with its inputs and parameters
+        (full paths), so the run can be repeated (a dictionary rebuilt)."""
         entry = {
             "id": op_id,
             "outputs": [str(p) for p in outputs],
             "identities": [_identity(p) for p in outputs],
             "warnings": warnings,
             "summary": summary,
+            "inputs": [str(p) for p in inputs or []],
+            "params": params or {},
         }
         with self._lock:
             entries = self._load()

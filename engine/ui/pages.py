@@ -10,7 +10,15 @@ from fastapi import FastAPI
 from nicegui import ui
 
 from engine.context import EngineContext
-from engine.ui import tasks_page, tools_page
+from engine.ui import (
+    announcements_page,
+    dictionaries_page,
+    glossary_page,
+    results_page,
+    tasks_page,
+    theme,
+    tools_page,
+)
 from engine.ui.layout import header
 
 OPERATION_COLUMNS = [
@@ -26,15 +34,20 @@ OPERATION_COLUMNS = [
 
 
 def mount(app: FastAPI, ctx: EngineContext) -> None:
+    ui.add_head_html(f"<style>{theme.CSS}</style>", shared=True)
+
     @ui.page("/")
     def home() -> None:
-        header(ctx)
+        header(ctx, "/")
         with ui.column().classes("w-full p-4"):
             with ui.row().classes("items-center gap-4"):
                 ui.label("Recent operations").classes("text-h6")
                 ui.link("Run a tool", "/tools").props("data-testid=home-run-tool")
             table = ui.table(columns=OPERATION_COLUMNS, rows=[], row_key="id").classes("w-full")
-            table.props("data-testid=operations")
+            table.props(
+                "data-testid=operations no-data-label='No runs yet: run a tool from Apps; every "
+                "run on this PC is listed here.'"
+            )
 
         def refresh() -> None:
             table.rows = ctx.operations.recent(100)
@@ -45,4 +58,8 @@ def mount(app: FastAPI, ctx: EngineContext) -> None:
 
     tools_page.mount(ctx)
     tasks_page.mount(ctx)
+    glossary_page.mount(ctx)
+    announcements_page.mount(ctx)
+    dictionaries_page.mount(ctx)
+    results_page.mount(ctx)
     ui.run_with(app, title="LocaNext", show_welcome_message=False, reconnect_timeout=10.0)

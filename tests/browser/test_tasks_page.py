@@ -39,7 +39,7 @@ def test_text_stats_from_the_apps_form_to_the_tasks_history(page: Page, tmp_path
         expect(page.get_by_test_id("current-task-cancel")).to_be_visible()
         page.screenshot(path=str(tmp_path / "running.png"))
         expect(page.get_by_test_id("current-task-state")).to_have_text("succeeded", timeout=90_000)
-        expect(page.get_by_test_id("task-summary")).to_contain_text(f'"files": {COPIES}')
+        expect(page.get_by_test_id("task-summary")).to_contain_text(f"files: {COPIES}")
         expect(page.get_by_test_id("task-output-0-path")).to_have_text(str(report))
 
         with engine_api.client(tmp_path / "app") as api:
