@@ -80,18 +80,18 @@ def time_start(data_dir: Path, env: dict[str, str], timeout: float = 60.0) -> tu
     )
     try:
         assert proc.stdout is not None
-        url = ""
+        launch = ""  # the one-time link a user opens: it lets the browser in, then shows "/"
         for line in proc.stdout:
             if line.startswith(URL_PREFIX):
-                url = line[len(URL_PREFIX) :].split()[0].rstrip("/")
+                launch = line[len(URL_PREFIX) :].split()[0]
                 break
-        if not url:
+        if not launch:
             raise RuntimeError(f"the app exited ({proc.wait()}) before printing its URL")
         deadline = started + timeout
-        with httpx.Client(timeout=10.0) as client:
+        with httpx.Client(timeout=10.0, follow_redirects=True) as client:
             while True:
                 try:
-                    answer = client.get(url + "/")
+                    answer = client.get(launch)
                     if answer.status_code == 200 and "LocaNext" in answer.text:
                         return time.perf_counter() - started, len(answer.content)
                 except httpx.TransportError:

@@ -34,6 +34,8 @@ class EngineContext:
         # picker of the user's folders).
         self.native_dialogs: NativeDialogs | None = None
         self.operations: OperationLog = tasks.operations
+        # Reports read once for the results grids and the API, a page at a time.
+        self.reports = ReportReader()
         self._configured_user = configured_user
 
     @property
@@ -44,8 +46,6 @@ class EngineContext:
         with self.db.read() as conn:
             enrolled = local_settings.get(conn, "enrolled_user")
         return enrolled or self._configured_user or getpass.getuser()
-        # Reports read once for the results grids and the API, a page at a time.
-        self.reports = ReportReader()
 
     def sync_status(self) -> sync_state.SyncStatus:
         with self.db.read() as conn:

@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import Engine
 
+from central.admin_client import session_headers
 from central.writes import write_row
 from engine import __version__
 from shell.processes import run as locanext
@@ -47,7 +48,7 @@ def test_announcement_banners_and_release_notices(
     created = httpx.post(
         f"{central_url}/api/admin/users",
         json={"username": "mina", "password": "mina-password"},
-        auth=("admin", ADMIN_PASSWORD),
+        headers=session_headers(central_url, "admin", ADMIN_PASSWORD),
     )
     assert created.status_code == 201, created.text
     data = tmp_path / "app"

@@ -6,11 +6,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import httpx
 import pytest
 from openpyxl import Workbook
 from playwright.sync_api import Page, expect
 
+from tests import engine_api
 from tests.browser.apps import open_page, served_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -25,8 +25,11 @@ def _workbook(path: Path, rows: list[tuple[str, str]]) -> Path:
     return path
 
 
-def _run(url: str, tool: str, function: str, inputs: list[Path], **params: object) -> None:
-    answer = httpx.post(
+def _run(
+    url: str, data: Path, tool: str, function: str, inputs: list[Path], **params: object
+) -> None:
+    answer = engine_api.post(
+        data,
         f"{url}/api/tools/{tool}/run",
         json={"inputs": [str(p) for p in inputs], "function": function, "params": params},
         timeout=120,
@@ -42,13 +45,13 @@ def test_dictionaries_listed_rebuilt_and_deleted(page: Page, tmp_path: Path) -> 
         '<LanguageData><LocStr StringId="a" StrOrigin="시작" Str="Start"/></LanguageData>',
         "utf-8",
     )
-    with served_app(tmp_path) as (url, _data):
+    with served_app(tmp_path) as (url, data):
         open_page(page, url + "/dictionaries")
         expect(page.get_by_test_id("dictionaries-empty")).to_contain_text("No dictionary")
         page.screenshot(path=str(tmp_path / "dictionaries-empty.png"))
 
-        _run(url, "xls_transfer", "build_dictionary", [source], name="weapons")
-        _run(url, "quick_search", "build_dictionary", [strings], game="dragon", language="ko")
+        _run(url, data, "xls_transfer", "build_dictionary", [source], name="weapons")
+        _run(url, data, "quick_search", "build_dictionary", [strings], game="dragon", language="ko")
         open_page(page, url + "/dictionaries")
         table = page.get_by_test_id("dictionaries")
         weapons = table.locator("tr", has_text="weapons")

@@ -12,9 +12,10 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from central.admin_client import session_headers
 from shell.processes import Child, free_port
 from shell.processes import run as locanext
-from tests.browser.apps import open_page
+from tests.browser.apps import let_in, open_page
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.slow]
 ADMIN_PASSWORD = "e2e-admin-password"
@@ -26,7 +27,7 @@ def _central(pg_dsn: str, port: int, tmp_path: Path) -> Child:
         "central",
         ["central", "--dsn", pg_dsn, "--port", str(port)],
         tmp_path / "central.log",
-        {"LOCANEXT_ADMIN_PASSWORD": ADMIN_PASSWORD},
+        {"LOCANEXT_CENTRAL_ADMIN_PASSWORD": ADMIN_PASSWORD},
     )
     child.wait_http(f"http://127.0.0.1:{port}/api/health")
     return child
@@ -68,7 +69,7 @@ def test_offline_glossary_edits_on_two_installs_converge(
         created = httpx.post(
             f"{central_url}/api/admin/users",
             json={"username": "mina", "password": "mina-password"},
-            auth=("admin", ADMIN_PASSWORD),
+            headers=session_headers(central_url, "admin", ADMIN_PASSWORD),
         )
         assert created.status_code == 201, created.text
         pages: dict[str, Page] = {}
@@ -83,6 +84,7 @@ def test_offline_glossary_edits_on_two_installs_converge(
             context = browser.new_context(viewport={"width": 1400, "height": 900})
             contexts.append(context)
             pages[name] = context.new_page()
+            let_in(pages[name], tmp_path / name, url)
             open_page(pages[name], url + "/glossary")
         seoul, busan = pages["seoul"], pages["busan"]
 

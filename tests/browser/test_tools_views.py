@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -16,6 +15,7 @@ from engine.db import Database
 from engine.operations import OperationLog, RunState
 from engine.tasks.results import ResultStore
 from engine.tools.reports import write_report
+from tests import engine_api
 from tests.browser.apps import open_page, served_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -109,7 +109,9 @@ def test_pickers_and_result_grids(page: Page, tmp_path: Path) -> None:
         expect(grid.locator("tbody tr")).to_have_count(10)
         page.screenshot(path=str(tmp_path / "search-grid.png"), full_page=True)
         searches = [
-            op for op in httpx.get(f"{url}/api/operations").json() if op["function"] == "search"
+            op
+            for op in engine_api.get(_data, f"{url}/api/operations").json()
+            if op["function"] == "search"
         ]
         assert len(searches) == 1  # paging, sorting and filtering never ran it again
 
