@@ -70,9 +70,16 @@ _KEY = (
     "({0}.col_version, {rank}, coalesce({0}.vint, 0), coalesce({0}.vreal, 0),"
     " coalesce({0}.vbytes, ''::bytea))"
 )
+# Text shows as the mirror holds it: PostgreSQL's text has no NUL, so NUL bytes are left out (cut
+# on byte boundaries of the hex form, where each byte is "xx " and "00 " is dropped).
+_TEXT_BYTES = (
+    "CASE WHEN position('\\x00'::bytea IN {0}.vbytes) = 0 THEN {0}.vbytes"
+    " ELSE decode(replace(replace(regexp_replace(encode({0}.vbytes, 'hex'), '(..)', '\\1 ', 'g'),"
+    " '00 ', ''), ' ', ''), 'hex') END"
+)
 _DISPLAY = (
     "CASE {0}.vtype WHEN 1 THEN {0}.vint::text WHEN 2 THEN {0}.vreal::text"
-    " WHEN 3 THEN convert_from({0}.vbytes, 'UTF8')"
+    f" WHEN 3 THEN convert_from({_TEXT_BYTES}, 'UTF8')"
     " WHEN 4 THEN 'X''' || encode({0}.vbytes, 'hex') || '''' END"
 )
 

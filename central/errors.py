@@ -20,6 +20,13 @@ class BadChangeset(CentralError):
     code = "bad_changeset"
 
 
+class ClockOutOfRange(BadChangeset):
+    """A change's col_version or causal length jumps further past central's than any cr-sqlite
+    install's writes could take it."""
+
+    code = "clock_out_of_range"
+
+
 class Unauthorized(CentralError):
     status = 401
     code = "unauthorized"
@@ -28,6 +35,18 @@ class Unauthorized(CentralError):
 class Forbidden(CentralError):
     status = 403
     code = "forbidden"
+
+
+class RestrictedRow(Forbidden):
+    """A change would create or delete a row of a table whose rows only central creates."""
+
+    code = "restricted_row"
+
+
+class WrongUser(Forbidden):
+    """A change attributes a row to someone other than the install's enrolled user."""
+
+    code = "wrong_user"
 
 
 class NotFound(CentralError):

@@ -13,6 +13,9 @@ the site's enrollment row:
 3. complete versions (with their parked parts) are merged in one batch and the watermark moves to
    the last of them, in the same transaction; so a crash anywhere leaves either all or nothing.
 
+Steps 1 and 2 are decided by :func:`central.push_plan.plan_push` from what is read here (the
+watermark, parked counts, declared sizes); :func:`push` then applies that plan.
+
 Cells of columns central does not know (an install one schema version ahead) are parked with
 reason ``unknown_column`` instead of failing the batch.
 """
@@ -20,7 +23,6 @@ reason ``unknown_column`` instead of failing the batch.
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -30,16 +32,18 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from central import sqlvalues
 from central.accounts import Install
 from central.batch_merge import merge_batch
-from central.errors import BadChangeset, Conflict, Forbidden
+from central.errors import Forbidden
 from central.merge import begin_merge, change_from_clock
-from central.sync import check_owner, check_schema, validate
+from central.push_plan import PushPlan, check_spans, plan_push
+from central.rights import check_stored, validate
+from central.schema_policy import check_schema
 from central.tables import enrollments, parked_changes, partial_versions
 from replicator.wire import (
     Change,
     PartialVersion,
     PushRequest,
     PushResponse,
-    SqlValue,
+    SiteState,
     VersionSpan,
     pk,
 )
@@ -47,24 +51,6 @@ from replicator.wire import (
 log = logging.getLogger(__name__)
 
 INCOMPLETE, UNKNOWN_COLUMN = "incomplete", "unknown_column"
-
-
-def _spans(request: PushRequest) -> dict[int, VersionSpan]:
-    spans = {s.db_version: s for s in request.versions}
-    if len(spans) != len(request.versions):
-        raise BadChangeset("versions: a db_version is listed twice")
-    previous = (-1, -1)
-    for index, change in enumerate(request.changes):
-        position = (change.db_version, change.seq)
-        if position <= previous:
-            raise BadChangeset(f"change #{index}: changes must be in (db_version, seq) order")
-        previous = position
-        span = spans.get(change.db_version)
-        if span is None:
-            raise BadChangeset(f"change #{index}: db_version {change.db_version} has no span")
-        if change.seq > span.last_seq:
-            raise BadChangeset(f"change #{index}: seq {change.seq} is past its version's last")
-    return spans
 
 
 def _park(conn: Connection, changes: Sequence[Change], reason: str, schema_version: int) -> None:
@@ -90,63 +76,6 @@ def _park(conn: Connection, changes: Sequence[Change], reason: str, schema_versi
     conn.execute(pg_insert(parked_changes).on_conflict_do_nothing(), rows)
 
 
-def _parked_counts(conn: Connection, site: bytes, versions: list[int]) -> dict[int, int]:
-    rows = conn.execute(
-        select(parked_changes.c.db_version, func.count())
-        .where(parked_changes.c.site_id == site, parked_changes.c.db_version.in_(versions))
-        .group_by(parked_changes.c.db_version)
-    ).all()
-    return {version: count for version, count in rows}
-
-
-def _unpark(conn: Connection, site: bytes, version: int) -> list[Change]:
-    """The parked parts of a version that is now complete, removed from the parking."""
-    where = (
-        (parked_changes.c.site_id == site)
-        & (parked_changes.c.db_version == version)
-        & (parked_changes.c.reason == INCOMPLETE)
-    )
-    rows = conn.execute(select(parked_changes).where(where).order_by(parked_changes.c.seq)).all()
-    conn.execute(delete(parked_changes).where(where))
-    conn.execute(
-        delete(partial_versions).where(
-            partial_versions.c.site_id == site, partial_versions.c.db_version == version
-        )
-    )
-    return [change_from_clock(r) for r in rows]
-
-
-def _complete(
-    conn: Connection, site: bytes, span: VersionSpan, part: Sequence[Change], earlier: int
-) -> bool:
-    """Is this version complete once ``part`` is added to the ``earlier`` parked changes?"""
-    carries_end = part[-1].seq == span.last_seq
-    if carries_end and not earlier and len(part) == span.count:
-        return True  # the common case: the whole version in one push
-    if carries_end:
-        conn.execute(
-            pg_insert(partial_versions)
-            .values(
-                site_id=site,
-                db_version=span.db_version,
-                declared=span.count,
-                last_seq=span.last_seq,
-            )
-            .on_conflict_do_update(
-                index_elements=["site_id", "db_version"],
-                set_={"declared": span.count, "last_seq": span.last_seq},
-            )
-        )
-    declared = conn.execute(
-        select(partial_versions.c.declared).where(
-            partial_versions.c.site_id == site, partial_versions.c.db_version == span.db_version
-        )
-    ).scalar_one_or_none()
-    # Parts come in seq order from a snapshot, so holding the last part and at least as many
-    # changes as the install counted means holding the whole version.
-    return declared is not None and earlier + len(part) >= declared
-
-
 def _watermark(conn: Connection, install: Install) -> int:
     return conn.execute(
         select(enrollments.c.acked_db_version)
@@ -169,62 +98,102 @@ def partial_version(conn: Connection, site: bytes, acked: int) -> PartialVersion
     return None if row is None else PartialVersion(db_version=row[0], next_seq=row[1] + 1)
 
 
+def site_state(conn: Connection, install: Install) -> SiteState:
+    """Where the install's replicator resumes: the watermark and the part of a version held."""
+    acked = conn.execute(
+        select(enrollments.c.acked_db_version).where(enrollments.c.install_id == install.install_id)
+    ).scalar_one()
+    return SiteState(acked_db_version=acked, partial=partial_version(conn, install.site_id, acked))
+
+
+def _held(
+    conn: Connection, site: bytes, versions: list[int]
+) -> tuple[dict[int, int], dict[int, int]]:
+    """What central holds of the site's unfinished ``versions``: parked changes per version, and
+    the sizes declared by parts that carried a version's last seq."""
+    parked = conn.execute(
+        select(parked_changes.c.db_version, func.count())
+        .where(parked_changes.c.site_id == site, parked_changes.c.db_version.in_(versions))
+        .group_by(parked_changes.c.db_version)
+    ).all()
+    declared = conn.execute(
+        select(partial_versions.c.db_version, partial_versions.c.declared).where(
+            partial_versions.c.site_id == site, partial_versions.c.db_version.in_(versions)
+        )
+    ).all()
+    return {v: n for v, n in parked}, {v: n for v, n in declared}
+
+
+def _unpark(conn: Connection, site: bytes, version: int) -> list[Change]:
+    """The parked parts of a version that is now complete, removed from the parking."""
+    where = (
+        (parked_changes.c.site_id == site)
+        & (parked_changes.c.db_version == version)
+        & (parked_changes.c.reason == INCOMPLETE)
+    )
+    rows = conn.execute(select(parked_changes).where(where).order_by(parked_changes.c.seq)).all()
+    conn.execute(delete(parked_changes).where(where))
+    conn.execute(
+        delete(partial_versions).where(
+            partial_versions.c.site_id == site, partial_versions.c.db_version == version
+        )
+    )
+    return [change_from_clock(r) for r in rows]
+
+
+def _declare(conn: Connection, site: bytes, spans: Sequence[VersionSpan]) -> None:
+    for span in spans:
+        conn.execute(
+            pg_insert(partial_versions)
+            .values(
+                site_id=site,
+                db_version=span.db_version,
+                declared=span.count,
+                last_seq=span.last_seq,
+            )
+            .on_conflict_do_update(
+                index_elements=["site_id", "db_version"],
+                set_={"declared": span.count, "last_seq": span.last_seq},
+            )
+        )
+
+
 def push(conn: Connection, install: Install, request: PushRequest) -> PushResponse:
-    """Take in a push inside the caller's transaction."""
+    """Take in a push inside the caller's transaction: check it, plan it, apply the plan."""
     check_schema(request.schema_version)
     if request.site_id != install.site_id:
         raise Forbidden(
             f"this token belongs to install {install.install_id}, not {request.site_id.hex()}"
         )
-    spans = _spans(request)
+    spans = check_spans(request)
     checked, unknown = validate(request.changes, install)
-    version = begin_merge(conn)
+    db_version = begin_merge(conn)
     acked = _watermark(conn, install)
-    if request.since > acked:
-        raise Conflict(
-            f"this push follows version {request.since}, but central holds this install's "
-            f"versions only up to {acked}; resume from there"
-        )
-    by_version: dict[int, list[tuple[Change, SqlValue]]] = defaultdict(list)
-    for change, key in checked:
-        if change.db_version > acked:
-            by_version[change.db_version].append((change, key))
-    unknown = [c for c in unknown if c.db_version > acked]
-    versions = sorted(set(by_version) | {c.db_version for c in unknown})
-    earlier = _parked_counts(conn, install.site_id, versions)
-    _park(conn, unknown, UNKNOWN_COLUMN, request.schema_version)
+    parked, declared = _held(conn, install.site_id, [v for v in spans if v > acked])
+    plan = plan_push(
+        spans, checked, unknown, since=request.since, acked=acked, parked=parked, declared=declared
+    )
+    return _apply(conn, install, plan, request, db_version)
 
-    ready: list[tuple[Change, SqlValue]] = []
-    top, parked, stopped = acked, len(unknown), None
-    for db_version in versions:
-        if stopped is not None:
-            raise BadChangeset(
-                f"version {stopped} is incomplete, yet the push goes on with version {db_version}"
-            )
-        part = by_version.get(db_version, [])
-        changes = [c for c, _ in part]
-        here = sorted(
-            changes + [c for c in unknown if c.db_version == db_version], key=lambda c: c.seq
-        )
-        before = earlier.get(db_version, 0)
-        if _complete(conn, install.site_id, spans[db_version], here, before):
-            if before:
-                ready += [
-                    (c, pk.unpack(c.pk)[0]) for c in _unpark(conn, install.site_id, db_version)
-                ]
-            ready += part
-            top = db_version
-        else:
-            _park(conn, changes, INCOMPLETE, request.schema_version)
-            parked += len(changes)
-            stopped = db_version
+
+def _apply(
+    conn: Connection, install: Install, plan: PushPlan, request: PushRequest, db_version: int
+) -> PushResponse:
+    """Park, complete, merge and move the watermark, all in the caller's transaction."""
+    site = install.site_id
+    _park(conn, plan.park_unknown, UNKNOWN_COLUMN, request.schema_version)
+    _park(conn, plan.park_incomplete, INCOMPLETE, request.schema_version)
+    _declare(conn, site, plan.declare)
+    ready = list(plan.merge)
+    for version in plan.unpark:
+        ready += [(c, pk.unpack(c.pk)[0]) for c in _unpark(conn, site, version)]
     ready.sort(key=lambda pair: (pair[0].db_version, pair[0].seq))
-    check_owner(conn, ready, install)
-    merged = merge_batch(conn, ready, version)
+    check_stored(conn, ready, install)
+    merged = merge_batch(conn, ready, db_version)
     conn.execute(
         update(enrollments)
         .where(enrollments.c.install_id == install.install_id)
-        .values(acked_db_version=top, last_push=datetime.now(UTC))
+        .values(acked_db_version=plan.watermark, last_push=datetime.now(UTC))
     )
     log.info(
         "install %s pushed %d changes: %d merged (%d applied), %d parked, acked %d",
@@ -232,12 +201,12 @@ def push(conn: Connection, install: Install, request: PushRequest) -> PushRespon
         len(request.changes),
         len(ready),
         merged.applied,
-        parked,
-        top,
+        plan.parked,
+        plan.watermark,
     )
     return PushResponse(
-        acked_db_version=top,
+        acked_db_version=plan.watermark,
         applied=merged.applied,
-        parked=parked,
-        partial=partial_version(conn, install.site_id, top),
+        parked=plan.parked,
+        partial=partial_version(conn, site, plan.watermark),
     )

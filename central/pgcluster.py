@@ -2,6 +2,12 @@
 
 The cluster directory is the PGDATA itself; `postmaster.pid` inside it is the shared truth that
 lets a second process (the admin dashboard) find the port of a cluster started by `central`.
+
+The server listens on 127.0.0.1 only, with no Unix socket, and asks every connection for the
+superuser's password (scram-sha-256). The password is generated at initdb and kept in
+``locanext.password`` inside PGDATA (mode 0600 in a 0700 directory), so only root and the
+cluster's owner can read it, which are the users who could read the data files anyway. A cluster
+made by an earlier LocaNext with ``--auth=trust`` gets a password at its next start.
 """
 
 from __future__ import annotations
@@ -10,15 +16,19 @@ import logging
 import os
 import pwd
 import re
+import secrets
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 from urllib.parse import quote
 
 import psycopg
 from psycopg import sql
+
+from central.errors import CentralError
 
 log = logging.getLogger(__name__)
 
@@ -29,10 +39,16 @@ _LOG_TAIL = 20
 # Failures worth another try: a port taken between our probe and the bind, or children of a
 # killed postmaster still holding the old shared memory interlock.
 _TRANSIENT = ("Address already in use", "could not bind", "pre-existing shared memory block")
+PASSWORD_FILE = "locanext.password"
+_AUTH = "scram-sha-256"
+_AUTH_FAILED = ("28P01", "28000")  # invalid password, invalid authorization: retrying won't help
 
 
-class ClusterError(Exception):
+class ClusterError(CentralError):
     """The private cluster cannot be created, started or found; the message says why."""
+
+    status = 503
+    code = "database_unavailable"
 
 
 def find_bindir() -> Path | None:
@@ -96,6 +112,31 @@ def _is_postmaster(pid: int, datadir: Path) -> bool:
         return True  # not allowed to look; the name check has to do
 
 
+def _trusting(hba: str) -> bool:
+    """Does this pg_hba.conf let anyone in without a password?"""
+    return any(re.search(r"\btrust\b", line.split("#")[0]) for line in hba.splitlines())
+
+
+def _distrusted(hba: str) -> str:
+    """pg_hba.conf with every ``trust`` method replaced by a password check."""
+    return "\n".join(
+        re.sub(r"\btrust\b", _AUTH, line) if not line.lstrip().startswith("#") else line
+        for line in hba.splitlines()
+    )
+
+
+def _write_private(path: Path, text: str, owner: Path) -> None:
+    """Write ``path`` atomically with mode 0600, owned like ``owner`` (when root writes it)."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    if os.geteuid() == 0:
+        st = owner.stat()
+        os.chown(tmp, st.st_uid, st.st_gid)
+    os.replace(tmp, path)
+
+
 def _postgres_can_enter(path: Path) -> bool:
     probe = ["runuser", "-u", PG_USER, "--", "test", "-x", str(path)]
     return subprocess.run(probe, cwd="/", capture_output=True).returncode == 0
@@ -126,15 +167,15 @@ class PrivateCluster:
             port = self._launch()
         self.port = port
         try:
-            self._ensure_database(port)
+            self._ensure_ready(port)
         except BaseException:
             self.stop()  # do not leave a server behind that nobody will stop
             raise
-        return self._dsn(port)
+        return self._dsn(port, self._password())
 
     def dsn(self) -> str | None:
         port = self._running_port()
-        return None if port is None else self._dsn(port)
+        return None if port is None else self._dsn(port, self._password())
 
     def stop(self) -> None:
         if not self._started:
@@ -153,8 +194,19 @@ class PrivateCluster:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def _dsn(self, port: int) -> str:
-        return f"postgresql+psycopg://{PG_USER}@127.0.0.1:{port}/{quote(self.database, safe='')}"
+    def _dsn(self, port: int, password: str | None) -> str:
+        user = PG_USER if password is None else f"{PG_USER}:{quote(password, safe='')}"
+        return f"postgresql+psycopg://{user}@127.0.0.1:{port}/{quote(self.database, safe='')}"
+
+    def _password(self) -> str | None:
+        """The superuser's password, None for a cluster made before there was one."""
+        path = self.directory / PASSWORD_FILE
+        try:
+            return path.read_text(encoding="utf-8").strip() or None
+        except FileNotFoundError:
+            return None
+        except PermissionError as e:
+            raise ClusterError(f"cannot read {path}: run as root or as the cluster's owner") from e
 
     def _pidfile(self) -> tuple[list[str] | None, bool]:
         """postmaster.pid's lines (None if absent) and whether its postmaster is alive."""
@@ -215,12 +267,24 @@ class PrivateCluster:
         except OSError:
             locales = ""
         locale = "C.UTF-8" if re.search(r"^c\.utf-?8$", locales, re.M | re.I) else "C"
-        args = ["-D", str(self.directory), "-U", PG_USER, "--auth=trust", "-E", "UTF8"]
-        done = self._run(["initdb", *args, f"--locale={locale}"])
+        password = secrets.token_urlsafe(32)
+        # initdb wants an empty directory: the password goes in through a private temp file.
+        fd, name = tempfile.mkstemp(prefix="locanext-pw-")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(password + "\n")
+            if os.geteuid() == 0:
+                user = pwd.getpwnam(PG_USER)
+                os.chown(name, user.pw_uid, user.pw_gid)
+            args = ["-D", str(self.directory), "-U", PG_USER, f"--auth={_AUTH}", "-E", "UTF8"]
+            done = self._run(["initdb", *args, f"--pwfile={name}", f"--locale={locale}"])
+        finally:
+            os.unlink(name)
         if done.returncode != 0:
             raise ClusterError(
                 f"initdb failed for {self.directory}:\n{_tail(done.stdout + done.stderr)}"
             )
+        _write_private(self.directory / PASSWORD_FILE, password + "\n", self.directory)
 
     def _hand_to_postgres(self) -> None:
         try:
@@ -285,22 +349,72 @@ class PrivateCluster:
         except OSError:
             return ""
 
-    def _ensure_database(self, port: int) -> None:
+    def _connect(self, port: int, password: str | None) -> psycopg.Connection:
         deadline = time.monotonic() + _TIMEOUT
         while True:
             try:
-                conn = psycopg.connect(
-                    f"host=127.0.0.1 port={port} user={PG_USER} dbname=postgres connect_timeout=5",
+                return psycopg.connect(
+                    host="127.0.0.1",
+                    port=port,
+                    user=PG_USER,
+                    password=password,
+                    dbname="postgres",
+                    connect_timeout=5,
                     autocommit=True,
                 )
-                break
             except psycopg.OperationalError as e:
                 # A cluster started by another process may still be recovering.
-                if time.monotonic() > deadline:
+                if e.sqlstate in _AUTH_FAILED or time.monotonic() > deadline:
                     raise ClusterError(f"cannot connect to PostgreSQL on port {port}: {e}") from e
                 time.sleep(0.2)
-        with conn:
+
+    def _ensure_ready(self, port: int) -> None:
+        """Make sure the cluster asks for the password, and that the database exists."""
+        hba_path = self.directory / "pg_hba.conf"
+        hba = hba_path.read_text(encoding="utf-8")
+        password = self._password()
+        trusting = _trusting(hba)
+        if password is None and not trusting:
+            raise ClusterError(
+                f"{self.directory / PASSWORD_FILE} is missing, so central cannot sign in to the "
+                f"PostgreSQL cluster in {self.directory}; restore the file or pass --dsn"
+            )
+        if trusting and password is None:
+            password = secrets.token_urlsafe(32)
+            _write_private(self.directory / PASSWORD_FILE, password + "\n", self.directory)
+        with self._connect(port, password) as conn:
+            if trusting:
+                self._stop_trusting(conn, port, password, hba)
             exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (self.database,))
             if exists.fetchone() is None:
                 log.info("creating database %s", self.database)
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(self.database)))
+
+    def _stop_trusting(self, conn: psycopg.Connection, port: int, password: str, hba: str) -> None:
+        """A cluster made with --auth=trust: set the password, ask for it, and wait until the
+        server does."""
+        log.warning(
+            "the PostgreSQL cluster in %s let every local user in; from now on it asks for the "
+            "password kept in %s",
+            self.directory,
+            PASSWORD_FILE,
+        )
+        conn.execute(f"SET password_encryption = '{_AUTH}'")
+        conn.execute(
+            sql.SQL("ALTER ROLE {} PASSWORD {}").format(
+                sql.Identifier(PG_USER), sql.Literal(password)
+            )
+        )
+        hba_path = self.directory / "pg_hba.conf"
+        _write_private(hba_path, _distrusted(hba) + "\n", hba_path)
+        conn.execute("SELECT pg_reload_conf()")
+        deadline = time.monotonic() + _TIMEOUT
+        while time.monotonic() < deadline:  # the postmaster reloads pg_hba.conf on its own time
+            try:
+                psycopg.connect(
+                    host="127.0.0.1", port=port, user=PG_USER, dbname="postgres", connect_timeout=5
+                ).close()
+            except psycopg.OperationalError:
+                return
+            time.sleep(0.1)
+        raise ClusterError(f"PostgreSQL in {self.directory} still lets anyone in after a reload")

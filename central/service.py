@@ -57,6 +57,11 @@ class _Server(uvicorn.Server):
 def serve(settings: CentralSettings, engine: Engine) -> None:
     """Serve until SIGINT/SIGTERM, then return normally (a second signal forces the exit)."""
     config = uvicorn.Config(
-        create_app(settings, engine), host=settings.host, port=settings.port, log_level="warning"
+        create_app(settings, engine),
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        ssl_certfile=settings.tls_cert,
+        ssl_keyfile=settings.tls_key,
     )
     _Server(config).run()

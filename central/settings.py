@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from replicator.wire import MAX_BODY_BYTES
@@ -58,10 +58,27 @@ class CentralSettings(BaseSettings):
     staff_idle_timeout_s: int = Field(
         default=1800, description="An administrator's session ends after this long unused."
     )
+    tls_cert: Path | None = Field(
+        default=None,
+        description="PEM certificate (chain) to serve HTTPS with; needs tls_key.",
+    )
+    tls_key: Path | None = Field(default=None, description="PEM private key of tls_cert.")
+
+    @model_validator(mode="after")
+    def _tls_pair(self) -> CentralSettings:
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise ValueError("tls_cert and tls_key go together: give both or neither")
+        return self
 
     @property
     def cluster_dir(self) -> Path:
         return cluster_dir(self.data_dir)
+
+    @property
+    def url(self) -> str:
+        """Where central answers, as installs should name it."""
+        scheme = "https" if self.tls_cert else "http"
+        return f"{scheme}://{self.host}:{self.port}"
 
 
 class AdminSettings(BaseSettings):

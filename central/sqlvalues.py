@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -82,6 +83,37 @@ def _json_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")  # PostgreSQL's jsonb refuses NaN and Infinity
 
 
+# A \u0000 escape (not an escaped backslash followed by "u0000") in json.dumps's output.
+_NUL_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
+
+
+def _jsonb(value: str) -> tuple[Any, str] | None:
+    """The parsed JSON text and the text PostgreSQL's jsonb accepts for it, or None when jsonb
+    cannot hold it: not JSON, NaN or Infinity (also a number such as 1e400 that only a double's
+    infinity holds), a lone UTF-16 surrogate escape, a NUL, or nesting deeper than parsers go."""
+    try:
+        parsed = json.loads(value, parse_constant=_json_constant)
+        canonical = json.dumps(parsed, ensure_ascii=False, allow_nan=False)
+        canonical.encode("utf-8")  # a lone surrogate cannot be encoded
+    except (ValueError, RecursionError):  # UnicodeEncodeError is a ValueError
+        return None
+    if "\\u0000" in canonical and _NUL_ESCAPE.search(canonical):
+        return None
+    return parsed, canonical
+
+
+def _timestamptz(value: str) -> datetime | None:
+    """An ISO time as a UTC moment (naive means UTC), or None. PostgreSQL takes offsets up to
+    15:59 only, so the moment goes over in UTC; one outside Python's years 1-9999 in UTC is None."""
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        if moment.tzinfo is None:
+            return moment.replace(tzinfo=UTC)
+        return moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        return None
+
+
 def to_mirror(value: SqlValue, column_type: TypeEngine) -> Any:
     """The value for a typed mirror column, or None when it does not fit the type."""
     if value is None:
@@ -95,20 +127,10 @@ def to_mirror(value: SqlValue, column_type: TypeEngine) -> Any:
     if isinstance(column_type, Double):
         return float(value) if isinstance(value, int | float) else None
     if isinstance(column_type, DateTime):
-        if not isinstance(value, str):
-            return None
-        try:
-            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # naive means UTC
+        return _timestamptz(value) if isinstance(value, str) else None
     if isinstance(column_type, JSONB):
-        if not isinstance(value, str) or "\\u0000" in value:
-            return None
-        try:
-            return json.loads(value, parse_constant=_json_constant)
-        except ValueError:
-            return None
+        held = _jsonb(value) if isinstance(value, str) else None
+        return None if held is None else held[0]
     if isinstance(column_type, Text):
         if isinstance(value, bytes):
             return None
@@ -121,6 +143,9 @@ def to_mirror_literal(value: SqlValue, column_type: TypeEngine) -> str | None:
     """:func:`to_mirror` as the text PostgreSQL parses back into the column's type (for COPY)."""
     if type(value) is str and isinstance(column_type, Text) and "\x00" not in value:
         return value  # the common case, without the general conversion
+    if isinstance(column_type, JSONB):
+        held = _jsonb(value) if isinstance(value, str) else None
+        return None if held is None else held[1]
     typed = to_mirror(value, column_type)
     if typed is None:
         return None
@@ -132,15 +157,4 @@ def to_mirror_literal(value: SqlValue, column_type: TypeEngine) -> str | None:
         return repr(typed)
     if isinstance(typed, datetime):
         return typed.isoformat()
-    if isinstance(column_type, JSONB):
-        return json.dumps(typed, ensure_ascii=False)
     return str(typed)
-
-
-def display(value: SqlValue) -> str | None:
-    """A readable form of a SQLite value for the conflict log (BLOBs as X'..')."""
-    if value is None:
-        return None
-    if isinstance(value, bytes):
-        return f"X'{value.hex()}'"
-    return value if isinstance(value, str) else repr(value)

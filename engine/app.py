@@ -18,7 +18,6 @@ from engine.context import EngineContext
 from engine.errors import EngineError
 from engine.operations import RunState
 from engine.tasks import api as task_api
-from engine.tools.registry import registry
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +59,6 @@ class ToolRunRequest(BaseModel):
     inputs: list[Path] = Field(min_length=1)
     function: str | None = None
     params: dict[str, Any] = Field(default_factory=dict)
-    username: str | None = None
 
 
 def create_app(ctx: EngineContext) -> FastAPI:
@@ -78,6 +76,9 @@ def create_app(ctx: EngineContext) -> FastAPI:
 
     @app.get("/api/tools")
     def tools() -> list[dict[str, Any]]:
+        # The tools import numpy, openpyxl and more: loaded at first use, not at start.
+        from engine.tools.registry import registry as tools_registry
+
         return [
             {
                 "name": t.name,
@@ -85,7 +86,7 @@ def create_app(ctx: EngineContext) -> FastAPI:
                 "description": t.description,
                 "functions": [f.name for f in t.functions],
             }
-            for t in registry().values()
+            for t in tools_registry().values()
         ]
 
     @app.post("/api/tools/{name}/run")
@@ -105,7 +106,7 @@ def create_app(ctx: EngineContext) -> FastAPI:
             "summary": done.summary if done.state is RunState.SUCCEEDED else None,
         }
 
-    app.include_router(task_api.router(ctx.tasks, lambda: ctx.username))
+    app.include_router(task_api.router(ctx.tasks, lambda: ctx.username, ctx.reports))
 
     @app.get("/api/sync")
     def sync() -> dict[str, object]:

@@ -6,12 +6,24 @@ both."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from engine import account, sync_state
 from engine.db import Database
 from engine.operations import OperationLog
 from engine.tasks import TaskManager
+from engine.tasks.report_rows import ReportReader
+
+
+class NativeDialogs(Protocol):
+    """The desktop's own file dialogs, offered by the window (shell); each call blocks until the
+    user chose (a list or a path) or cancelled (empty list, None)."""
+
+    def pick_files(self, title: str) -> list[str]: ...
+
+    def pick_folder(self, title: str) -> str | None: ...
+
+    def save_file(self, title: str, name: str) -> str | None: ...
 
 
 class EngineContext:
@@ -32,6 +44,11 @@ class EngineContext:
         self._configured_user = configured_user
         # Set by the app when it runs a replicator; without it the pages cannot sign in.
         self.linker: account.Linker | None = None
+        # Set by the window while it is open; None in a browser (the pages then use their own
+        # picker of the user's folders).
+        self.native_dialogs: NativeDialogs | None = None
+        # Reports read once for the results grids and the API, a page at a time.
+        self.reports = ReportReader()
 
     @property
     def username(self) -> str:

@@ -44,7 +44,10 @@ def extension_path() -> Path:
 
 def connect(path: Path | str, *, readonly: bool = False) -> sqlite3.Connection:
     """Open ``path`` with cr-sqlite loaded, in autocommit mode (we issue BEGIN ourselves)."""
-    uri = f"file:{Path(path).as_posix()}{'?mode=ro' if readonly else ''}"
+    # As a file: URI, percent-encoded: a folder named "a#b" or "x?y" must not become a fragment
+    # or a query (which would open another file). ":memory:" stays SQLite's in-memory database.
+    uri = "file::memory:" if str(path) == ":memory:" else Path(path).absolute().as_uri()
+    uri += "?mode=ro" if readonly else ""
     conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
     try:
         # A file that is not a database fails here with DatabaseError, before cr-sqlite's own

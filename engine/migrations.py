@@ -53,15 +53,28 @@ def _sync_log(conn: sqlite3.Connection) -> None:
     conn.execute(schema.SYNC_LOG_DDL)
 
 
+def _desktop_tables(conn: sqlite3.Connection) -> None:
+    for ddl in schema.DESKTOP_DDL:
+        conn.execute(ddl)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "replicated and local tables", _initial),
     Migration(2, "events carry a measured value of any type", _event_values),
     Migration(
         3, "sync_state keeps the kind of the last failure", _sync_failure_kind, replicated=False
     ),
-    Migration(4, "sync log of the latest rounds", _sync_log, replicated=False),
+    Migration(
+        4,
+        "desktop app: announcements read, own glossary edits, glossary index",
+        _desktop_tables,
+        replicated=False,
+    ),
+    Migration(5, "sync log of the latest rounds", _sync_log, replicated=False),
 )
 
+# The newest migration this build knows; a database past it is from a newer LocaNext.
+LATEST_VERSION = MIGRATIONS[-1].version
 # The version of the replicated schema this build speaks, sent with every push: central numbers
 # its schema the same way, counting only the migrations that change replicated tables.
 SCHEMA_VERSION = sum(m.replicated for m in MIGRATIONS)
@@ -79,11 +92,11 @@ def applied_version(conn: sqlite3.Connection) -> int:
 
 def migrate(conn: sqlite3.Connection) -> int:
     """Bring ``conn`` to the newest schema; returns the number of migrations applied."""
-    current, newest = applied_version(conn), MIGRATIONS[-1].version
-    if current > newest:
+    current = applied_version(conn)
+    if current > LATEST_VERSION:
         raise DatabaseUnusable(
             f"engine.db is at schema version {current}, newer than this LocaNext "
-            f"({newest}). Update LocaNext to open it."
+            f"({LATEST_VERSION}). Update LocaNext to open it."
         )
     pending = [m for m in MIGRATIONS if m.version > current]
     for migration in pending:

@@ -10,19 +10,30 @@ from __future__ import annotations
 
 import logging
 import platform
+import threading
 import time
 
-from engine import __version__, account, install, telemetry
+from engine import __version__, access, account, install, telemetry, token_store
 from engine.app import create_app
 from engine.context import EngineContext
 from engine.db import Database
 from engine.operations import OperationLog
 from engine.server import BackgroundServer
 from engine.settings import EngineSettings
-from engine.tasks import TaskManager
+from engine.tasks import TaskManager, provided
 from engine.telemetry import Level
 
 log = logging.getLogger(__name__)
+
+# The tools (numpy, openpyxl...) are imported this long after the server starts, off the first
+# page's path, so that the Apps page opens at once later.
+WARM_TOOLS_AFTER = 2.0
+
+
+def _warm_tools() -> None:
+    from engine.tools.registry import registry
+
+    registry()
 
 
 class EngineRuntime:
@@ -35,22 +46,31 @@ class EngineRuntime:
             interrupted = OperationLog(self.db).mark_interrupted()
             if interrupted:
                 log.warning("%d run(s) were interrupted by the previous shutdown", interrupted)
+            # Runs cut off by a crash were marked interrupted above, before any new task starts.
+            self.tasks = TaskManager(
+                OperationLog(self.db),
+                settings.data_dir,
+                max_workers=task_workers,
+                provide=provided.provider(self.db, settings.data_dir),
+            )
+            self.context = EngineContext(
+                self.db,
+                self.tasks,
+                data_dir=settings.data_dir,
+                configured_user=settings.username,
+                sync_interval=settings.sync_interval,
+            )
+            # Opening the store also moves a token an earlier LocaNext kept in engine.db.
+            self.token_storage = token_store.open_store(self.db).where
             self._session = install.start_session(self.db, self.username)
             with self.db.write() as conn:
                 telemetry.record(conn, Level.INFO, "app", "started", _platform(), __version__)
         except BaseException:
             self.db.close()
             raise
-        # Runs cut off by a crash were marked interrupted above, before any new task starts.
-        self.tasks = TaskManager(OperationLog(self.db), settings.data_dir, max_workers=task_workers)
-        self.context = EngineContext(
-            self.db,
-            self.tasks,
-            data_dir=settings.data_dir,
-            configured_user=settings.username,
-            sync_interval=settings.sync_interval,
-        )
         self._server: BackgroundServer | None = None
+        self.keys = access.LaunchKeys()
+        self._warm: threading.Timer | None = None
         self._closed = False
 
     @property
@@ -67,7 +87,10 @@ class EngineRuntime:
         self._session = install.start_session(self.db, self.username)
 
     def serve(self, *, with_ui: bool = True) -> str:
-        """Start the HTTP server on 127.0.0.1 and a free port; returns its base URL."""
+        """Start the HTTP server on 127.0.0.1 and a free port; returns its base URL.
+
+        Only this launch's key opens it (``engine.access``): :meth:`launch_url` hands it to a
+        browser, ``<data dir>/api-key`` to the user's scripts."""
         app = create_app(self.context)
         if with_ui:
             # Imported here: NiceGUI takes about a second to import, and `locanext tool` runs a
@@ -75,19 +98,35 @@ class EngineRuntime:
             from engine.ui import pages
 
             pages.mount(app, self.context)
+        # Added last, so it is the outermost layer: nothing (pages, socket.io, static files)
+        # runs before the checks.
+        app.add_middleware(access.LocalOnly, keys=self.keys)
+        access.write_key(self.settings.data_dir, self.keys.key)
         self._server = BackgroundServer(app)
-        return self._server.start()
+        url = self._server.start()
+        self._warm = threading.Timer(WARM_TOOLS_AFTER, _warm_tools)
+        self._warm.daemon = True
+        self._warm.start()
+        return url
+
+    def launch_url(self, path: str = "/") -> str:
+        """A one-time link that lets a browser (or the window) in; the server must be running."""
+        assert self._server is not None, "serve() first"
+        return access.launch_url(self._server.url, self.keys.issue(), path)
 
     def close(self, reason: str = "closed") -> None:
         if self._closed:
             return
         self._closed = True
+        if self._warm is not None:
+            self._warm.cancel()
         try:
             self.tasks.shutdown()
         except Exception:  # the rest of the shutdown must still happen
             log.exception("stopping the running tasks failed")
         if self._server is not None:
             self._server.stop()
+            access.remove_key(self.settings.data_dir, self.keys.key)
         try:
             install.end_session(self.db, self._session, reason)
             with self.db.write() as conn:

@@ -128,7 +128,29 @@ SYNC_FAILURE_DDL = (
     "UPDATE sync_state SET last_error = NULL",
 )
 
-# Added by migration 4: the sync log the app shows, one row per round, or per run of rounds that
+# Added by migration 4 (the desktop app): local tables and an index, no replicated column.
+DESKTOP_DDL = (
+    # Announcements this install's user has read (read state never leaves this PC).
+    """CREATE TABLE announcement_reads (
+            id TEXT NOT NULL PRIMARY KEY,
+            read_at TEXT NOT NULL
+        ) STRICT""",
+    # This install's own last write to each glossary cell: the col_version it wrote and the
+    # value. When that cell later holds another site's value at the same col_version, both were
+    # written from the same starting version without seeing each other (engine.glossary).
+    """CREATE TABLE glossary_edits (
+            term_id TEXT NOT NULL,
+            cid TEXT NOT NULL,
+            col_version INTEGER NOT NULL,
+            db_version INTEGER NOT NULL,
+            value TEXT NOT NULL,
+            PRIMARY KEY (term_id, cid)
+        ) STRICT""",
+    # The glossary page filters by game and language and sorts by source.
+    "CREATE INDEX glossary_terms_by_game ON glossary_terms (game, language, source)",
+)
+
+# Added by migration 5: the sync log the app shows, one row per round, or per run of rounds that
 # ended alike (nothing to send or fetch, or the same failure): ``rounds`` counts them, ``started``
 # is the first one's start and ``ended`` the latest one's end. Local-only: the newest 50 rows.
 SYNC_LOG_DDL = """CREATE TABLE sync_log (

@@ -49,6 +49,17 @@ class EngineSettings(BaseSettings):
         description="Seconds between sync rounds; a local commit starts one at once.",
     )
 
+    ca_cert: Path | None = Field(
+        default=None,
+        description="PEM bundle of the CA that signed central's certificate; empty means the "
+        "system's certificate store.",
+    )
+    insecure: bool = Field(
+        default=False,
+        description="Allow plain http:// to a central on another machine (passwords and tokens "
+        "in clear).",
+    )
+
     @property
     def db_path(self) -> Path:
         return self.data_dir / "engine.db"

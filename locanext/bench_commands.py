@@ -74,3 +74,16 @@ def sync(
         typer.echo(line)
     if not report.checks_passed:
         raise typer.Exit(1)
+
+
+@bench_app.command("app")
+def app_start(
+    runs: Annotated[int, typer.Option(help="Timed starts (after one first start).")] = 7,
+) -> None:
+    """Desktop app: spawn of `locanext app --headless` to its first page, offline (median of
+    starts on an existing engine.db, and a first start), next to a process that only imports the
+    engine without NiceGUI; says whether the median meets 1.5 s."""
+    from bench import app as bench_app_start
+
+    for line in bench_app_start.run(runs=runs).lines():
+        typer.echo(line)

@@ -48,6 +48,22 @@ DataDir = Annotated[
         help=option_help(EngineSettings, "data_dir", "Directory of this install's engine.db."),
     ),
 ]
+Insecure = Annotated[
+    bool | None,
+    typer.Option(
+        "--insecure",
+        help=option_help(
+            EngineSettings, "insecure", "Allow plain http:// to a central on another machine."
+        ),
+    ),
+]
+CaCert = Annotated[
+    Path | None,
+    typer.Option(
+        "--ca-cert",
+        help=option_help(EngineSettings, "ca_cert", "CA bundle (PEM) that signed central's cert."),
+    ),
+]
 S = TypeVar("S", bound=BaseSettings)
 
 
@@ -98,24 +114,53 @@ def app_command(
         bool, typer.Option(help="Serve the UI and print its URL instead of opening a window.")
     ] = False,
     no_sync: Annotated[bool, typer.Option("--no-sync", help="Do not run the sync loop.")] = False,
+    insecure: Insecure = None,
+    ca_cert: CaCert = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
-    """Run the desktop app: a window on the engine's UI (headless without a display)."""
+    """Run the desktop app: a window on the engine's UI (headless without a display).
+
+    The UI opens only through the link it prints (once, in one browser) or in its window."""
     from engine.errors import EngineError
     from shell.desktop import run_desktop
 
     _logging(verbose)
+    settings = _engine_settings(data_dir, insecure=insecure, ca_cert=ca_cert)
+    _configure_link(settings)
 
-    def ready(url: str, windowed: bool) -> None:
-        typer.echo(f"LocaNext app: {url}/" + ("" if windowed else "  (headless; Ctrl-C to stop)"))
+    def ready(url: str, windowed: bool, token_storage: str) -> None:
+        how = "" if windowed else "  (headless; Ctrl-C to stop)"
+        typer.echo(f"LocaNext app: {url}{how}  [central token: {token_storage}]")
 
     try:
-        code = run_desktop(
-            _engine_settings(data_dir), headless=headless, sync=not no_sync, on_ready=ready
-        )
+        code = run_desktop(settings, headless=headless, sync=not no_sync, on_ready=ready)
     except EngineError as exc:
         raise _fail(str(exc)) from None
     raise typer.Exit(code)
+
+
+def _configure_link(settings: EngineSettings) -> None:
+    """Keep --insecure / --ca-cert with the stored link (sync and app)."""
+    if not (settings.insecure or settings.ca_cert):
+        return
+    from replicator import link
+
+    _warn_insecure(settings)
+    db = _open_db(settings)
+    try:
+        link.configure(db, insecure=settings.insecure, ca_cert=settings.ca_cert)
+    finally:
+        db.close()
+
+
+def _warn_insecure(settings: EngineSettings) -> None:
+    if settings.insecure:
+        typer.secho(
+            "warning: --insecure: plain http:// to central is allowed; passwords and tokens "
+            "then cross the network in clear",
+            fg=typer.colors.YELLOW,
+            err=True,
+        )
 
 
 @app.command()
@@ -184,23 +229,37 @@ def enroll(
     password_stdin: Annotated[
         bool, typer.Option(help="Read the password from standard input instead of a prompt.")
     ] = False,
+    insecure: Insecure = None,
+    ca_cert: CaCert = None,
     data_dir: DataDir = None,
 ) -> None:
     """Link this install to central with your user's password; stores a per-install token."""
-    from replicator import link
+    from engine.errors import EngineError
+    from engine.token_store import open_store
+    from replicator import link, transport
     from replicator.errors import SyncError
 
+    settings = _engine_settings(data_dir, insecure=insecure, ca_cert=ca_cert)
+    try:  # refused before the password is asked for
+        transport.check_url(central, insecure=settings.insecure)
+    except SyncError as exc:
+        raise _fail(str(exc)) from None
+    _warn_insecure(settings)
     password = (
         sys.stdin.readline().rstrip("\n") if password_stdin else getpass.getpass("Password: ")
     )
-    db = _open_db(_engine_settings(data_dir))
+    db = _open_db(settings)
     try:
-        response = link.enroll(db, central, user, password)
-    except SyncError as exc:
+        response = link.enroll(
+            db, central, user, password, insecure=settings.insecure, ca_cert=settings.ca_cert
+        )
+        where = open_store(db).where
+    except (SyncError, EngineError) as exc:
         raise _fail(str(exc)) from None
     finally:
         db.close()
     typer.echo(f"enrolled install {response.install_id} as {response.username} at {central}")
+    typer.echo(f"central token kept in {where}")
 
 
 @app.command()
@@ -210,6 +269,8 @@ def sync(
         float | None,
         typer.Option(help=option_help(EngineSettings, "sync_interval", "Seconds between rounds.")),
     ] = None,
+    insecure: Insecure = None,
+    ca_cert: CaCert = None,
     data_dir: DataDir = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
@@ -219,7 +280,10 @@ def sync(
     from shell.desktop import wait_for_signal
 
     _logging(verbose)
-    settings = _engine_settings(data_dir, sync_interval=interval)
+    settings = _engine_settings(
+        data_dir, sync_interval=interval, insecure=insecure, ca_cert=ca_cert
+    )
+    _configure_link(settings)
     db = _open_db(settings)
     try:
         if once:
@@ -249,24 +313,40 @@ def central(
     ] = None,
     host: Annotated[str | None, typer.Option(help=option_help(CentralSettings, "host"))] = None,
     port: Annotated[int | None, typer.Option(help=option_help(CentralSettings, "port"))] = None,
+    tls_cert: Annotated[
+        Path | None, typer.Option(help=option_help(CentralSettings, "tls_cert"))
+    ] = None,
+    tls_key: Annotated[
+        Path | None, typer.Option(help=option_help(CentralSettings, "tls_key"))
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
-    """Run the central server: sync API, enrollment, administration, PostgreSQL mirror."""
+    """Run the central server: sync API, enrollment, administration, PostgreSQL mirror.
+
+    With --tls-cert and --tls-key it serves HTTPS itself; else put it behind a TLS proxy."""
     from central import service
     from central.db import InvalidDsn
     from central.pgcluster import ClusterError
 
     _logging(verbose)
-    settings = _settings(CentralSettings, dsn=dsn, data_dir=data_dir, host=host, port=port)
+    settings = _settings(
+        CentralSettings,
+        dsn=dsn,
+        data_dir=data_dir,
+        host=host,
+        port=port,
+        tls_cert=tls_cert,
+        tls_key=tls_key,
+    )
+    for path in (settings.tls_cert, settings.tls_key):
+        if path is not None and not path.is_file():
+            raise _fail(f"no such file: {path} (--tls-cert / --tls-key)")
     try:
         with service.database(settings) as url:
             prepared = service.prepare(settings, url)
             if prepared.generated_admin_password:
                 typer.echo(f"created account admin / {prepared.generated_admin_password}")
-            typer.echo(
-                f"LocaNext central: http://{settings.host}:{settings.port}/"
-                f"  (mirror {url.split('@')[-1]})"
-            )
+            typer.echo(f"LocaNext central: {settings.url}/  (mirror {url.split('@')[-1]})")
             service.serve(settings, prepared.engine)
     except (ClusterError, InvalidDsn) as exc:
         raise _fail(str(exc)) from None

@@ -117,11 +117,11 @@ def run_demo(data_dir: Path, *, until_synced: bool, echo: Callable[[str], None])
         )
         children.append(app)
         synced = _wait_for_operations(admin_url, runs, timeout=60)
-        app_url = app.app_url()
+        app_url = app.launch_url()
         echo("")
         echo(f"  central         {central_url}/docs")
         echo(f"  admin          {admin_url}/        ({synced} operations in the mirror)")
-        echo(f"  desktop app    {app_url}/  (headless)")
+        echo(f"  desktop app    {app_url}  (headless; the link opens once, in one browser)")
         echo(
             f"  logins         admin / {ADMIN_PASSWORD} (admin), "
             f"{DEMO_USER} / {DEMO_PASSWORD} (translator)"

@@ -1,12 +1,15 @@
-"""This install's link to central: enrollment, and the stored URL and token."""
+"""This install's link to central: enrollment, and the stored URL, transport choices and token
+(the token in ``engine.token_store``, never in engine.db)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
-from engine import account, local_settings
+from engine import account, local_settings, token_store
 from engine.db import Database
 from engine.migrations import SCHEMA_VERSION
+from replicator import transport
 from replicator.client import CentralClient
 from replicator.errors import NotEnrolled
 from replicator.wire import EnrollRequest, EnrollResponse
@@ -16,31 +19,56 @@ from replicator.wire import EnrollRequest, EnrollResponse
 class CentralLink:
     url: str
     token: str
+    insecure: bool = False  # plain HTTP to another machine was allowed on purpose
+    ca_cert: Path | None = None  # the team's CA bundle, else the system's store
 
     def client(self) -> CentralClient:
-        return CentralClient(self.url, self.token)
+        transport.check_url(self.url, insecure=self.insecure)
+        transport.warn_if_in_clear(self.url)
+        return CentralClient(self.url, self.token, verify=transport.tls_context(self.ca_cert))
 
 
 def load(db: Database) -> CentralLink:
     with db.read() as conn:
         url = local_settings.get(conn, "central_url")
-        token = local_settings.get(conn, "central_token")
+        insecure = local_settings.get(conn, "central_insecure") == "1"
+        ca_cert = local_settings.get(conn, "central_ca_cert")
+    token = token_store.open_store(db).get() if url else None
     if not url or not token:
         raise NotEnrolled()
-    return CentralLink(url, token)
+    return CentralLink(url, token, insecure, Path(ca_cert) if ca_cert else None)
+
+
+def configure(db: Database, *, insecure: bool = False, ca_cert: Path | None = None) -> None:
+    """Allow plain HTTP (``insecure``) and/or use ``ca_cert`` for the stored link from now on."""
+    with db.write() as conn:
+        if insecure:
+            local_settings.put(conn, "central_insecure", "1")
+        if ca_cert is not None:
+            local_settings.put(conn, "central_ca_cert", str(ca_cert.absolute()))
 
 
 def enroll(
-    db: Database, central_url: str, username: str, password: str, install_name: str = ""
+    db: Database,
+    central_url: str,
+    username: str,
+    password: str,
+    install_name: str = "",
+    *,
+    insecure: bool = False,
+    ca_cert: Path | None = None,
 ) -> EnrollResponse:
     """Register this install with central and keep the token it returns (bound to our site id).
 
     Enrolling again sends the current token: central binds an install id to its first enrollment
     and rotates the token only for whoever holds it. The token goes only to the central it came
-    from."""
+    from. Plain HTTP to another machine is refused before the password is sent, unless
+    ``insecure``."""
+    transport.check_url(central_url, insecure=insecure)
+    store = token_store.open_store(db)
     with db.read() as conn:
         same = local_settings.get(conn, "central_url") == central_url.rstrip("/")
-        current = local_settings.get(conn, "central_token") if same else None
+    current = store.get() if same else None
     request = EnrollRequest(
         username=username,
         password=password,
@@ -49,15 +77,20 @@ def enroll(
         schema_version=SCHEMA_VERSION,
         token=current,
     )
-    with CentralClient(central_url) as client:
+    transport.warn_if_in_clear(central_url)
+    with CentralClient(central_url, verify=transport.tls_context(ca_cert)) as client:
         response = client.enroll(request)
+    store.put(response.token)
     with db.write() as conn:
         local_settings.put(conn, "central_url", central_url.rstrip("/"))
-        local_settings.put(conn, "central_token", response.token)
         local_settings.put(conn, "enrolled_user", response.username)
         # Central takes runs only under the enrolled user: the ones recorded while nobody was
         # signed in become this user's; other users' stay theirs.
         account.adopt_runs(conn, response.username)
+        local_settings.put(conn, "central_insecure", "1" if insecure else None)
+        local_settings.put(
+            conn, "central_ca_cert", str(ca_cert.absolute()) if ca_cert is not None else None
+        )
     return response
 
 

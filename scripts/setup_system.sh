@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages LocaNext needs on this machine: PostgreSQL (private clusters),
 # the Rust crates that cr-sqlite's build takes from Debian, WebKitGTK for the pytauri window,
-# Xvfb and Chromium for the window and browser tests. Idempotent: installs only what is missing.
+# Xvfb, Chromium and xdotool (typing into a native file dialog) for the window and browser
+# tests. Idempotent: installs only what is missing.
 set -euo pipefail
 
 packages=(
@@ -9,7 +10,7 @@ packages=(
   librust-bytes-dev librust-num-traits-dev librust-num-derive-dev
   cargo rustc make gcc
   libwebkit2gtk-4.1-0 libgtk-3-0 libsoup-3.0-0 libjavascriptcoregtk-4.1-0 libgl1-mesa-dri
-  xvfb xauth chromium imagemagick
+  xvfb xauth chromium imagemagick xdotool
 )
 
 missing=()

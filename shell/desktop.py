@@ -56,11 +56,13 @@ def run_desktop(
     *,
     headless: bool = False,
     sync: bool = True,
-    on_ready: Callable[[str, bool], None] | None = None,
+    on_ready: Callable[[str, bool, str], None] | None = None,
 ) -> int:
     """Run the app until its window closes or a signal arrives; returns the exit code.
 
-    ``on_ready(url, windowed)`` is called once the UI is being served.
+    ``on_ready(url, windowed, token_storage)`` is called once the UI is being served: ``url`` is
+    the one-time launch link when headless (the window gets a link of its own), else the server's
+    base URL; ``token_storage`` says where the central token is kept.
     """
     runtime = EngineRuntime(settings)
     with runtime.db.read() as conn:
@@ -85,9 +87,18 @@ def run_desktop(
 
         windowed = not headless and window.display_available()
         if on_ready:
-            on_ready(url, windowed)
+            shown = url + "/" if windowed else runtime.launch_url()
+            on_ready(shown, windowed, runtime.token_storage)
         if windowed:
-            code = window.open_window(url + "/")
+            from shell.dialogs import TauriDialogs
+
+            def attach(app_handle: object) -> None:
+                runtime.context.native_dialogs = TauriDialogs(app_handle, window.WINDOW_LABEL)
+
+            try:
+                code = window.open_window(runtime.launch_url(), on_app=attach)
+            finally:
+                runtime.context.native_dialogs = None
             reason = "window closed"
         else:
             reason = wait_for_signal()

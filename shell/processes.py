@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -80,7 +81,12 @@ class Child:
 
     def app_url(self, timeout: float = 60.0) -> str:
         """Base URL of a `locanext app` child, from the line it prints when ready."""
-        return self.wait_line("LocaNext app: ", timeout).split()[2].rstrip("/")
+        parts = urlsplit(self.launch_url(timeout))
+        return f"{parts.scheme}://{parts.netloc}"
+
+    def launch_url(self, timeout: float = 60.0) -> str:
+        """The URL a headless `locanext app` child prints: one browser may open it, once."""
+        return self.wait_line("LocaNext app: ", timeout).split()[2]
 
     def tail(self, lines: int = 30) -> str:
         try:

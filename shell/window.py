@@ -15,7 +15,7 @@ import socket
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -54,11 +54,20 @@ def display_available() -> bool:
     return bool(x11) and _x11_reachable(x11)
 
 
-def open_window(url: str, *, title: str = "LocaNext", width: int = 1200, height: int = 800) -> int:
+def open_window(
+    url: str,
+    *,
+    title: str = "LocaNext",
+    width: int = 1200,
+    height: int = 800,
+    on_app: Callable[[Any], None] | None = None,
+) -> int:
     """Open a window on `url` (e.g. ``http://127.0.0.1:8123/``); block until it closes.
 
     Returns the application's exit code: 0 when the user closed the window or SIGINT/SIGTERM
     arrived. Must be called on the main thread (GTK and `signal.set_wakeup_fd` require it).
+    ``on_app(app_handle)`` is called once the app is built, before the window runs (the desktop
+    hands the engine its file dialogs there). The dialog plugin is always registered.
     """
     config = tauri_config(url, title=title, width=width, height=height)
     if threading.current_thread() is not threading.main_thread():
@@ -67,6 +76,7 @@ def open_window(url: str, *, title: str = "LocaNext", width: int = 1200, height:
         raise RuntimeError("no usable display: set DISPLAY or WAYLAND_DISPLAY (or run under Xvfb)")
 
     # Imported here so that importing this module (and display_available) never loads WebKitGTK.
+    from pytauri_plugins import dialog
     from pytauri_wheel.lib import builder_factory, context_factory
 
     # pytauri-wheel reads tauri.conf.json from a directory; the config depends on the URL, so the
@@ -76,7 +86,9 @@ def open_window(url: str, *, title: str = "LocaNext", width: int = 1200, height:
         (Path(conf_dir) / "tauri.conf.json").write_text(json.dumps(config), encoding="utf-8")
         context = context_factory(Path(conf_dir))
     # invoke_handler=None: the page talks HTTP to its own server, it needs no pytauri commands.
-    app = builder_factory().build(context, invoke_handler=None)
+    app = builder_factory().build(context, invoke_handler=None, plugins=[dialog.init()])
+    if on_app is not None:
+        on_app(app.handle())
     logger.info("opening window %r on %s", title, url)
     with _exit_on_signals(app.handle()):
         exit_code = app.run_return()

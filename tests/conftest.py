@@ -25,6 +25,10 @@ hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 ADMIN_PASSWORD = "test-admin-password"
 
+# Tests never read or write the developer's own keyring: central tokens go to the file store
+# (children inherit this too). Tests of the keyring store set a backend of their own.
+os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+
 
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[str]:

@@ -63,3 +63,38 @@ def test_the_tests_declare_what_they_import() -> None:
     project = CONFIG["project"]
     declared = _declared(project["dependencies"] + project["optional-dependencies"]["test"])
     assert _undeclared(_imported(["tests"]), declared) == []
+
+
+def _locked() -> dict[str, str]:
+    pins: dict[str, str] = {}
+    for line in (ROOT / "requirements.lock").read_text().splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        name, sep, version = line.partition("==")
+        assert sep and version and ";" not in line, f"not a plain pin: {line!r}"
+        pins[_name(name)] = version.strip()
+    return pins
+
+
+def test_the_lock_pins_every_declared_dependency_within_its_bounds() -> None:
+    """`make` installs with requirements.lock as constraints: a dependency added to pyproject.toml
+    without `make lock` would resolve freely, a pin outside a bound would not install."""
+    project = CONFIG["project"]
+    locked = _locked()
+    problems = []
+    for text in project["dependencies"] + project["optional-dependencies"]["test"]:
+        requirement = Requirement(text)
+        version = locked.get(_name(requirement.name))
+        if version is None:
+            problems.append(f"{requirement.name} is not in requirements.lock (run `make lock`)")
+        elif not requirement.specifier.contains(version, prereleases=True):
+            problems.append(f"{requirement.name}=={version} is outside {requirement.specifier}")
+    assert problems == []
+    # pip and setuptools come with the virtualenv and are upgraded by it, never pinned here
+    assert not {"pip", "setuptools", "wheel", "locanext"} & locked.keys()
+
+
+def test_make_installs_from_the_lock() -> None:
+    makefile = (ROOT / "Makefile").read_text()
+    assert "$(STAMP)/python: pyproject.toml $(LOCK)" in makefile
+    assert "pip install -q -c $(LOCK) -e '.[test]'" in makefile

@@ -8,7 +8,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import BigInteger, Boolean, DateTime, Double, Engine, Text
 from sqlalchemy.dialects.postgresql import JSONB
 
-from central import sync as central_sync
+from central import schema_policy
 from central.tables import REPLICATED, metadata
 from engine import migrations, schema
 
@@ -38,7 +38,7 @@ def test_engine_and_mirror_have_the_same_tables_and_columns(make_db) -> None:
 
 def test_engine_and_central_number_the_replicated_schema_alike() -> None:
     # Local-only engine migrations (sync_state's columns) must not move the number pushes carry.
-    assert migrations.SCHEMA_VERSION == central_sync.SCHEMA_VERSION
+    assert migrations.SCHEMA_VERSION == schema_policy.SCHEMA_VERSION
 
 
 def test_migrations_build_exactly_the_declared_tables(central_db: Engine) -> None:

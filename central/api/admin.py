@@ -17,6 +17,7 @@ from central import accounts, enrollments, notices, staff
 from central.api.deps import CurrentAdmin, CurrentStaff, DbEngine, Now, client_address
 from central.api.models import (
     ERROR_RESPONSES,
+    NO_NUL,
     InstallId,
     InstallStatus,
     Me,
@@ -181,7 +182,7 @@ def conflicts(
     engine: DbEngine,
     user: CurrentStaff,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    table: str | None = None,
+    table: Annotated[str | None, Query(max_length=128, pattern=NO_NUL)] = None,
 ) -> list[dict[str, Any]]:
     """The merge decisions between two sites' values, newest first."""
     shown = [c for c in merge_conflicts.columns if c.name != "pk"]  # row_key is the readable key

@@ -62,7 +62,7 @@ def pulling_install(
     engine: DbEngine,
     auth: Bearer,
     now: Now,
-    since: Annotated[int, Query(ge=0)] = 0,
+    since: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,  # a PostgreSQL bigint
 ) -> Install:
     """The install, with its pull (time and cursor) recorded in the same transaction."""
     return _admit_install(request, engine, auth, now, pulled=since)

@@ -5,18 +5,19 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from central import enrollments, sync
+from central import enrollments
 from central.api.deps import Bearer, DbEngine, Now, client_address
-from central.api.models import ERROR_RESPONSES
+from central.api.models import SYNC_RESPONSES
 from central.errors import Unauthorized
+from central.schema_policy import check_schema
 from replicator.wire import EnrollRequest, EnrollResponse, UnlinkResponse
 
-router = APIRouter(tags=["enroll"], responses=ERROR_RESPONSES)
+router = APIRouter(tags=["enroll"], responses=SYNC_RESPONSES)
 
 
 @router.post("/api/enroll")
 def enroll(body: EnrollRequest, request: Request, engine: DbEngine, now: Now) -> EnrollResponse:
-    sync.check_schema(body.schema_version)
+    check_schema(body.schema_version)
     throttle = request.app.state.throttle
     with throttle.checking(client_address(request), body.username), engine.begin() as conn:
         return enrollments.enroll(conn, body, now)

@@ -7,16 +7,21 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import Path
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
-from replicator.wire import ErrorBody
+from replicator.wire import ErrorBody, storable_text
 
 # Every refusal the administration routes may answer with.
+# Every refusal the administration routes may answer with (400: a body that is not JSON at all).
 ERROR_RESPONSES: dict[int | str, dict] = {
-    status: {"model": ErrorBody} for status in (401, 403, 404, 409, 413, 422, 429)
+    status: {"model": ErrorBody} for status in (400, 401, 403, 404, 409, 413, 422, 429)
 }
+# Enrollment and the sync protocol also refuse an install too old or too new for this central.
+SYNC_RESPONSES: dict[int | str, dict] = {**ERROR_RESPONSES, 426: {"model": ErrorBody}}
 
-UserName = Annotated[str, Path(min_length=1, max_length=64)]
+# Text PostgreSQL can hold: no NUL character (path and query values; bodies check in Strict).
+NO_NUL = r"^[^\x00]*$"
+UserName = Annotated[str, Path(min_length=1, max_length=64, pattern=NO_NUL)]
 InstallId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 Role = Literal["translator", "lead", "admin"]
 Short = Annotated[str, Field(max_length=200)]
@@ -24,6 +29,11 @@ Short = Annotated[str, Field(max_length=200)]
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*")
+    @classmethod
+    def _storable_text(cls, value: object) -> object:
+        return storable_text(value)
 
 
 class SignIn(Strict):

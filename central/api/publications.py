@@ -10,6 +10,7 @@ from central import notices, publications
 from central.api.deps import CurrentAdmin, CurrentStaff, DbEngine, Now
 from central.api.models import (
     ERROR_RESPONSES,
+    NO_NUL,
     Announcement,
     AnnouncementChanges,
     AnnouncementIn,
@@ -21,7 +22,7 @@ from central.api.models import (
 )
 
 router = APIRouter(prefix="/api/admin", tags=["admin"], responses=ERROR_RESPONSES)
-AnnouncementId = Annotated[str, Path(max_length=64)]
+AnnouncementId = Annotated[str, Path(max_length=64, pattern=NO_NUL)]
 
 
 def _changes(body: Strict, nullable: tuple[str, ...] = ()) -> dict[str, object]:

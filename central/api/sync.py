@@ -8,13 +8,15 @@ from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 
-from central import ingest, notices, sync
+from central import ingest, notices
 from central.api.body import read_limited
 from central.api.deps import CurrentInstall, DbEngine, PullingInstall
+from central.api.models import SYNC_RESPONSES
 from central.errors import BadChangeset
+from central.pull import changes_since
 from replicator.wire import PullResponse, PushRequest, PushResponse, SiteState
 
-router = APIRouter(prefix="/api/sync", tags=["sync"])
+router = APIRouter(prefix="/api/sync", tags=["sync"], responses=SYNC_RESPONSES)
 
 
 def describe(exc: ValidationError) -> str:
@@ -27,10 +29,7 @@ def describe(exc: ValidationError) -> str:
 @router.get("/state")
 def state(engine: DbEngine, install: CurrentInstall) -> SiteState:
     with engine.connect() as conn:
-        acked = sync.site_acked(conn, install)
-        return SiteState(
-            acked_db_version=acked, partial=ingest.partial_version(conn, install.site_id, acked)
-        )
+        return ingest.site_state(conn, install)
 
 
 @router.post("/push")
@@ -54,10 +53,10 @@ async def push(request: Request, engine: DbEngine, install: CurrentInstall) -> P
 def pull(
     engine: DbEngine,
     install: PullingInstall,
-    since: Annotated[int, Query(ge=0)] = 0,
+    since: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,  # a PostgreSQL bigint
     limit: Annotated[int, Query(ge=1, le=20_000)] = 5000,
 ) -> PullResponse:
     # One snapshot for the changes and the cursor, so the cursor never passes an unseen version.
     snapshot = engine.connect().execution_options(isolation_level="REPEATABLE READ")
     with snapshot as conn, conn.begin():
-        return sync.pull(conn, install, since, limit)
+        return changes_since(conn, install, since, limit)

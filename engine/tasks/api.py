@@ -11,19 +11,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+import mimetypes
+import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
+from urllib.parse import quote
 
-from fastapi import APIRouter, WebSocket
+from fastapi import APIRouter, Query, WebSocket
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
+from starlette.background import BackgroundTask
 from starlette.websockets import WebSocketDisconnect
 
 from engine.tasks import opener, views
 from engine.tasks.manager import TaskManager
 from engine.tasks.model import Task
+from engine.tasks.report_rows import ReportReader
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +41,6 @@ class TaskRequest(BaseModel):
     function: str | None = None
     inputs: list[Path] = Field(min_length=1)
     params: dict[str, Any] = Field(default_factory=dict)
-    username: str | None = None
 
 
 def submit(tasks: TaskManager, request: TaskRequest, username: str) -> Task:
@@ -46,18 +50,21 @@ def submit(tasks: TaskManager, request: TaskRequest, username: str) -> Task:
         request.tool,
         request.inputs,
         request.params,
-        username=request.username or username,
+        username=username,
         function=request.function,
     )
 
 
-def router(tasks: TaskManager, username: Callable[[], str]) -> APIRouter:
-    """``username()`` names who runs are recorded under at the moment of the request."""
+def router(
+    tasks: TaskManager, who: Callable[[], str], reports: ReportReader | None = None
+) -> APIRouter:
+    """``who()`` names the user a new task is recorded under; callers never choose it."""
     api = APIRouter(prefix="/api/tasks")
+    reader = reports or ReportReader()
 
     @api.post("", status_code=202)
     def start(request: TaskRequest) -> dict[str, Any]:
-        task = submit(tasks, request, username())
+        task = submit(tasks, request, who())
         return {"task_id": task.id, "operation_id": task.id, "state": task.state}
 
     @api.get("")
@@ -82,9 +89,39 @@ def router(tasks: TaskManager, username: Callable[[], str]) -> APIRouter:
         return tasks.cancel(task_id).as_dict()
 
     @api.get("/{task_id}/outputs/{index}")
-    def download(task_id: str, index: int) -> FileResponse:
-        path = tasks.results.output(task_id, index)
-        return FileResponse(path, filename=path.name)
+    def download(task_id: str, index: int) -> StreamingResponse:
+        # Served from the file opened and checked here, never from the path again.
+        handle, path = tasks.results.open_output(task_id, index)
+        return StreamingResponse(
+            _chunks(handle),
+            media_type=mimetypes.guess_type(path.name)[0] or "application/octet-stream",
+            headers={
+                "Content-Disposition": _attachment(path.name),
+                "Content-Length": str(os.fstat(handle.fileno()).st_size),
+            },
+            background=BackgroundTask(handle.close),  # also when the client went away early
+        )
+
+    @api.get("/{task_id}/outputs/{index}/rows")
+    def report_rows(
+        task_id: str,
+        index: int,
+        offset: int = Query(0, ge=0),
+        limit: int = Query(50, ge=1, le=1000),
+        sort: str | None = None,
+        desc: bool = False,
+        q: str = Query("", max_length=500),
+    ) -> dict[str, Any]:
+        """One page of a report output's rows (read once, then served from memory)."""
+        page = reader.page(
+            tasks.results.output(task_id, index),
+            offset=offset,
+            limit=limit,
+            sort=sort,
+            descending=desc,
+            text=q,
+        )
+        return {"columns": page.columns, "rows": page.rows, "total": page.total, "offset": offset}
 
     @api.post("/{task_id}/outputs/{index}/open")
     def open_output(task_id: str, index: int, folder: bool = False) -> dict[str, str]:
@@ -97,6 +134,19 @@ def router(tasks: TaskManager, username: Callable[[], str]) -> APIRouter:
         await _stream(websocket, tasks, task)
 
     return api
+
+
+def _chunks(handle: BinaryIO, size: int = 1 << 16) -> Iterator[bytes]:
+    with handle:
+        while chunk := handle.read(size):
+            yield chunk
+
+
+def _attachment(name: str) -> str:
+    quoted = quote(name)
+    if quoted == name:
+        return f'attachment; filename="{name}"'
+    return f"attachment; filename*=utf-8''{quoted}"
 
 
 async def _stream(websocket: WebSocket, tasks: TaskManager, only: str | None) -> None:

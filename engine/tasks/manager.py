@@ -21,13 +21,12 @@ from typing import Any, get_args
 from engine.clock import utc_now
 from engine.errors import EngineError
 from engine.operations import OperationLog, RunState
-from engine.tasks import supervisor
+from engine.tasks import provided, supervisor
 from engine.tasks.model import Task
 from engine.tasks.progress import RateMeter
 from engine.tasks.results import ResultStore
 from engine.tasks.worker import WorkOrder
 from engine.tools.base import Function
-from engine.tools.registry import resolve, validate_params
 
 log = logging.getLogger(__name__)
 
@@ -90,14 +89,17 @@ class TaskManager:
         *,
         max_workers: int = 2,
         results: ResultStore | None = None,
+        provide: provided.Provider = provided.nothing,
     ) -> None:
         self.data_dir = data_dir
+        self._provide = provide
         self.results = results or ResultStore(data_dir)
         self._ops = operations
         self._max_workers = max(1, max_workers)
         self._changed = threading.Condition()
         self._tasks: dict[str, Task] = {}
         self._orders: dict[str, tuple[WorkOrder, list[Path]]] = {}
+        self._provided: dict[str, tuple[Path, ...]] = {}
         self._queue: deque[str] = deque()
         self._threads: dict[str, threading.Thread] = {}
         self._cancels: dict[str, threading.Event] = {}
@@ -121,12 +123,17 @@ class TaskManager:
         function: str | None = None,
     ) -> Task:
         """Queue a run; raises UnknownTool or BadParams before anything is recorded."""
+        # The tools import numpy, openpyxl and more: loaded at the first run, not at start.
+        from engine.tools.registry import resolve, validate_params
+
         t, fn = resolve(tool, function)
         # JSON-ready: for the operation row, the task views and the pipe to the worker.
         checked = validate_params(fn, params or {}).model_dump(mode="json")
         paths = tuple(Path(p).absolute() for p in inputs)
         if self._closed:
             raise TasksClosed("the app is closing; no new tasks")
+        given = self._provide(t.name, fn.name, checked)  # e.g. the team glossary, as a file
+        checked = given.params
         op_id = self._ops.start(
             tool=t.name,
             function=fn.name,
@@ -148,6 +155,7 @@ class TaskManager:
         with self._changed:
             self._tasks[op_id] = task
             self._orders[op_id] = (order, declared_paths(fn, checked))
+            self._provided[op_id] = given.files
             self._cancels[op_id] = threading.Event()
             self._queue.append(op_id)
             self._start_queued()
@@ -309,8 +317,14 @@ class TaskManager:
                 warnings=warnings,
                 traceback=outcome.traceback,
             )
+            task = self._tasks[task_id]
             self.results.record(
-                task_id, list(outputs), list(warnings), result.summary if result else {}
+                task_id,
+                list(outputs),
+                list(warnings),
+                result.summary if result else {},
+                inputs=list(task.inputs),
+                params=task.params,
             )
         except Exception:
             log.exception("task %s: could not record its end", task_id)
@@ -329,6 +343,7 @@ class TaskManager:
             )
             self._threads.pop(task_id, None)
             self._orders.pop(task_id, None)
+            provided.discard(self._provided.pop(task_id, ()))
             self._cancels.pop(task_id, None)
             self._meters.pop(task_id, None)
             self._forget_old()

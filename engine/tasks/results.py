@@ -3,6 +3,10 @@
 The replicated operation row carries file names only. To open or download a result later, even
 after a restart, the engine keeps the full paths in a small JSON-lines file in its data dir,
 ``task-results.jsonl`` (never in engine.db: paths are private to this PC and never replicated).
+
+With each path it keeps the file's identity (device and inode) at the end of the task: a result
+is served only while it is still that very file, so a symbolic link or another file put in its
+place afterwards (by a later run, or by someone with write access to the folder) is refused.
 """
 
 from __future__ import annotations
@@ -10,10 +14,11 @@ from __future__ import annotations
 import json
 import logging
 import os
+import stat
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from engine.errors import EngineError
 
@@ -25,6 +30,13 @@ class NoSuchOutput(EngineError):
 
     status = 404
     code = "no_such_output"
+
+
+class OutputReplaced(EngineError):
+    """The path now holds something other than the file the run wrote (a link, another file)."""
+
+    status = 409
+    code = "output_replaced"
 
 
 FILE_NAME = "task-results.jsonl"
@@ -59,13 +71,25 @@ class ResultStore:
         return entries
 
     def record(
-        self, op_id: str, outputs: list[Path], warnings: list[str], summary: dict[str, Any]
+        self,
+        op_id: str,
+        outputs: list[Path],
+        warnings: list[str],
+        summary: dict[str, Any],
+        *,
+        inputs: list[Path] | None = None,
+        params: dict[str, Any] | None = None,
     ) -> None:
+        """Keep a finished run's outputs, warnings and summary; with its inputs and parameters
+        (full paths), so the run can be repeated (a dictionary rebuilt)."""
         entry = {
             "id": op_id,
             "outputs": [str(p) for p in outputs],
+            "identities": [_identity(p) for p in outputs],
             "warnings": warnings,
             "summary": summary,
+            "inputs": [str(p) for p in inputs or []],
+            "params": params or {},
         }
         with self._lock:
             entries = self._load()
@@ -98,11 +122,58 @@ class ResultStore:
 
     def output(self, op_id: str, index: int) -> Path:
         """The ``index``-th output of a run; raises NoSuchOutput unless it was recorded and still
-        exists."""
+        exists, OutputReplaced unless it is still the file the run wrote."""
+        path, recorded = self._recorded(op_id, index)
+        try:
+            found = os.lstat(path)
+        except FileNotFoundError:
+            raise NoSuchOutput(f"{path.name} is gone (it was {path})") from None
+        _check_same(path, found, recorded)
+        return path
+
+    def open_output(self, op_id: str, index: int) -> tuple[BinaryIO, Path]:
+        """The ``index``-th output opened for reading, checked on the open file itself (a link
+        in its place is not followed; a file swapped in between check and open is caught)."""
+        path, recorded = self._recorded(op_id, index)
+        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+        try:
+            fd = os.open(path, flags)
+        except FileNotFoundError:
+            raise NoSuchOutput(f"{path.name} is gone (it was {path})") from None
+        except OSError as exc:  # ELOOP: a symbolic link stands where the file was
+            raise OutputReplaced(f"{path.name} is no longer the file the run wrote") from exc
+        try:
+            _check_same(path, os.fstat(fd), recorded)
+        except BaseException:
+            os.close(fd)
+            raise
+        return os.fdopen(fd, "rb"), path
+
+    def _recorded(self, op_id: str, index: int) -> tuple[Path, list[int] | None | bool]:
+        """The path, and its identity: [dev, ino], None (not a file at the end of the run) or
+        False (an entry from before identities were kept)."""
         entry = self.get(op_id)
         if entry is None or not 0 <= index < len(entry["outputs"]):
             raise NoSuchOutput(f"run {op_id} has no output {index}")
-        path = Path(entry["outputs"][index])
-        if not path.exists():
-            raise NoSuchOutput(f"{path.name} is gone (it was {path})")
-        return path
+        identities = entry.get("identities")
+        recorded = identities[index] if isinstance(identities, list) else False
+        return Path(entry["outputs"][index]), recorded
+
+
+def _identity(path: Path) -> list[int] | None:
+    try:
+        found = os.lstat(path)
+    except OSError:
+        return None
+    return [found.st_dev, found.st_ino] if stat.S_ISREG(found.st_mode) else None
+
+
+def _check_same(path: Path, found: os.stat_result, recorded: list[int] | None | bool) -> None:
+    same = stat.S_ISREG(found.st_mode) and (
+        recorded is False or recorded == [found.st_dev, found.st_ino]
+    )
+    if not same:
+        raise OutputReplaced(
+            f"{path.name} has been replaced since the run wrote it (by a later run or by "
+            "someone else); it is not served"
+        )

@@ -59,3 +59,23 @@ def detail(manager: TaskManager, task_id: str) -> dict[str, Any]:
     else:
         item["state"] = item["status"]
     return item
+
+
+# The function that builds a dictionary, and the summary key naming what it built, per tool.
+BUILD = "build_dictionary"
+BUILT_NAME = {"xls_transfer": "name", "quick_search": "dictionary"}
+
+
+def last_build(manager: TaskManager, tool: str, name: str) -> dict[str, Any] | None:
+    """The inputs and parameters of the newest successful build of dictionary ``name`` run on
+    this PC (None when none was recorded with its inputs, e.g. one built by an older version)."""
+    key = BUILT_NAME.get(tool)
+    if key is None:
+        return None
+    for row in manager.operations.search(status="succeeded", tool=tool, limit=1000):
+        if row["function"] != BUILD:
+            continue
+        entry = manager.results.get(row["id"]) or {}
+        if entry.get("summary", {}).get(key) == name and entry.get("inputs"):
+            return {"inputs": entry["inputs"], "params": entry.get("params", {}), "run": row}
+    return None

@@ -20,7 +20,6 @@ from typing import Any
 
 from engine.errors import ToolFailed
 from engine.tools.base import ToolCall
-from engine.tools.registry import resolve, validate_params
 
 SEND_INTERVAL = 0.1
 # Seconds an orphaned worker gets to clean up after SIGTERM before it exits hard.
@@ -104,6 +103,10 @@ class _Sender(threading.Thread):
 
 def _run(order: WorkOrder, progress: _Sender) -> tuple[Any, ...]:
     try:
+        # Here, not at the top: the engine imports this module for WorkOrder and must not load
+        # every tool (numpy, openpyxl...) at start.
+        from engine.tools.registry import resolve, validate_params
+
         _, fn = resolve(order.tool, order.function)
         params = validate_params(fn, order.params)
         call = ToolCall(list(order.inputs), params, order.data_dir, progress.progress)

@@ -14,7 +14,7 @@ from engine.sync_state import FailureKind, SyncStatus
 from engine.tasks import opener
 from engine.tasks.model import Task
 from engine.tasks.progress import describe, format_seconds
-from engine.ui import account_menu
+from engine.ui import account_menu, banners, theme
 
 STATE_COLORS = {
     RunState.QUEUED: "grey",
@@ -56,20 +56,38 @@ def sync_text(s: SyncStatus) -> tuple[str, str]:
     return " · ".join([label, *parts, failure.detail]), color
 
 
-def header(ctx: EngineContext) -> None:
-    with ui.header().classes("items-center justify-between"):
-        with ui.row().classes("items-center gap-6"):
+# The pages in the header's menu: (label, path, data-testid).
+NAV = (
+    ("Home", "/", "nav-home"),
+    ("Apps", "/tools", "nav-tools"),
+    ("Tasks", "/tasks", "nav-tasks"),
+    ("Glossary", "/glossary", "nav-glossary"),
+    ("Dictionaries", "/dictionaries", "nav-dictionaries"),
+    ("Announcements", "/announcements", "nav-announcements"),
+)
+
+
+def header(ctx: EngineContext, current: str = "") -> None:
+    """The header (menu, status area, theme switch, account slot) and, under it, the banners
+    (a required update, a newer release, unread announcements). ``current`` is the path of the
+    page, marked in the menu."""
+    chosen = theme.apply(ctx)
+    with ui.header().classes("lx-header items-center gap-4 px-4 py-2"):
+        with ui.row().classes("items-center gap-6 grow").props("data-testid=nav"):
             ui.label("LocaNext").classes("text-h6")
-            for text, target, testid in (
-                ("Home", "/", "nav-home"),
-                ("Apps", "/tools", "nav-tools"),
-                ("Tasks", "/tasks", "nav-tasks"),
-            ):
-                ui.link(text, target).classes("text-white").props(f"data-testid={testid}")
+            for text, target, testid in NAV:
+                link = ui.link(text, target).classes("no-underline").props(f"data-testid={testid}")
+                if target == current:
+                    link.classes("lx-nav-current").props("aria-current=page")
+        # Status area: the sync badge now; room for more indicators beside it.
+        status = ui.row().classes("items-center gap-2").props("data-testid=status-area")
         badge = ui.badge("", color="grey").props("data-testid=sync-status")
         badge.classes("ellipsis").style("max-width: 45vw")  # the account area stays in the row
+        badge.move(status)
+        theme.toggle_button(ctx, chosen)
         account = account_menu.AccountArea(ctx)
     account.banner()
+    banners.area(ctx)
 
     def refresh() -> None:
         text, color = sync_text(ctx.sync_status())

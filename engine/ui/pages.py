@@ -15,10 +15,15 @@ from nicegui import ui
 from engine.context import EngineContext
 from engine.ui import (
     account_page,
+    announcements_page,
     diagnostics,
+    dictionaries_page,
+    glossary_page,
+    results_page,
     settings_page,
     sync_log_page,
     tasks_page,
+    theme,
     tools_page,
 )
 from engine.ui.layout import header
@@ -36,19 +41,23 @@ OPERATION_COLUMNS = [
 
 
 def mount(app: FastAPI, ctx: EngineContext) -> None:
+    ui.add_head_html(f"<style>{theme.CSS}</style>", shared=True)
     diagnostics.install(ctx)
 
     @ui.page("/")
     def home() -> RedirectResponse | None:
         if ctx.account_state().asks_to_sign_in:  # first start, or signed out
             return RedirectResponse("/signin")
-        header(ctx)
+        header(ctx, "/")
         with ui.column().classes("w-full p-4"):
             with ui.row().classes("items-center gap-4"):
                 ui.label("Recent operations").classes("text-h6")
                 ui.link("Run a tool", "/tools").props("data-testid=home-run-tool")
             table = ui.table(columns=OPERATION_COLUMNS, rows=[], row_key="id").classes("w-full")
-            table.props("data-testid=operations")
+            table.props(
+                "data-testid=operations no-data-label='No runs yet: run a tool from Apps; every "
+                "run on this PC is listed here.'"
+            )
 
         def refresh() -> None:
             table.rows = ctx.operations.recent(100)
@@ -63,4 +72,8 @@ def mount(app: FastAPI, ctx: EngineContext) -> None:
     account_page.mount(ctx)
     settings_page.mount(ctx)
     sync_log_page.mount(ctx)
+    glossary_page.mount(ctx)
+    announcements_page.mount(ctx)
+    dictionaries_page.mount(ctx)
+    results_page.mount(ctx)
     ui.run_with(app, title="LocaNext", show_welcome_message=False, reconnect_timeout=10.0)

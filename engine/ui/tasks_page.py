@@ -10,7 +10,6 @@ from nicegui import ui
 from engine.context import EngineContext
 from engine.operations import RECORDED
 from engine.tasks import views
-from engine.tools.registry import registry
 from engine.ui.layout import STATE_COLORS, TaskProgress, header, output_files
 
 ANY = "any"
@@ -46,6 +45,8 @@ def _history_row(row: dict[str, Any]) -> None:
             ui.label(row["error"]).classes("text-negative").props(f"data-testid={testid}-error")
         for warning in row["warnings"]:
             ui.label(f"warning: {warning}").classes("text-warning")
+        if row["status"] == "succeeded" and (row["outputs"] or row["summary"]):
+            ui.link("View results", f"/results/{row['id']}").props(f"data-testid={testid}-results")
         if row["outputs"]:
             output_files(row["id"], row["outputs"], f"{testid}-output")
         elif row["output_files"]:  # run on another PC, or before paths were kept
@@ -64,6 +65,8 @@ class TasksView:
                 .props("data-testid=filter-status")
                 .classes("min-w-40")
             )
+            from engine.tools.registry import registry  # numpy, openpyxl...: not at start
+
             tools = {ANY: "Any tool", **{n: t.title for n, t in sorted(registry().items())}}
             self._tool = (
                 ui.select(tools, label="Tool", value=ANY, on_change=self._refilter)
@@ -77,7 +80,7 @@ class TasksView:
         self._running = ui.column().classes("w-full").props("data-testid=running-tasks")
         ui.label("History").classes("text-h6")
         self._history = ui.column().classes("w-full").props("data-testid=task-history")
-        self._refresh_running()
+        self._refresh_running(force=True)  # draws the empty state too
         self._refresh_history()
         ui.timer(RUNNING_REFRESH, self._refresh_running)
         ui.timer(HISTORY_REFRESH, self._refresh_history)
@@ -131,6 +134,6 @@ class TasksView:
 def mount(ctx: EngineContext) -> None:
     @ui.page("/tasks")
     def tasks_page() -> None:
-        header(ctx)
+        header(ctx, "/tasks")
         with ui.column().classes("w-full p-4 gap-4"):
             TasksView(ctx)

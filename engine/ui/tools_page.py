@@ -3,26 +3,56 @@ task, watch its progress live, cancel it, and find its result."""
 
 from __future__ import annotations
 
-import json
-
 from nicegui import ui
+from starlette.requests import Request
 
 from engine.context import EngineContext
+from engine.dictionaries import DictionaryStore
 from engine.errors import EngineError
+from engine.glossary import Glossary
 from engine.operations import RunState
 from engine.tasks.model import Task
 from engine.tools.base import Tool
-from engine.tools.registry import registry
-from engine.ui.layout import TaskProgress, header, output_files
+from engine.ui.file_picker import Picker
+from engine.ui.layout import TaskProgress, header
 from engine.ui.params_form import ParamsForm
+from engine.ui.results import ResultView
 
 # The page polls the task manager this often; NiceGUI pushes the changes over its WebSocket.
 REFRESH_SECONDS = 0.25
 
 
+def suggestions(ctx: EngineContext, tool: str) -> dict[str, list[str]]:
+    """Known values for fields that name things: the tool's dictionaries, and the games and
+    languages of the team glossary and of Quick Search's dictionaries."""
+    store = "xls_transfer" if tool == "xls_transfer" else "quick_search"
+    names = [d["name"] for d in DictionaryStore(ctx.data_dir, store).names()]
+    games, languages = Glossary(ctx.db).facets()
+    for info in DictionaryStore(ctx.data_dir, "quick_search").names():
+        meta = info.get("meta") or {}
+        games.append(str(meta.get("game") or ""))
+        languages.append(str(meta.get("language") or ""))
+    return {
+        "dictionary": names,
+        "reference": names,
+        "game": sorted({g for g in games if g}),
+        "language": sorted({lang for lang in languages if lang}),
+    }
+
+
 class ToolsView:
-    def __init__(self, ctx: EngineContext, tool: str | None, function: str | None) -> None:
+    def __init__(
+        self,
+        ctx: EngineContext,
+        tool: str | None,
+        function: str | None,
+        values: dict[str, str] | None = None,
+    ) -> None:
         self._ctx = ctx
+        self._values = values or {}
+        self._picker = Picker(ctx)
+        from engine.tools.registry import registry  # numpy, openpyxl...: not at start
+
         self._tools = registry()
         name = tool if tool in self._tools else sorted(self._tools)[0]
         self._task_id: str | None = None
@@ -49,13 +79,22 @@ class ToolsView:
                     .classes("min-w-64")
                 )
             self._description = ui.label("").props("data-testid=tool-description")
-            self._inputs = (
-                ui.textarea(
-                    "Input files", placeholder="one path per line, e.g. C:\\loc\\strings_ko.txt"
+            with ui.row().classes("w-full items-start gap-2 no-wrap"):
+                self._inputs = (
+                    ui.textarea(
+                        "Input files and folders",
+                        placeholder="Add files or a folder, or paste paths, one per line",
+                    )
+                    .classes("grow")
+                    .props("autogrow data-testid=tool-inputs")
                 )
-                .classes("w-full")
-                .props("data-testid=tool-inputs")
-            )
+                with ui.column().classes("gap-1"):
+                    ui.button("Add files", icon="note_add", on_click=self._add_files).props(
+                        "no-caps outline data-testid=add-files"
+                    )
+                    ui.button(
+                        "Add a folder", icon="create_new_folder", on_click=self._add_folder
+                    ).props("no-caps outline data-testid=add-folder")
             ui.label("Parameters").classes("text-subtitle1")
             self._params = ui.column().classes("w-full").props("data-testid=tool-params")
             self._error = ui.label("").classes("text-negative").props("data-testid=start-error")
@@ -85,7 +124,25 @@ class ToolsView:
         self._description.set_text(f"{tool.description} {fn.description}")
         self._params.clear()
         with self._params:
-            self._form = ParamsForm(fn.params)
+            self._form = ParamsForm(
+                fn.params,
+                values=self._values,
+                suggestions=suggestions(self._ctx, tool.name),
+                picker=self._picker,
+            )
+        self._values = {}  # a link's values fill the first form only
+
+    def _append_inputs(self, paths: list[str]) -> None:
+        lines = [line for line in (self._inputs.value or "").splitlines() if line.strip()]
+        self._inputs.set_value("\n".join(dict.fromkeys([*lines, *paths])))
+
+    async def _add_files(self) -> None:
+        self._append_inputs(await self._picker.files("Choose input files"))
+
+    async def _add_folder(self) -> None:
+        folder = await self._picker.folder("Choose an input folder")
+        if folder:
+            self._append_inputs([folder])
 
     def _start(self) -> None:
         inputs = [line.strip() for line in (self._inputs.value or "").splitlines() if line.strip()]
@@ -133,18 +190,31 @@ class ToolsView:
         with into:
             if task.error:
                 ui.label(task.error).classes("text-negative").props("data-testid=task-error")
-            for warning in task.warnings:
-                ui.label(f"warning: {warning}").classes("text-warning")
             if task.state is RunState.SUCCEEDED:
-                summary = json.dumps(task.summary, ensure_ascii=False)
-                ui.label(summary).classes("font-mono").props("data-testid=task-summary")
-                output_files(task.id, [str(p) for p in task.outputs], "task-output")
-            ui.link("See it in the Tasks history", "/tasks").props("data-testid=to-tasks")
+                ResultView(
+                    self._ctx,
+                    task_id=task.id,
+                    tool=task.tool,
+                    function=task.function,
+                    summary=task.summary,
+                    outputs=[str(p) for p in task.outputs],
+                    warnings=list(task.warnings),
+                )
+            else:
+                for warning in task.warnings:
+                    ui.label(f"warning: {warning}").classes("text-warning")
+            with ui.row().classes("gap-4"):
+                ui.link("See it in the Tasks history", "/tasks").props("data-testid=to-tasks")
+                ui.link("Open the results on their own page", f"/results/{task.id}").props(
+                    "data-testid=to-results"
+                )
 
 
 def mount(ctx: EngineContext) -> None:
     @ui.page("/tools")
-    def tools_page(tool: str | None = None, function: str | None = None) -> None:
-        header(ctx)
+    def tools_page(request: Request, tool: str | None = None, function: str | None = None) -> None:
+        header(ctx, "/tools")
+        # Other query values start the form's fields (e.g. a dictionary's name to rebuild).
+        values = {k: v for k, v in request.query_params.items() if k not in ("tool", "function")}
         with ui.column().classes("w-full p-4 gap-4"):
-            ToolsView(ctx, tool, function)
+            ToolsView(ctx, tool, function, values)

@@ -37,7 +37,7 @@ from hypothesis.stateful import (
 )
 from sqlalchemy import Engine, text
 
-from central import ingest, sync
+from central import ingest, pull
 from central.accounts import Install
 from central.errors import CentralError
 from engine import sync_state
@@ -257,8 +257,8 @@ class ReplicationMachine(RuleBasedStateMachine):
         """One replicator pass: central's watermark for ``site`` and the pushes of its backlog
         past central's state."""
         with self._central().connect() as conn:
-            acked = sync.site_acked(conn, site.install)
-            partial = ingest.partial_version(conn, site.install.site_id, acked)
+            state = ingest.site_state(conn, site.install)
+        acked, partial = state.acked_db_version, state.partial
 
         def describe(version: int) -> tuple[int, int]:
             with site.db.read() as conn:
@@ -422,7 +422,7 @@ class ReplicationMachine(RuleBasedStateMachine):
             cursor = sync_state.pull_cursor(conn)
         snapshot = self._central().connect().execution_options(isolation_level="REPEATABLE READ")
         with snapshot as conn, conn.begin():
-            return sync.pull(conn, site.install, cursor, limit)
+            return pull.changes_since(conn, site.install, cursor, limit)
 
     def _pull_all(self, site: Site) -> None:
         while True:

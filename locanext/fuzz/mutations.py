@@ -13,7 +13,7 @@ from unittest import mock
 
 from sqlalchemy import text
 
-from central import batch_merge, ingest, sync
+from central import batch_merge, ingest, pull, push_plan
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ def _stored_cell_wins_ties() -> Iterator[None]:
 @contextmanager
 def _torn_versions() -> Iterator[None]:
     # every part counts as a whole version
-    with mock.patch.object(ingest, "_complete", lambda *args: True):
+    with mock.patch.object(push_plan, "_complete", lambda *args: True):
         yield
 
 
@@ -63,15 +63,15 @@ def _watermark_from_push() -> Iterator[None]:
 @contextmanager
 def _pull_skips() -> Iterator[None]:
     # the pull cursor jumps past changes it did not send
-    real = sync.pull
+    real = pull.changes_since
 
-    def pull(conn, install, since, limit):
+    def changes_since(conn, install, since, limit):
         response = real(conn, install, since, limit)
         if response.changes:
             return response.model_copy(update={"changes": response.changes[:-1]})
         return response
 
-    with mock.patch.object(sync, "pull", pull):
+    with mock.patch.object(pull, "changes_since", changes_since):
         yield
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from replicator.wire.values import SqlValue, WireValue
 
@@ -27,16 +27,22 @@ __all__ = [
     "UnlinkResponse",
     "VersionSpan",
     "SqlValue",
-    "PROTOCOL_VERSION",
     "MAX_CHANGES_PER_PUSH",
     "MAX_BODY_BYTES",
+    "storable_text",
 ]
 
-PROTOCOL_VERSION = 1
 MAX_CHANGES_PER_PUSH = 5_000
 MAX_BODY_BYTES = 16 * 1024 * 1024
 
 _bytes_b64 = ConfigDict(ser_json_bytes="base64", val_json_bytes="base64", frozen=True)
+
+
+def _b64_bytes(low: int, high: int) -> Any:
+    """A bytes field of ``low`` to ``high`` bytes, whose JSON schema states the lengths of its
+    base64 text (what crosses the wire), not of the decoded bytes."""
+    chars = {"minLength": 4 * -(-low // 3), "maxLength": 4 * -(-high // 3)}
+    return Field(min_length=low, max_length=high, json_schema_extra=chars)
 
 
 # The columns of crsql_changes, in the order from_row/as_row use.
@@ -49,12 +55,12 @@ class Change(BaseModel):
     model_config = _bytes_b64
 
     table: str = Field(min_length=1, max_length=128)
-    pk: bytes = Field(min_length=1, max_length=4096)
+    pk: bytes = _b64_bytes(1, 4096)
     cid: str = Field(min_length=1, max_length=128)
     val: WireValue = None
     col_version: int = Field(ge=0, le=2**63 - 1)
     db_version: int = Field(ge=0, le=2**63 - 1)
-    site_id: bytes = Field(min_length=16, max_length=16)
+    site_id: bytes = _b64_bytes(16, 16)
     cl: int = Field(ge=0, le=2**63 - 1)
     seq: int = Field(ge=0, le=2**31 - 1)
 
@@ -86,7 +92,7 @@ class PushRequest(BaseModel):
 
     model_config = _bytes_b64
 
-    site_id: bytes = Field(min_length=16, max_length=16)
+    site_id: bytes = _b64_bytes(16, 16)
     schema_version: int = Field(ge=0)
     # The watermark central last reported: the push carries the versions after it. Central refuses
     # a push that starts past its own watermark (an earlier push was lost or overtaken).
@@ -130,17 +136,34 @@ class PullResponse(BaseModel):
     more: bool
 
 
+def storable_text(value: object) -> object:
+    """Refuse text PostgreSQL cannot hold: a NUL character, or a lone surrogate (not UTF-8)."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError("text may not contain a NUL character")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("text must be valid Unicode (a lone surrogate was sent)") from None
+    return value
+
+
 class EnrollRequest(BaseModel):
     model_config = _bytes_b64
 
     username: str = Field(min_length=1, max_length=128)
     password: str = Field(min_length=1, max_length=1024)
-    site_id: bytes = Field(min_length=16, max_length=16)
+    site_id: bytes = _b64_bytes(16, 16)
     install_name: str = Field(default="", max_length=200)
     schema_version: int = Field(ge=1)
     # The install's current token when it enrolls again (central rotates it); a first
     # enrollment has none.
     token: str | None = Field(default=None, max_length=256)
+
+    @field_validator("username", "password", "install_name", "token")
+    @classmethod
+    def _storable(cls, value: object) -> object:
+        return storable_text(value)
 
 
 class EnrollResponse(BaseModel):

@@ -20,6 +20,7 @@ from replicator import link
 from replicator.loop import sync_once
 from shell.processes import Child, free_port
 from shell.processes import run as locanext
+from tests import engine_api
 from tests.conftest import ADMIN_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -36,10 +37,12 @@ def test_app_home_shows_recent_operations_and_sync_state(page: Page, tmp_path: P
     sample.write_text("시작하기\n설정\n", encoding="utf-8")
     child, url = _serve_app(tmp_path)
     try:
-        run = httpx.post(f"{url}/api/tools/text_stats/run", json={"inputs": [str(sample)]}).json()
-        assert run["status"] == "succeeded"
-        page.goto(url + "/")  # a first start asks to sign in; this one works offline
-        page.get_by_test_id("signin-offline").click()
+        run = engine_api.post(
+            tmp_path / "app", f"{url}/api/tools/text_stats/run", json={"inputs": [str(sample)]}
+        )
+        assert run.json()["status"] == "succeeded"
+        page.goto(child.launch_url())  # the one-time link sets the key's cookie; a first start
+        page.get_by_test_id("signin-offline").click()  # asks to sign in: this one works offline
         table = page.get_by_test_id("operations")
         expect(table).to_contain_text("text_stats")
         expect(table).to_contain_text("succeeded")
@@ -76,18 +79,21 @@ def test_app_badge_says_which_kind_of_failure_sync_saw(
         enroll = ["enroll", "--central", central_url, "--user", "mina", "--password-stdin"]
         enrolled = locanext(*enroll, "--data-dir", str(data), stdin="mina-password\n")
         assert enrolled.returncode == 0, enrolled.stderr
-        page.goto(url + "/")
+        page.goto(child.launch_url())
         badge = page.get_by_test_id("sync-status")
         expect(badge).to_contain_text("Online · 0 changes waiting", timeout=30_000)
 
         def failure() -> dict | None:
-            return httpx.get(f"{url}/api/sync").json()["last_failure"]
+            return engine_api.get(data, f"{url}/api/sync").json()["last_failure"]
 
         with monkeypatch.context() as too_old:  # central now serves only newer installs
             too_old.setattr(
-                "central.sync.SCHEMA_VERSIONS", range(SCHEMA_VERSION + 1, SCHEMA_VERSION + 3)
+                "central.schema_policy.SCHEMA_VERSIONS",
+                range(SCHEMA_VERSION + 1, SCHEMA_VERSION + 3),
             )
-            run = httpx.post(f"{url}/api/tools/text_stats/run", json={"inputs": [str(sample)]})
+            run = engine_api.post(
+                data, f"{url}/api/tools/text_stats/run", json={"inputs": [str(sample)]}
+            )
             assert run.json()["status"] == "succeeded"
             expect(badge).to_contain_text("Update required · ", timeout=30_000)
             expect(badge).to_contain_text("Update LocaNext")
@@ -104,7 +110,7 @@ def test_app_badge_says_which_kind_of_failure_sync_saw(
         central.stop()
         expect(badge).to_contain_text("Offline · ", timeout=30_000)
         assert failure()["kind"] == "unreachable"
-        assert httpx.get(f"{url}/api/sync").json()["online"] is False
+        assert engine_api.get(data, f"{url}/api/sync").json()["online"] is False
         page.screenshot(path=str(tmp_path / "offline.png"))
     finally:
         central.stop()

@@ -6,11 +6,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
 from shell.processes import Child
+from tests import engine_api
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -25,6 +25,7 @@ def test_text_stats_from_the_apps_form_to_the_tasks_history(page: Page, tmp_path
     app = Child("app", args, tmp_path / "app.log")
     try:
         url = app.app_url()
+        page.goto(app.launch_url())  # the one-time link sets the key's cookie
         page.goto(f"{url}/tools?tool=text_stats")
         expect(page.get_by_test_id("tool-description")).to_contain_text("UTF-8 text files")
         page.get_by_test_id("tool-inputs").fill("\n".join([str(source)] * COPIES))
@@ -38,10 +39,11 @@ def test_text_stats_from_the_apps_form_to_the_tasks_history(page: Page, tmp_path
         expect(page.get_by_test_id("current-task-cancel")).to_be_visible()
         page.screenshot(path=str(tmp_path / "running.png"))
         expect(page.get_by_test_id("current-task-state")).to_have_text("succeeded", timeout=90_000)
-        expect(page.get_by_test_id("task-summary")).to_contain_text(f'"files": {COPIES}')
+        expect(page.get_by_test_id("task-summary")).to_contain_text(f"files: {COPIES}")
         expect(page.get_by_test_id("task-output-0-path")).to_have_text(str(report))
 
-        [run] = httpx.get(f"{url}/api/tasks").json()["history"]
+        with engine_api.client(tmp_path / "app") as api:
+            [run] = api.get(f"{url}/api/tasks").json()["history"]
         page.get_by_test_id("to-tasks").click()
         card = page.get_by_test_id(f"history-{run['id']}")
         expect(card.get_by_test_id(f"history-{run['id']}-status")).to_have_text("succeeded")

@@ -12,6 +12,7 @@ from openpyxl.styles import Font
 from playwright.sync_api import Page, expect
 
 from shell.processes import Child
+from tests.browser.apps import open_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -40,12 +41,18 @@ def _workbooks(tmp_path: Path) -> tuple[Path, Path]:
     return tmp_path / "glossary_ko.xlsx", tmp_path / "quests.xlsx"
 
 
+# Parameters offered as a list of what exists (typed, then Enter takes the value).
+CHOSEN = {"dictionary"}
+
+
 def _run(page: Page, url: str, function: str, inputs: Path, params: dict[str, str]) -> None:
-    page.goto(f"{url}/tools?tool=xls_transfer&function={function}")
+    open_page(page, f"{url}/tools?tool=xls_transfer&function={function}")
     expect(page.get_by_test_id("tool-params")).to_be_visible()
     page.get_by_test_id("tool-inputs").fill(str(inputs))
     for name, value in params.items():
         page.get_by_test_id(f"param-{name}").fill(value)
+        if name in CHOSEN:
+            page.get_by_test_id(f"param-{name}").press("Enter")
     page.get_by_test_id("start-task").click()
     expect(page.get_by_test_id("current-task-state")).to_have_text("succeeded", timeout=60_000)
 
@@ -56,8 +63,9 @@ def test_xls_transfer_from_the_apps_form(page: Page, tmp_path: Path) -> None:
     app = Child("app", args, tmp_path / "app.log")
     try:
         url = app.app_url()
+        page.goto(app.launch_url())  # the one-time link sets the key's cookie
         _run(page, url, "build_dictionary", glossary, {"name": "quests"})
-        expect(page.get_by_test_id("task-summary")).to_contain_text('"entries": 4')
+        expect(page.get_by_test_id("task-summary")).to_contain_text("entries: 4")
         _run(
             page,
             url,
@@ -65,7 +73,14 @@ def test_xls_transfer_from_the_apps_form(page: Page, tmp_path: Path) -> None:
             quests,
             {"dictionary": "quests", "threshold": "0.9", "first_row": "2"},
         )
-        page.screenshot(path=str(tmp_path / "transfer.png"))
+        # The fuzzy fill is listed for review with its score; the exact ones are not.
+        review = page.get_by_test_id("report-1")
+        expect(review.locator("tbody tr")).to_have_count(1)
+        expect(review).to_contain_text("게임 종료!")
+        expect(review).to_contain_text("Quit game")
+        page.get_by_test_id("report-1-all").click()
+        expect(review.locator("tbody tr")).to_have_count(4)
+        page.screenshot(path=str(tmp_path / "transfer.png"), full_page=True)
     finally:
         assert app.stop() == 0
     [output] = [p for p in tmp_path.glob("quests*.xlsx") if p != quests]

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import Engine, text
 
-from engine import local_settings, sync_state
+from engine import sync_state, token_store
 from engine.migrations import SCHEMA_VERSION
 from engine.operations import OperationLog
 from engine.sync_state import FailureKind
@@ -61,9 +61,8 @@ def _enrollments(engine: Engine) -> list[tuple]:
         ]
 
 
-def _token(db) -> str:
-    with db.read() as conn:
-        return local_settings.get(conn, "central_token")
+def _token(db) -> str | None:
+    return token_store.open_store(db).get()
 
 
 def _work(db) -> None:

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.pool import NullPool
 
 from central.db import InvalidDsn, normalize_dsn
-from central.pgcluster import ClusterError, PrivateCluster
+from central.errors import CentralError
+from central.pgcluster import PASSWORD_FILE, ClusterError, PrivateCluster
 from central.settings import DEFAULT_SERVER_DSN
 from tests import pg
 from tests.waiting import wait_for
@@ -79,8 +82,7 @@ def test_lifecycle_share_stop_and_restart(cluster_dir: Path) -> None:
     owner = PrivateCluster(cluster_dir)
     assert owner.dsn() is None
     dsn = owner.start()
-    assert dsn.startswith("postgresql+psycopg://postgres@127.0.0.1:")
-    assert dsn.endswith("/locanext")
+    assert re.fullmatch(r"postgresql\+psycopg://postgres:[\w-]{40,}@127\.0\.0\.1:\d+/locanext", dsn)
     assert "PostgreSQL" in str(_query(dsn, "SELECT version()"))
     _query(dsn, "CREATE TABLE kept (id integer PRIMARY KEY)")
     assert (cluster_dir / "postgres.log").exists()
@@ -104,6 +106,56 @@ def test_lifecycle_share_stop_and_restart(cluster_dir: Path) -> None:
         assert dsn2 is not None
         assert "kept" in _table_names(dsn2)
     assert PrivateCluster(cluster_dir).dsn() is None
+
+
+def _sign_in(port: int, password: str | None) -> None:
+    psycopg.connect(
+        host="127.0.0.1", port=port, user="postgres", password=password, dbname="postgres"
+    ).close()
+
+
+def _refused_without_the_password(cluster: PrivateCluster) -> None:
+    assert cluster.port is not None
+    for password in (None, "guessed"):  # what any other local user can try
+        with pytest.raises(psycopg.OperationalError, match="password"):
+            _sign_in(cluster.port, password)
+
+
+def test_connections_without_the_password_are_refused(cluster_dir: Path) -> None:
+    with PrivateCluster(cluster_dir) as cluster:
+        _refused_without_the_password(cluster)
+        secret = cluster_dir / PASSWORD_FILE
+        assert secret.stat().st_mode & 0o777 == 0o600
+        assert cluster_dir.stat().st_mode & 0o077 == 0  # and the directory is the owner's
+        assert cluster.port is not None
+        _sign_in(cluster.port, secret.read_text().strip())
+        assert not list(cluster_dir.glob(".s.PGSQL.*"))  # no Unix socket either
+        assert "trust" not in "".join(
+            line.split("#")[0] for line in (cluster_dir / "pg_hba.conf").read_text().splitlines()
+        )
+
+
+def test_a_cluster_that_trusted_everyone_gets_a_password(cluster_dir: Path) -> None:
+    """A cluster made by an earlier LocaNext (initdb --auth=trust, no password file)."""
+    with PrivateCluster(cluster_dir) as cluster:
+        dsn = cluster.dsn()
+        assert dsn is not None
+        _query(dsn, "CREATE TABLE kept (id integer PRIMARY KEY)")
+    hba = cluster_dir / "pg_hba.conf"
+    hba.write_text(hba.read_text().replace("scram-sha-256", "trust"))
+    (cluster_dir / PASSWORD_FILE).unlink()
+    with PrivateCluster(cluster_dir) as cluster:
+        _refused_without_the_password(cluster)
+        dsn = cluster.dsn()
+        assert dsn is not None and "kept" in _table_names(dsn)
+    assert (cluster_dir / PASSWORD_FILE).stat().st_mode & 0o777 == 0o600
+
+
+def test_a_lost_password_file_is_a_clear_error(cluster_dir: Path) -> None:
+    PrivateCluster(cluster_dir).start()
+    (cluster_dir / PASSWORD_FILE).unlink()
+    with pytest.raises(ClusterError, match=f"{PASSWORD_FILE} is missing"):
+        PrivateCluster(cluster_dir).start()
 
 
 def test_stale_pid_file_does_not_block_start(cluster_dir: Path) -> None:
@@ -138,6 +190,9 @@ def test_directory_postgres_cannot_reach_is_a_clear_error() -> None:
         with pytest.raises(ClusterError) as err:
             PrivateCluster(target).start()
         message = str(err.value)
+        # central's error pattern: a status and a stable code, like every other refusal
+        assert isinstance(err.value, CentralError)
+        assert (err.value.status, err.value.code) == (503, "database_unavailable")
         assert str(target) in message
         assert str(locked) in message
         assert "/var/lib/locanext" in message

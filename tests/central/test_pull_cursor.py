@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
-from central import sync, writes
+from central import pull, writes
 from central.accounts import Install
 
 
 def _pull(engine: Engine, install: Install, since: int):
     snapshot = engine.connect().execution_options(isolation_level="REPEATABLE READ")
     with snapshot as conn, conn.begin():
-        return sync.pull(conn, install, since, 100)
+        return pull.changes_since(conn, install, since, 100)
 
 
 def test_cursor_stays_below_an_uncommitted_merge(central_db: Engine) -> None:

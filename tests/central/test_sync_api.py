@@ -4,6 +4,7 @@ that says what was wrong, nothing applied)."""
 from __future__ import annotations
 
 import base64
+import copy
 import gzip
 import json
 
@@ -11,8 +12,9 @@ import httpx
 import pytest
 from sqlalchemy import Engine, text
 
+from central import writes
 from central.admin_client import session_headers
-from engine import sync_state
+from engine import install, sync_state
 from engine.migrations import SCHEMA_VERSION
 from engine.operations import OperationLog
 from engine.sync_state import FailureKind, SyncFailure
@@ -158,6 +160,152 @@ def test_bad_changesets_are_refused_whole(
     assert response.status_code == status, response.text
     assert message in response.json()["detail"]
     assert _mirror_counts(central_db) == before
+
+
+def _mirror(engine: Engine) -> tuple:
+    """Everything a refused push must leave as it was."""
+    with engine.connect() as conn:
+        return tuple(
+            conn.execute(text(f"SELECT * FROM {table} ORDER BY 1, 2, 3")).all()
+            for table in ("users", "sessions", "operations", "glossary_terms", "crr_clock")
+        ) + (conn.execute(text("SELECT install_id, acked_db_version FROM enrollments")).all(),)
+
+
+def _pending_push(db) -> dict:
+    """The install's next push as JSON, after central's watermark."""
+    with db.read() as conn:
+        acked = sync_state.acked_db_version(conn)
+    [request] = _requests(db, acked=acked)
+    return json.loads(request.model_dump_json())
+
+
+def _refused(central_url, token, central_db, body: dict, status: int, code: str) -> str:
+    before = _mirror(central_db)
+    response = _push(central_url, token, body)
+    assert (response.status_code, response.json()["code"]) == (status, code), response.text
+    assert _mirror(central_db) == before
+    return response.json()["detail"]
+
+
+def _profile_edit(db) -> dict:
+    """An edit of the install's own user's display name (the user row pulled from central)."""
+    sync_once(db)
+    with db.write() as conn:
+        conn.execute("UPDATE users SET display_name = 'Mina Park' WHERE username = 'mina'")
+    body = _pending_push(db)
+    [change] = body["changes"]
+    assert (change["table"], change["cid"], change["cl"]) == ("users", "display_name", 1)
+    return body
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda c: c.update(cl=2), "may not delete users rows"),  # a cell at an even length
+        (lambda c: c.update(cid="-1", val=["n"], cl=2, col_version=2), "may not delete users"),
+        (lambda c: c.update(cid="-1", val=["n"], cl=3, col_version=3), "may not create users"),
+        (lambda c: c.update(cl=3), "may not create users rows"),  # re-created through a cell
+    ],
+)
+def test_installs_never_create_or_delete_users(
+    enrolled, central_url, central_db, mutate, message
+) -> None:
+    db, token = enrolled
+    honest = _profile_edit(db)
+    body = copy.deepcopy(honest)
+    mutate(body["changes"][0])
+    detail = _refused(central_url, token, central_db, body, 403, "restricted_row")
+    assert message in detail
+    assert _push(central_url, token, honest).status_code == 200  # the edit itself may go
+
+
+def test_runs_and_sessions_are_attributed_to_the_enrolled_user(
+    enrolled, central_url, central_db
+) -> None:
+    db, token = enrolled
+    body = _valid_push(db)
+    [username] = [c for c in body["changes"] if c["cid"] == "username"]
+    assert username["val"] == ["t", "mina"]
+    username["val"] = ["t", "joon"]
+    detail = _refused(central_url, token, central_db, body, 403, "wrong_user")
+    assert "operations.username 'joon' is not this install's user 'mina'" in detail
+    sync_once(db)  # the honest run goes through
+
+    install.start_session(db, "joon")  # e.g. an app told LOCANEXT_USERNAME=joon
+    detail = _refused(central_url, token, central_db, _pending_push(db), 403, "wrong_user")
+    assert "sessions.username 'joon'" in detail
+
+
+def test_runs_recorded_before_enrolling_become_the_enrolled_users(
+    make_db, central_url, central_db
+) -> None:
+    _create_user(central_url)
+    db = make_db()
+    session = install.start_session(db, "someone-on-this-pc")
+    op = OperationLog(db).start(tool="text_stats", function="count", username="someone-on-this-pc")
+    link.enroll(db, central_url, "mina", "mina-password")
+    sync_once(db)
+    with central_db.connect() as conn:
+        assert (
+            conn.execute(
+                text("SELECT username FROM operations WHERE id = :i"), {"i": op}
+            ).scalar_one()
+            == "mina"
+        )
+        assert (
+            conn.execute(
+                text("SELECT username FROM sessions WHERE id = :i"), {"i": session}
+            ).scalar_one()
+            == "mina"
+        )
+
+
+def _glossary_edit(db) -> dict:
+    with db.write() as conn:
+        conn.execute("INSERT INTO glossary_terms (id, source) VALUES ('t1', '검')")
+    body = _pending_push(db)
+    assert body["changes"][0]["cid"] == "source"
+    return body
+
+
+STEP = 2**32  # central.rights.MAX_CLOCK_STEP, written out: the test states the rule
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "name"),
+    [
+        ("col_version", STEP + 1, "col_version"),
+        ("col_version", 2**63 - 1, "col_version"),
+        ("cl", STEP + 3, "causal length"),
+        ("cl", 2**63 - 1, "causal length"),
+    ],
+)
+def test_clocks_may_not_jump_past_what_an_install_could_write(
+    enrolled, central_url, central_db, field, value, name
+) -> None:
+    db, token = enrolled
+    body = _glossary_edit(db)
+    body["changes"][0][field] = value
+    detail = _refused(central_url, token, central_db, body, 400, "clock_out_of_range")
+    assert f"{name} {value} is more than {STEP} past central's" in detail
+
+
+def test_the_largest_jump_leaves_central_room_to_write(enrolled, central_url, central_db) -> None:
+    db, token = enrolled
+    body = _profile_edit(db)
+    body["changes"][0]["col_version"] = 1 + STEP  # central holds 1: exactly the largest step
+    assert _push(central_url, token, body).status_code == 200
+    with central_db.begin() as conn:  # an administrator's edit still wins, one above
+        writes.write_row(conn, "users", "mina", {"display_name": "Mina P."})
+        stored = conn.execute(
+            text(
+                "SELECT col_version FROM crr_clock WHERE tbl = 'users' AND cid = 'display_name'"
+                " AND pk = :pk"
+            ),
+            {"pk": pk.pack(["mina"])},
+        ).scalar_one()
+        shown = conn.execute(text("SELECT display_name FROM users WHERE username = 'mina'"))
+        assert (stored, shown.scalar_one()) == (STEP + 2, "Mina P.")
 
 
 def test_bad_tokens_and_revoked_installs_are_refused(enrolled, central_url, central_db) -> None:

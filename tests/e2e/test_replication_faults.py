@@ -62,11 +62,15 @@ def _kill(child: Child) -> None:
     child.stop()
 
 
-def _record_events(db: Database, ids: list[str], transactions: int = 100) -> None:
-    """Transactions of 150 events each (100 of them: about 90,000 changes)."""
-    for _ in range(transactions):
+# The push under the kills: ARCHITECTURE.md states these figures (tests/test_docs.py checks them).
+TRANSACTIONS, EVENTS_PER_TRANSACTION = 100, 150
+
+
+def _record_events(db: Database, ids: list[str]) -> None:
+    """TRANSACTIONS transactions of EVENTS_PER_TRANSACTION events each."""
+    for _ in range(TRANSACTIONS):
         with db.write() as conn:
-            for _ in range(150):
+            for _ in range(EVENTS_PER_TRANSACTION):
                 ids.append(str(uuid.uuid4()))
                 conn.execute(
                     "INSERT INTO events (id, install_id, level, message, value) VALUES"

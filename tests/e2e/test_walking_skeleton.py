@@ -18,6 +18,7 @@ from central.admin_client import session_headers
 from central.db import normalize_dsn
 from shell.processes import Child, free_port
 from shell.processes import run as locanext
+from tests import engine_api
 from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -28,6 +29,7 @@ def test_operations_of_two_offline_installs_reach_the_mirror_and_admin_page(
     tmp_path: Path, pg_dsn: str
 ) -> None:
     children: list[Child] = []
+    apis: dict[str, httpx.Client] = {}
     sample = tmp_path / "strings_ko.txt"
     sample.write_text("시작하기\n설정\n게임 종료\n", encoding="utf-8")
     try:
@@ -42,23 +44,32 @@ def test_operations_of_two_offline_installs_reach_the_mirror_and_admin_page(
             children.append(child)
             apps.append(child)
         urls = [app.app_url() for app in apps]
+        # Each app opens only to its own launch's key.
+        for name, url in zip(("pc-one", "pc-two"), urls, strict=True):
+            apis[url] = engine_api.client(tmp_path / name)
 
         # Offline: central is not running yet.
         recorded: dict[str, set[str]] = {}
         for name, url in zip(("pc-one", "pc-two"), urls, strict=True):
             ids = set()
             for _ in range(3):
-                r = httpx.post(f"{url}/api/tools/text_stats/run", json={"inputs": [str(sample)]})
+                r = apis[url].post(
+                    f"{url}/api/tools/text_stats/run", json={"inputs": [str(sample)]}
+                )
                 assert r.status_code == 200, r.text
                 assert r.json()["status"] == "succeeded"
                 ids.add(r.json()["operation_id"])
-            failed = httpx.post(
-                f"{url}/api/tools/text_stats/run", json={"inputs": [str(tmp_path / "nope.txt")]}
-            ).json()
+            failed = (
+                apis[url]
+                .post(
+                    f"{url}/api/tools/text_stats/run", json={"inputs": [str(tmp_path / "nope.txt")]}
+                )
+                .json()
+            )
             assert failed["status"] == "failed" and "file not found" in failed["error"]
             ids.add(failed["operation_id"])
             recorded[name] = ids
-            status = httpx.get(f"{url}/api/sync").json()
+            status = apis[url].get(f"{url}/api/sync").json()
             assert status["enrolled"] is False and status["pending_changes"] > 0
 
         port = free_port()
@@ -131,7 +142,7 @@ def test_operations_of_two_offline_installs_reach_the_mirror_and_admin_page(
         for url in urls:
 
             def users(url: str = url) -> set[str]:
-                return {u["username"] for u in httpx.get(f"{url}/api/users").json()}
+                return {u["username"] for u in apis[url].get(f"{url}/api/users").json()}
 
             wait_for(
                 users,
@@ -140,20 +151,20 @@ def test_operations_of_two_offline_installs_reach_the_mirror_and_admin_page(
                 what=f"the centrally created user on {url}",
                 interval=0.3,
             )
-            status = httpx.get(f"{url}/api/sync").json()
+            status = apis[url].get(f"{url}/api/sync").json()
             wait_for(
-                lambda url=url: httpx.get(f"{url}/api/sync").json()["pending_changes"],
+                lambda url=url: apis[url].get(f"{url}/api/sync").json()["pending_changes"],
                 until=lambda pending: pending == 0,
                 timeout=30,
                 what=f"no changes waiting on {url}",
                 interval=0.3,
             )
             assert status["enrolled"] is True
-            settled = httpx.get(f"{url}/api/sync").json()
+            settled = apis[url].get(f"{url}/api/sync").json()
             assert settled["last_failure"] is None and settled["online"] is True
 
         # pc-one's token expires: central answers 401, and pc-one says so by kind.
-        pc_one = httpx.get(f"{urls[0]}/api/health").json()["install_id"]
+        pc_one = apis[urls[0]].get(f"{urls[0]}/api/health").json()["install_id"]
         with engine.begin() as conn:
             conn.execute(
                 text(
@@ -164,7 +175,7 @@ def test_operations_of_two_offline_installs_reach_the_mirror_and_admin_page(
             )
 
         def failure_kind(url: str) -> str | None:
-            failure = httpx.get(f"{url}/api/sync").json()["last_failure"]
+            failure = apis[url].get(f"{url}/api/sync").json()["last_failure"]
             return failure and failure["kind"]
 
         wait_for(
@@ -183,9 +194,11 @@ def test_operations_of_two_offline_installs_reach_the_mirror_and_admin_page(
                 what=f"{url} offline",
                 until=lambda kind: kind == "unreachable",
             )
-            assert httpx.get(f"{url}/api/sync").json()["online"] is False
+            assert apis[url].get(f"{url}/api/sync").json()["online"] is False
         engine.dispose()
     finally:
+        for api in apis.values():
+            api.close()
         for child in reversed(children):
             code = child.stop()
             if child.name.startswith("pc-"):

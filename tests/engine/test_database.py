@@ -64,7 +64,7 @@ def test_a_database_from_a_newer_locanext_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_failing_migration_leaves_nothing_half_applied(tmp_path: Path, monkeypatch) -> None:
-    good = migrations.MIGRATIONS[-1].version
+    good = migrations.LATEST_VERSION
 
     def broken(conn) -> None:
         conn.execute("CREATE TABLE half_done (id TEXT PRIMARY KEY)")
@@ -75,6 +75,7 @@ def test_a_failing_migration_leaves_nothing_half_applied(tmp_path: Path, monkeyp
         "MIGRATIONS",
         (*migrations.MIGRATIONS, migrations.Migration(good + 1, "broken", broken)),
     )
+    monkeypatch.setattr(migrations, "LATEST_VERSION", good + 1)
     with pytest.raises(DatabaseUnusable):
         Database(tmp_path / "engine.db")
     import pysqlite3.dbapi2 as sqlite3

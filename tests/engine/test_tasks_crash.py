@@ -6,7 +6,6 @@ from __future__ import annotations
 import signal
 from pathlib import Path
 
-import httpx
 import psutil
 import pytest
 
@@ -14,6 +13,7 @@ from engine.operations import OperationLog
 from engine.runtime import EngineRuntime
 from engine.settings import EngineSettings
 from shell.processes import Child
+from tests import engine_api
 from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -38,21 +38,22 @@ def test_a_run_cut_off_by_a_killed_app_is_interrupted_after_restart(tmp_path: Pa
     )
     try:
         url = app.app_url()
-        task_id = httpx.post(
-            f"{url}/api/tasks",
-            json={
-                "tool": "text_stats",
-                "inputs": [str(source)] * 500,
-                "params": {"report": str(report)},
-            },
-        ).json()["task_id"]
-        task = wait_for(
-            lambda: httpx.get(f"{url}/api/tasks/{task_id}").json(),
-            until=lambda seen: seen["done"] >= 2,
-            timeout=60,
-            what="two files counted",
-            interval=0.1,
-        )
+        with engine_api.client(data) as api:
+            task_id = api.post(
+                f"{url}/api/tasks",
+                json={
+                    "tool": "text_stats",
+                    "inputs": [str(source)] * 500,
+                    "params": {"report": str(report)},
+                },
+            ).json()["task_id"]
+            task = wait_for(
+                lambda: api.get(f"{url}/api/tasks/{task_id}").json(),
+                until=lambda seen: seen["done"] >= 2,
+                timeout=60,
+                what="two files counted",
+                interval=0.1,
+            )
         assert task["state"] == "running" and _alive(task["pid"])
         app.process.send_signal(signal.SIGKILL)
         app.process.wait(10)

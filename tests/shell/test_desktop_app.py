@@ -18,7 +18,9 @@ from tests.xvfb import SCREEN_H, SCREEN_W
 
 pytestmark = [pytest.mark.gui, pytest.mark.e2e, pytest.mark.slow]
 
-HEADER_RGB = (88, 152, 212)  # NiceGUI's default primary colour, the app's header bar
+HEADER_RGB = (38, 40, 45)  # the header bar of the default theme, dark matte (#26282d)
+# The page around it is a close grey (#1f2024): only near-exact pixels count.
+TOLERANCE = 3
 
 
 def _header_pixels(display: str, shot: Path) -> int:
@@ -28,7 +30,7 @@ def _header_pixels(display: str, shot: Path) -> int:
     )  # fmt: skip
     with Image.open(shot) as img:
         colours = img.convert("RGB").getcolors(maxcolors=SCREEN_W * SCREEN_H) or []
-    near = lambda c: all(abs(a - b) <= 12 for a, b in zip(c, HEADER_RGB, strict=True))  # noqa: E731
+    near = lambda c: all(abs(a - b) <= TOLERANCE for a, b in zip(c, HEADER_RGB, strict=True))  # noqa: E731
     return sum(count for count, colour in colours if near(colour))
 
 

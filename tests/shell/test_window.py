@@ -7,6 +7,7 @@ over most of the window, which proves that WebKit really rendered it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -225,6 +226,84 @@ def test_window_shows_the_page_and_exits_on_sigterm(
 def test_window_exits_on_sigint(page_server: PageServer, window_process: WindowProcess) -> None:
     _wait_for_page_request(window_process, page_server)
     _assert_exits_cleanly(window_process, signal.SIGINT)
+
+
+DIALOG_CHILD = """
+import logging, sys, threading
+logging.basicConfig(level=logging.INFO)
+from shell.dialogs import TauriDialogs
+from shell.window import WINDOW_LABEL, open_window
+
+def on_app(handle):
+    dialogs = TauriDialogs(handle, WINDOW_LABEL)
+
+    def ask():  # as a page does: from a worker thread, blocking until the user has chosen
+        print("CHOSEN", dialogs.pick_files({title!r}), flush=True)
+        handle.exit(0)
+
+    threading.Thread(target=ask, daemon=True).start()
+
+sys.exit(open_window({url!r}, title="LocaNext test", on_app=on_app))
+"""
+
+
+def _xdotool(display: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["xdotool", *args],
+        env={**os.environ, "DISPLAY": display},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+
+def test_native_file_dialog_returns_the_file_the_user_chose(
+    xvfb_display: str, page_server: PageServer, tmp_path: Path
+) -> None:
+    """pytauri-wheel's dialog plugin opens GTK's file chooser over the window; a path typed into
+    it (as a user would: Ctrl+L, the path, Enter) comes back to the caller."""
+    chosen = tmp_path / "strings_ko.txt"
+    chosen.write_text("검\n", encoding="utf-8")
+    title = "Choose input files 4d2a"
+    home = tmp_path / "home"
+    env = {**os.environ, "DISPLAY": xvfb_display, "HOME": str(home)}
+    env.pop("WAYLAND_DISPLAY", None)
+    log = tmp_path / "dialog.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", DIALOG_CHILD.format(title=title, url=page_server.url)],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + PAGE_LOAD_TIMEOUT_S
+        windows: list[str] = []
+        while not windows:  # GTK's dialog, found by its title
+            assert proc.poll() is None, log.read_text(errors="replace")
+            assert time.monotonic() < deadline, "the file dialog never appeared"
+            time.sleep(0.3)
+            windows = _xdotool(xvfb_display, "search", "--name", title).stdout.split()
+        found = windows[0]
+        # The dialog may be mapped before it takes keys: type the path until it answers.
+        while proc.poll() is None:
+            assert time.monotonic() < deadline, (
+                f"the dialog never took the path:\n{log.read_text()}"
+            )
+            # No window manager runs on Xvfb: focus the dialog, then type as a keyboard does.
+            _xdotool(xvfb_display, "windowfocus", "--sync", found)
+            _xdotool(xvfb_display, "key", "ctrl+l", "ctrl+a")
+            _xdotool(xvfb_display, "type", "--delay", "20", str(chosen))
+            _xdotool(xvfb_display, "key", "Return")
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=3)
+        assert proc.returncode == 0, log.read_text(errors="replace")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert f"CHOSEN ['{chosen}']" in log.read_text(errors="replace")
 
 
 def test_display_available_follows_the_x_server(

@@ -38,7 +38,17 @@ class ExtractParams(SourceParams):
 
 
 class TermCheckParams(SourceParams):
-    glossary: Path = Field(..., description="Glossary file: TSV or xlsx, term and translation.")
+    glossary: Path | None = Field(
+        None,
+        description="Glossary file: TSV or xlsx, term and translation. Empty: the team glossary "
+        "(the engine exports it for the run, filtered by game and language).",
+    )
+    game: str | None = Field(
+        None, description="Team glossary: terms of this game (and those of no game)."
+    )
+    language: str | None = Field(
+        None, description="Team glossary: terms of this language (and those of no language)."
+    )
     ignore_case: bool = Field(True, description="Ignore letter case when looking in the target.")
     whole_words: bool = Field(False, description="Find terms only as whole words in the source.")
 
@@ -148,6 +158,8 @@ def _longest_only(matches: list[tuple[int, int, int]]) -> set[int]:
 
 def term_check(call: ToolCall[TermCheckParams]) -> ToolResult:
     p = call.params
+    if p.glossary is None:  # the engine fills it with the team glossary before the run starts
+        raise ToolFailed("give a glossary file")
     glossary = read_glossary(p.glossary)
     terms = list(glossary)
     automaton = _automaton(terms)
