@@ -50,6 +50,10 @@ class TokenStore(ABC):
     @abstractmethod
     def put(self, token: str) -> None: ...
 
+    @abstractmethod
+    def clear(self) -> None:
+        """Forget the token (signing out); nothing happens when there is none."""
+
 
 class KeyringStore(TokenStore):
     def __init__(self, backend: KeyringBackend, account: str) -> None:
@@ -70,6 +74,16 @@ class KeyringStore(TokenStore):
             self._backend.set_password(SERVICE, self._account, token)
         except keyring.errors.KeyringError as exc:
             raise TokenStoreError(f"cannot keep the central token in {self.where}: {exc}") from exc
+
+    def clear(self) -> None:
+        try:
+            self._backend.delete_password(SERVICE, self._account)
+        except keyring.errors.PasswordDeleteError:
+            pass  # there was none
+        except keyring.errors.KeyringError as exc:
+            raise TokenStoreError(
+                f"cannot remove the central token from {self.where}: {exc}"
+            ) from exc
 
 
 class FileStore(TokenStore):
@@ -98,6 +112,9 @@ class FileStore(TokenStore):
             raise
         if stat.S_IMODE(self.path.stat().st_mode) & 0o077:
             self.path.chmod(0o600)
+
+    def clear(self) -> None:
+        self.path.unlink(missing_ok=True)
 
 
 def token_file(data_dir: Path) -> Path:

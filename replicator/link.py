@@ -96,6 +96,7 @@ def enroll(
 
 def forget(db: Database) -> None:
     """End the link on this side (after central ended the token, or gave it up for lost)."""
+    token_store.open_store(db).clear()
     with db.write() as conn:
-        for key in ("central_url", "central_token", "enrolled_user"):
+        for key in ("central_url", "enrolled_user"):
             local_settings.put(conn, key, None)

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from sqlalchemy import Engine, text
 
-from engine import local_settings
+from engine import token_store
 from engine.operations import OperationLog
 from replicator import link
 from replicator.client import CentralClient
@@ -38,9 +38,8 @@ def mina_pc(central: Central, make_db):
     return db
 
 
-def _token(db) -> str:
-    with db.read() as conn:
-        return local_settings.get(conn, "central_token")
+def _token(db) -> str | None:
+    return token_store.open_store(db).get()
 
 
 def _unlink(central: Central, token: str | None) -> httpx.Response:

@@ -16,13 +16,12 @@ def _link(db, user: str) -> None:
     """What replicator.link.enroll stores (the engine only reads it)."""
     with db.write() as conn:
         local_settings.put(conn, "central_url", "http://central:8700")
-        local_settings.put(conn, "central_token", "lnx_token")
         local_settings.put(conn, "enrolled_user", user)
 
 
 def _unlink(db) -> None:
     with db.write() as conn:
-        for key in ("central_url", "central_token", "enrolled_user"):
+        for key in ("central_url", "enrolled_user"):
             local_settings.put(conn, key, None)
         account.signed_out(conn)
 

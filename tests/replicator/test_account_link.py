@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Engine, text
 
-from engine import account, install, local_settings
+from engine import account, install, token_store
 from engine.account import AccountError
 from engine.operations import OperationLog
 from replicator.account import AccountLink
@@ -105,8 +105,7 @@ def test_signing_out_sends_the_queue_then_ends_the_link(
     assert _enrollment(central_db) == ("mina", True)
     state = _state(db)
     assert (state.user, state.central_url, state.asks_to_sign_in) == (None, None, True)
-    with db.read() as conn:
-        assert local_settings.get(conn, "central_token") is None
+    assert token_store.open_store(db).get() is None  # the token is gone from its store too
     offline = _run(db)  # nobody signed in: the next user's
     accounts.sign_in(central.url, "jun", "jun-password", remember=True)
     sync_once(db)
