@@ -29,13 +29,28 @@ def served_app(
     child = Child(name, args, log, env)
     url = ""
     try:
-        url = child.app_url()
-        _DATA_DIRS[url] = data
+        url = register(child.app_url(), data)
         yield url, data
     finally:
         _DATA_DIRS.pop(url, None)
         code = child.stop()
         assert code == 0, f"{name} did not stop cleanly:\n{child.tail()}"
+
+
+def register(url: str, data: Path) -> str:
+    """Remember that the app at ``url`` keeps its launch key in ``data``; returns ``url``."""
+    _DATA_DIRS[url] = data
+    return url
+
+
+def goto(page: Page, url: str) -> None:
+    """``page.goto`` with the launch key of the app served at ``url`` (the key changes at every
+    start of the app, so it is read each time)."""
+    parts = urlsplit(url)
+    base = f"{parts.scheme}://{parts.netloc}"
+    if base in _DATA_DIRS:
+        let_in(page, _DATA_DIRS[base], base)
+    page.goto(url)
 
 
 def let_in(page: Page, data: Path, base: str) -> None:
@@ -49,9 +64,5 @@ def let_in(page: Page, data: Path, base: str) -> None:
 def open_page(page: Page, url: str) -> None:
     """Go to ``url`` (of an app served here: with its key) and wait until the page's socket is
     connected: NiceGUI pages react to clicks only from then on."""
-    parts = urlsplit(url)
-    base = f"{parts.scheme}://{parts.netloc}"
-    if base in _DATA_DIRS:
-        let_in(page, _DATA_DIRS[base], base)
-    page.goto(url)
+    goto(page, url)
     page.wait_for_function("() => window.socket && window.socket.connected")

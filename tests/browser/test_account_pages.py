@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import Engine, text
 
 from engine.db import Database
 from shell.processes import Child
+from tests import engine_api
+from tests.browser.apps import goto, register
 from tests.central.restartable import running
 from tests.waiting import wait_for
 
@@ -30,11 +31,13 @@ def _app(tmp_path: Path, name: str = "app") -> tuple[Child, str]:
         tmp_path / f"{name}.log",
         {"LOCANEXT_APP_SYNC_INTERVAL": "0.3"},
     )
-    return child, child.app_url()
+    return child, register(child.app_url(), tmp_path / "data")
 
 
 def _run_tool(url: str, sample: Path) -> str:
-    answer = httpx.post(f"{url}/api/tools/text_stats/run", json={"inputs": [str(sample)]}).json()
+    answer = engine_api.post(
+        sample.parent / "data", f"{url}/api/tools/text_stats/run", json={"inputs": [str(sample)]}
+    ).json()
     assert answer["status"] == "succeeded", answer
     return answer["operation_id"]
 
@@ -48,7 +51,7 @@ def _sample(tmp_path: Path) -> Path:
 def _sign_in(
     page: Page, url: str, central: str, user: str, password: str = "", *, remember: bool = True
 ) -> None:
-    page.goto(url + "/signin")
+    goto(page, url + "/signin")
     page.get_by_test_id("signin-url").fill(central)
     page.get_by_test_id("signin-user").fill(user)
     page.get_by_test_id("signin-password").fill(password or f"{user}-password")
@@ -80,7 +83,7 @@ def test_first_start_signs_in_and_earlier_runs_reach_the_mirror(
         app, url = _app(tmp_path)
         try:
             before = _run_tool(url, _sample(tmp_path))  # nobody signed in yet
-            page.goto(url + "/")
+            goto(page, url + "/")
             expect(page).to_have_url(url + "/signin")
             expect(page.get_by_test_id("signin-remember")).to_be_checked()
             page.screenshot(path=str(tmp_path / "signin.png"))
@@ -113,21 +116,21 @@ def test_working_offline_and_starting_without_a_network_after_signing_in(
     sample = _sample(tmp_path)
     app, url = _app(tmp_path, "first")  # no central anywhere yet
     try:
-        page.goto(url + "/")
+        goto(page, url + "/")
         expect(page).to_have_url(url + "/signin")
         page.get_by_test_id("signin-offline").click()
         expect(page).to_have_url(url + "/")
         expect(page.get_by_test_id("account-menu")).to_contain_text("Not signed in")
         _run_tool(url, sample)
         expect(page.get_by_test_id("operations")).to_contain_text("text_stats")
-        page.goto(url + "/sync-log")
+        goto(page, url + "/sync-log")
         expect(page.get_by_test_id("sync-log-empty")).to_contain_text("No sync rounds yet.")
         page.screenshot(path=str(tmp_path / "sync-log-empty.png"))
     finally:
         assert app.stop() == 0
     app, url = _app(tmp_path, "second")  # the choice to work offline is kept
     try:
-        page.goto(url + "/")
+        goto(page, url + "/")
         expect(page).to_have_url(url + "/")
         with running(central_db, pg_dsn, ("mina",)) as central:
             _signed_in(page, url, central.url, "mina")
@@ -136,7 +139,7 @@ def test_working_offline_and_starting_without_a_network_after_signing_in(
         assert app.stop() == 0
     app, url = _app(tmp_path, "third")  # central is gone: the app starts and works
     try:
-        page.goto(url + "/")
+        goto(page, url + "/")
         expect(page).to_have_url(url + "/")
         expect(page.get_by_test_id("account-menu")).to_contain_text("mina")
         expect(page.get_by_test_id("sync-status")).to_contain_text("Offline", timeout=SYNC_S)
@@ -159,7 +162,7 @@ def test_signing_out_keeps_queued_changes_for_their_user(
             expect(page.get_by_test_id("sync-status")).to_contain_text("Online", timeout=SYNC_S)
             central.stop()
             queued = _run_tool(url, sample)
-            page.goto(url + "/account")
+            goto(page, url + "/account")
             page.get_by_test_id("account-sign-out").click()
             expect(page.get_by_test_id("sign-out-dialog")).to_contain_text("are sent first")
             page.get_by_test_id("sign-out-confirm").click()
@@ -167,7 +170,7 @@ def test_signing_out_keeps_queued_changes_for_their_user(
             expect(status).to_contain_text("Central cannot be reached", timeout=SYNC_S)
             page.screenshot(path=str(tmp_path / "sign-out-waits.png"))
 
-            page.goto(url + "/signin")
+            goto(page, url + "/signin")
             expect(page.get_by_test_id("signin-waiting")).to_contain_text("mina signed out")
             _sign_in(page, url, central.url, "jun")
             expect(page.get_by_test_id("signin-error")).to_contain_text(
@@ -200,11 +203,14 @@ def test_the_profile_edit_reaches_the_mirror(
         app, url = _app(tmp_path)
         try:
             _signed_in(page, url, central.url, "mina")
-            page.goto(url + "/account")
+            goto(page, url + "/account")
             name = page.get_by_test_id("profile-display-name")
             if not name.is_visible():  # the profile arrives with the first pull
                 wait_for(
-                    lambda: [u["username"] for u in httpx.get(f"{url}/api/users").json()],
+                    lambda: [
+                        u["username"]
+                        for u in engine_api.get(tmp_path / "data", f"{url}/api/users").json()
+                    ],
                     until=lambda names: "mina" in names,
                     timeout=60,
                     what="mina's users row pulled",
@@ -247,7 +253,10 @@ def test_a_disabled_account_is_told_in_the_header_and_events_reach_the_mirror(
             expect(banner).to_contain_text("contact your administrator")
             expect(page.get_by_test_id("account-banner-action")).to_have_text("Details")
             page.screenshot(path=str(tmp_path / "account-disabled.png"))
-            assert httpx.get(f"{url}/api/account").json()["notice"]["kind"] == "account_disabled"
+            assert (
+                engine_api.get(tmp_path / "data", f"{url}/api/account").json()["notice"]["kind"]
+                == "account_disabled"
+            )
             page.get_by_test_id("account-banner-action").click()  # the way forward
             expect(page).to_have_url(url + "/account")
             card = page.get_by_test_id("account-notice-card")
@@ -284,7 +293,7 @@ def test_the_settings_page_and_the_sync_log(
         app, url = _app(tmp_path)
         try:
             _signed_in(page, url, central.url, "mina")
-            page.goto(url + "/settings")
+            goto(page, url + "/settings")
             expect(page.get_by_test_id("settings-central-url")).to_have_text(central.url)
             data = tmp_path / "data"
             expect(page.get_by_test_id("settings-data-dir")).to_have_text(str(data))
@@ -307,12 +316,14 @@ def test_the_settings_page_and_the_sync_log(
             expect(page.get_by_test_id("settings-diagnostics-switch")).to_have_attribute(
                 "aria-checked", "false"
             )
-            failed = httpx.post(
-                f"{url}/api/tools/text_stats/run", json={"inputs": [str(tmp_path / "no.txt")]}
+            failed = engine_api.post(
+                tmp_path / "data",
+                f"{url}/api/tools/text_stats/run",
+                json={"inputs": [str(tmp_path / "no.txt")]},
             ).json()
             assert failed["status"] == "failed"
 
-            page.goto(url + "/sync-log")
+            goto(page, url + "/sync-log")
             table = page.get_by_test_id("sync-log")
             expect(table.locator("tbody tr").first).to_contain_text("OK", timeout=SYNC_S)
             expect(table).to_contain_text("Sent")
@@ -349,7 +360,7 @@ def test_without_remember_me_the_link_ends_when_the_app_closes_or_after_a_crash(
 
         app, url = _app(tmp_path, "crashes")
         try:
-            page.goto(url + "/")
+            goto(page, url + "/")
             expect(page).to_have_url(url + "/signin")
             _sign_in(page, url, central.url, "mina", remember=False)
             expect(page).to_have_url(url + "/", timeout=SYNC_S)
@@ -361,7 +372,7 @@ def test_without_remember_me_the_link_ends_when_the_app_closes_or_after_a_crash(
 
         app, url = _app(tmp_path, "after-crash")
         try:
-            page.goto(url + "/")
+            goto(page, url + "/")
             expect(page).to_have_url(url + "/signin")  # the next start ends it
             wait_for(
                 lambda: _mirror(central_db, enrollment),

@@ -22,6 +22,7 @@ from central.db import normalize_dsn
 from engine.db import Database
 from replicator import link
 from shell.processes import Child, free_port
+from tests import engine_api
 from tests.e2e.faultproxy import FaultProxy
 from tests.waiting import wait_for
 
@@ -92,20 +93,23 @@ def _enroll_through(tmp: Path, central_url: str, proxy_url: str, name: str) -> N
         db.close()
 
 
-def _run_tool(url: str, sample: Path) -> str | None:
+def _run_tool(url: str, data: Path, sample: Path) -> str | None:
     try:
         r = httpx.post(
-            f"{url}/api/tools/text_stats/run", json={"inputs": [str(sample)]}, timeout=60
+            f"{url}/api/tools/text_stats/run",
+            json={"inputs": [str(sample)]},
+            headers=engine_api.auth_headers(data),
+            timeout=60,
         )
     except httpx.TransportError:
         return None
     return r.json()["operation_id"] if r.status_code == 200 else None
 
 
-def _caught_up(url: str, users: set[str]) -> bool:
+def _caught_up(url: str, data: Path, users: set[str]) -> bool:
     """The install has every user central created and nothing left to push."""
-    names = {u["username"] for u in httpx.get(f"{url}/api/users").json()}
-    return names >= users and httpx.get(f"{url}/api/sync").json()["pending_changes"] == 0
+    names = {u["username"] for u in engine_api.get(data, f"{url}/api/users").json()}
+    return names >= users and engine_api.get(data, f"{url}/api/sync").json()["pending_changes"] == 0
 
 
 def test_faults_and_sigkills_lose_and_duplicate_nothing(tmp_path: Path, pg_dsn: str) -> None:
@@ -138,7 +142,7 @@ def test_faults_and_sigkills_lose_and_duplicate_nothing(tmp_path: Path, pg_dsn: 
             )
             for name in APPS:  # some work on every live install
                 if cluster.alive(name):
-                    _run_tool(cluster.urls[name], sample)
+                    _run_tool(cluster.urls[name], cluster.tmp / name, sample)
             if round_ % 3 == 0 and cluster.alive("central"):  # an admin adds a user meanwhile
                 user = f"user{round_}"
                 created = httpx.post(
@@ -181,7 +185,7 @@ def test_faults_and_sigkills_lose_and_duplicate_nothing(tmp_path: Path, pg_dsn: 
         def lagging() -> dict[str, object]:
             with engine.connect() as conn:
                 mirrored = set(conn.execute(text("SELECT id FROM operations")).scalars())
-            behind = [n for n in APPS if not _caught_up(cluster.urls[n], users)]
+            behind = [n for n in APPS if not _caught_up(cluster.urls[n], cluster.tmp / n, users)]
             return {"operations missing": len(everything - mirrored), "installs behind": behind}
 
         wait_for(
