@@ -175,7 +175,10 @@ def test_faults_and_sigkills_lose_and_duplicate_nothing(tmp_path: Path, pg_dsn: 
                 cluster.start_app(name)
         recorded = {
             name: {
-                o["id"] for o in httpx.get(f"{cluster.urls[name]}/api/operations?limit=1000").json()
+                o["id"]
+                for o in engine_api.get(
+                    cluster.tmp / name, f"{cluster.urls[name]}/api/operations?limit=1000"
+                ).json()
             }
             for name in APPS
         }
