@@ -35,6 +35,8 @@ class Database:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._writer = self._open()
         try:
+            # An acknowledged push must survive a power cut: see ARCHITECTURE.md, Durability.
+            self._writer.execute("PRAGMA synchronous = FULL")
             migrations.migrate(self._writer)
             self.site_id: bytes = self._writer.execute("SELECT crsql_site_id()").fetchone()[0]
             self._reader = self._open()
@@ -57,7 +59,7 @@ class Database:
             ) from exc
         if mode.lower() != "wal":
             log.warning("engine.db journal mode is %s, not WAL", mode)
-        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA synchronous = NORMAL")  # readers; the writer raises it to FULL
         return conn
 
     @property
