@@ -22,6 +22,7 @@ from locanext.settings import option_help, variables
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from engine.account import Notice
     from engine.db import Database
     from locanext.fuzz.campaign import FuzzPlan, Outcome
 
@@ -274,7 +275,10 @@ def sync(
     data_dir: DataDir = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
-    """Push this install's changes to central and pull shared ones (loop, or --once)."""
+    """Push this install's changes to central and pull shared ones (loop, or --once).
+
+    When sync waits for you (revoked, disabled, signed out, update required, a copied database)
+    or is stuck on the same refusal, it says why and what to do."""
     from replicator.errors import SyncError
     from replicator.loop import Syncer, sync_once
     from shell.desktop import wait_for_signal
@@ -287,13 +291,26 @@ def sync(
     db = _open_db(settings)
     try:
         if once:
-            report = sync_once(db)
+            try:
+                report = sync_once(db)
+            except SyncError as exc:
+                notice = _sync_notice(db)
+                raise _fail(f"{notice.title}: {notice.message}" if notice else str(exc)) from None
             typer.echo(
                 f"pushed {report.pushed} changes, pulled {report.pulled} "
                 f"(acked db_version {report.acked_db_version}, cursor {report.pull_cursor})"
             )
             return
-        syncer = Syncer(db, interval=settings.sync_interval)
+        shown: list[str | None] = [None]
+
+        def say_what_waits() -> None:  # each change of what the user must know, once
+            notice = _sync_notice(db)
+            line = f"{notice.title}: {notice.message}" if notice else None
+            if line != shown[0]:
+                typer.echo(line or "sync works again", err=line is not None)
+                shown[0] = line
+
+        syncer = Syncer(db, interval=settings.sync_interval, on_round=say_what_waits)
         syncer.start()
         typer.echo(f"syncing every {settings.sync_interval:g} s; Ctrl-C to stop")
         wait_for_signal()
@@ -302,6 +319,13 @@ def sync(
         raise _fail(str(exc)) from None
     finally:
         db.close()
+
+
+def _sync_notice(db: Database) -> Notice | None:
+    from engine import account, sync_state
+
+    with db.read() as conn:
+        return account.notice(account.state(conn), sync_state.status(conn))
 
 
 @app.command()

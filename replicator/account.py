@@ -147,8 +147,9 @@ class AccountLink:
         return True
 
     def sync_now(self) -> None:
+        """A round now, even when sync waits for the user (the user asked for it)."""
         if self._syncer is not None:
-            self._syncer.nudge()
+            self._syncer.resume()
 
     def set_sync_interval(self, seconds: float) -> None:
         with self._db.write() as conn:
