@@ -154,6 +154,13 @@ def advance_cursor(conn: Connection, cursor: int) -> None:
     conn.execute("UPDATE sync_state SET pull_cursor = max(pull_cursor, ?) WHERE id = 1", (cursor,))
 
 
+def start_over(conn: Connection) -> None:
+    """Forget what central was known to hold: the next round reads central's watermark afresh
+    and pulls every shared change again (merging is idempotent). For a new site id (re-key) and
+    for a central restored from a backup."""
+    conn.execute("UPDATE sync_state SET acked_db_version = 0, pull_cursor = 0 WHERE id = 1")
+
+
 def _previous_failure(conn: Connection) -> tuple[str | None, str | None]:
     row = conn.execute("SELECT last_error_kind, last_error_code FROM sync_state WHERE id = 1")
     kind, code = row.fetchone()

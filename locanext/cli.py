@@ -264,6 +264,39 @@ def enroll(
 
 
 @app.command()
+def rekey(
+    force: Annotated[
+        bool, typer.Option("--force", help="Re-key even though central has not flagged a copy.")
+    ] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Give a copied or restored install an identity of its own, keeping every row; then enroll
+    again. Close the app first."""
+    from engine import sync_state
+    from engine.errors import EngineError
+    from replicator.rekey import rekey as rekey_install
+
+    settings = _engine_settings(data_dir)
+    db = _open_db(settings)
+    try:
+        with db.read() as conn:
+            failure = sync_state.status(conn).last_failure
+        if not force and (
+            failure is None or failure.kind != sync_state.FailureKind.COPIED_DATABASE
+        ):
+            raise _fail("central has not flagged this install as a copy; --force re-keys anyway")
+        report = rekey_install(db, settings.install_name)
+    except EngineError as exc:
+        raise _fail(str(exc)) from None
+    finally:
+        db.close()
+    typer.echo(
+        f"install {report.old_install_id} is now {report.new_install_id}: "
+        f"{report.to_send} changes to send; enroll again (`locanext enroll`) to send them"
+    )
+
+
+@app.command()
 def sync(
     once: Annotated[bool, typer.Option("--once", help="One round, then exit.")] = False,
     interval: Annotated[

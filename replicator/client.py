@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from replicator.errors import CentralFailed, CentralRejected, CentralUnavailable
 from replicator.wire import (
+    MACHINE_HEADER,
     EnrollRequest,
     EnrollResponse,
     ErrorBody,
@@ -35,8 +36,11 @@ class CentralClient:
         timeout: float = 30.0,
         transport: httpx.BaseTransport | None = None,
         verify: ssl.SSLContext | bool = True,
+        machine: str | None = None,
     ) -> None:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
+        if machine:
+            headers[MACHINE_HEADER] = machine
         self._http = httpx.Client(
             base_url=base_url.rstrip("/"),
             headers=headers,

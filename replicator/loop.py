@@ -19,7 +19,7 @@ from engine.db import Database
 from engine.migrations import SCHEMA_VERSION
 from replicator import backoff, inbox, link, outbox
 from replicator.client import CentralClient
-from replicator.errors import NotEnrolled, SyncError
+from replicator.errors import NotEnrolled, RestoredDatabase, SyncError
 from replicator.prefetch import Prefetch
 from replicator.wire import MAX_CHANGES_PER_PUSH
 
@@ -42,6 +42,10 @@ def push_all(db: Database, client: CentralClient, target: int = 4000) -> tuple[i
     """
     state = client.site_state()
     acked, sent = state.acked_db_version, 0
+    with db.read() as conn:
+        local = int(conn.execute("SELECT crsql_db_version()").fetchone()[0])
+    if acked > local:
+        raise RestoredDatabase(acked, local)
     with db.snapshot() as snapshot:
         requests = outbox.pushes(
             snapshot,

@@ -29,11 +29,15 @@ __all__ = [
     "SqlValue",
     "MAX_CHANGES_PER_PUSH",
     "MAX_BODY_BYTES",
+    "MACHINE_HEADER",
     "storable_text",
 ]
 
 MAX_CHANGES_PER_PUSH = 5_000
 MAX_BODY_BYTES = 16 * 1024 * 1024
+# Every request of an install names its machine nonce in this header (see EnrollRequest.machine).
+MACHINE_HEADER = "X-LocaNext-Machine"
+_NONCE = r"^[0-9a-f]{32}$"
 
 _bytes_b64 = ConfigDict(ser_json_bytes="base64", val_json_bytes="base64", frozen=True)
 
@@ -159,6 +163,9 @@ class EnrollRequest(BaseModel):
     # The install's current token when it enrolls again (central rotates it); a first
     # enrollment has none.
     token: str | None = Field(default=None, max_length=256)
+    # The nonce of this engine.db on this machine: central binds the link to it, and a request
+    # with the same token from another machine is a copy of the install (409 copied_database).
+    machine: str | None = Field(default=None, pattern=_NONCE)
 
     @field_validator("username", "password", "install_name", "token")
     @classmethod
