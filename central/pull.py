@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, text
 
+from central import epoch
 from central.accounts import Install
 from central.merge import change_from_clock, newest_shared_version
 from central.tables import SHARED_CLOCKS
@@ -49,4 +50,4 @@ def changes_since(conn: Connection, install: Install, since: int, limit: int) ->
     # committed in this snapshot (the caller reads in one REPEATABLE READ snapshot, and versions
     # commit in order), so the next pull does not scan this install's own changes again.
     cursor = rows[-1].db_version if rows else max(since, newest_shared_version(conn))
-    return PullResponse(changes=changes, cursor=cursor, more=more)
+    return PullResponse(changes=changes, cursor=cursor, more=more, epoch=epoch.current(conn))

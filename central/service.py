@@ -11,7 +11,7 @@ from types import FrameType
 import uvicorn
 from sqlalchemy import Engine
 
-from central import accounts
+from central import accounts, epoch
 from central.api.app import create_app
 from central.db import make_engine, migrate
 from central.pgcluster import PrivateCluster
@@ -38,11 +38,15 @@ class Prepared:
     generated_admin_password: str | None
 
 
-def prepare(settings: CentralSettings, dsn: str) -> Prepared:
+def prepare(settings: CentralSettings, dsn: str, *, restored: bool = False) -> Prepared:
+    """Migrate and bootstrap; ``restored``: the database was just restored from a backup, so
+    central takes a new epoch (installs then send and pull everything again)."""
     engine = make_engine(dsn)
     migrate(engine)
     with engine.begin() as conn:
         generated = accounts.ensure_admin(conn, settings.admin_password)
+        if restored:
+            epoch.renew(conn)
     return Prepared(engine, generated if not settings.admin_password else None)
 
 

@@ -161,6 +161,31 @@ def start_over(conn: Connection) -> None:
     conn.execute("UPDATE sync_state SET acked_db_version = 0, pull_cursor = 0 WHERE id = 1")
 
 
+EPOCH_KEY = "central_epoch"
+
+
+def epoch(conn: Connection) -> str | None:
+    """Central's epoch as this install last saw it (None before the first round)."""
+    return local_settings.get(conn, EPOCH_KEY)
+
+
+def adopt_epoch(conn: Connection, seen: str) -> bool:
+    """Keep central's epoch ``seen``; True when it replaced another one, after which the install
+    starts over (:func:`start_over`): central was restored or wiped."""
+    known = epoch(conn)
+    if not seen or known == seen:
+        return False
+    local_settings.put(conn, EPOCH_KEY, seen)
+    if known is None:
+        return False
+    start_over(conn)
+    telemetry.record(
+        conn, Level.WARNING, "sync", "central was restored or wiped: sending and pulling again",
+        {"previous_epoch": known, "epoch": seen},
+    )  # fmt: skip
+    return True
+
+
 def _previous_failure(conn: Connection) -> tuple[str | None, str | None]:
     row = conn.execute("SELECT last_error_kind, last_error_code FROM sync_state WHERE id = 1")
     kind, code = row.fetchone()

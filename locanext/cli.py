@@ -376,6 +376,14 @@ def central(
     tls_key: Annotated[
         Path | None, typer.Option(help=option_help(CentralSettings, "tls_key"))
     ] = None,
+    restored: Annotated[
+        bool,
+        typer.Option(
+            "--restored",
+            help="The database was just restored from a backup (pg_restore): start a new epoch, "
+            "so installs send and pull everything again. Once, at the first start after it.",
+        ),
+    ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Run the central server: sync API, enrollment, administration, PostgreSQL mirror.
@@ -400,7 +408,9 @@ def central(
             raise _fail(f"no such file: {path} (--tls-cert / --tls-key)")
     try:
         with service.database(settings) as url:
-            prepared = service.prepare(settings, url)
+            prepared = service.prepare(settings, url, restored=restored)
+            if restored:
+                typer.echo("central restored: a new epoch; installs send and pull everything again")
             if prepared.generated_admin_password:
                 typer.echo(f"created account admin / {prepared.generated_admin_password}")
             typer.echo(f"LocaNext central: {settings.url}/  (mirror {url.split('@')[-1]})")

@@ -73,6 +73,11 @@ class CentralRejected(SyncError):
         return self.kind is FailureKind.UPDATE_REQUIRED
 
 
+class CentralRestored(CentralFailed):
+    """A pull answered from another epoch than the round began in: central was restored or
+    wiped meanwhile. Nothing of it is applied; the next round starts over."""
+
+
 class RestoredDatabase(SyncError):
     """Central holds versions of this site past this engine.db's own counter: engine.db went
     back to an older copy (a restored backup, or a copy taken earlier). Pushing now would have

@@ -19,7 +19,7 @@ from engine.db import Database
 from engine.migrations import SCHEMA_VERSION
 from replicator import backoff, inbox, link, outbox
 from replicator.client import CentralClient
-from replicator.errors import NotEnrolled, RestoredDatabase, SyncError
+from replicator.errors import CentralRestored, NotEnrolled, RestoredDatabase, SyncError
 from replicator.prefetch import Prefetch
 from replicator.wire import MAX_CHANGES_PER_PUSH
 
@@ -43,7 +43,12 @@ def push_all(db: Database, client: CentralClient, target: int = 4000) -> tuple[i
     state = client.site_state()
     acked, sent = state.acked_db_version, 0
     with db.read() as conn:
+        known = sync_state.epoch(conn)
         local = int(conn.execute("SELECT crsql_db_version()").fetchone()[0])
+    if state.epoch and state.epoch != known:
+        with db.write() as conn:
+            if sync_state.adopt_epoch(conn, state.epoch):
+                log.warning("central was restored or wiped: sending from %d, pulling again", acked)
     if acked > local:
         raise RestoredDatabase(acked, local)
     with db.snapshot() as snapshot:
@@ -79,9 +84,12 @@ def pull_all(db: Database, client: CentralClient, limit: int = 5000) -> tuple[in
     """Apply every shared change central has past our cursor; returns (changes, cursor)."""
     with db.read() as conn:
         cursor = sync_state.pull_cursor(conn)
+        epoch = sync_state.epoch(conn)
     received = 0
     while True:
         response = client.pull(cursor, limit)
+        if response.epoch and response.epoch != epoch:
+            raise CentralRestored("central was restored or wiped during this round; starting over")
         with db.write() as conn:
             inbox.apply(conn, response.changes)
             sync_state.advance_cursor(conn, response.cursor)

@@ -128,6 +128,8 @@ class SiteState(BaseModel):
 
     acked_db_version: int
     partial: PartialVersion | None = None
+    # Central's epoch: a new one means central was restored or wiped (start over against it).
+    epoch: str = ""
 
 
 class PullResponse(BaseModel):
@@ -138,6 +140,7 @@ class PullResponse(BaseModel):
     changes: list[Change]
     cursor: int = Field(description="pass back as `since` on the next pull")
     more: bool
+    epoch: str = Field("", description="central's epoch; the cursor means nothing in another")
 
 
 def storable_text(value: object) -> object:
