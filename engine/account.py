@@ -74,6 +74,10 @@ class Linker(Protocol):
     def set_sync_interval(self, seconds: float) -> None:
         """Seconds between sync rounds from now on."""
 
+    def rekey(self) -> str:
+        """Give this copied or restored install a new identity, keeping every row; returns the
+        new install id. The user signs in again afterwards."""
+
 
 @dataclass(frozen=True)
 class AccountState:
