@@ -14,8 +14,8 @@ from pydantic import ValidationError
 from sqlalchemy import Engine, text
 
 from central import writes
-from central.settings import CentralSettings
 from central.admin_client import session_headers
+from central.settings import CentralSettings
 from engine import install, sync_state
 from engine.migrations import SCHEMA_VERSION
 from engine.operations import OperationLog

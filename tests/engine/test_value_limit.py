@@ -29,13 +29,12 @@ def test_a_value_over_the_limit_is_refused_and_nothing_of_its_transaction_is_kep
     db = make_db()
     _add_term(db, "at-the-limit", "x" * MAX_VALUE_BYTES)
     before = _state(db)
-    with pytest.raises(ValueTooLarge) as refused:
-        with db.write() as conn:
-            conn.execute("UPDATE glossary_terms SET translation = 'changed'")
-            conn.execute(
-                "INSERT INTO glossary_terms (id, source, translation, note) VALUES (?, 'a', 'b', ?)",
-                ("too-large", "x" * (MAX_VALUE_BYTES + 1)),
-            )
+    with pytest.raises(ValueTooLarge) as refused, db.write() as conn:
+        conn.execute("UPDATE glossary_terms SET translation = 'changed'")
+        conn.execute(
+            "INSERT INTO glossary_terms (id, source, translation, note) VALUES (?, 'a', 'b', ?)",
+            ("too-large", "x" * (MAX_VALUE_BYTES + 1)),
+        )
     assert (refused.value.status, refused.value.code) == (413, "value_too_large")
     assert "glossary_terms.note" in refused.value.detail
     assert f"{MAX_VALUE_BYTES + 1:,} bytes" in refused.value.detail
