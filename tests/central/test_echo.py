@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 
-import httpx
 import pytest
 from sqlalchemy import Engine, text
 
