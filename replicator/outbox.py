@@ -1,8 +1,11 @@
 """This install's own changes that central has not acknowledged, as a stream of pushes.
 
 Only our own changes are sent (``site_id = crsql_site_id()``); changes pulled from central carry
-their origin's site_id and so never go back. The backlog is read with one ordered query in one
-snapshot and cut into pushes as it streams, so a backlog of any size drains with flat memory.
+their origin's site_id and so are not sent back, but for one case that changes nothing at
+central: a pull that re-creates a deleted row leaves a cell we had written at col_version 0,
+still ours, and it goes back once (ARCHITECTURE.md, cr-sqlite facts). The backlog is read with
+one ordered query in one snapshot and cut into pushes as it streams, so a backlog of any size
+drains with flat memory.
 Pushes are cut by count and by encoded size, under the body limit central announces: they end at
 a version boundary when full enough, a transaction too large for one push is split into parts,
 and every push says, per version, how many changes the version has and its last seq, so central
