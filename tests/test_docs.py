@@ -85,8 +85,9 @@ def _figures() -> list[tuple[str, str, Callable[[], object]]]:
     from engine.migrations import SCHEMA_VERSION
     from engine.operations import ERROR_CHARS
     from engine.runtime import EngineRuntime
+    from engine.sync_state import STUCK_ROUNDS
     from engine.tasks import supervisor, worker
-    from replicator import loop
+    from replicator import backoff, loop
     from replicator.wire import MAX_BODY_BYTES, MAX_CHANGES_PER_PUSH, MIN_BODY_BYTES
     from tests.e2e import test_large_backlog as backlog
     from tests.e2e import test_replication_faults as faults
@@ -129,6 +130,16 @@ def _figures() -> list[tuple[str, str, Callable[[], object]]]:
          lambda: str(central["max_request_bytes"].default // 1024)),
         ("README.md", r"session ends after (\d+) minutes unused",
          lambda: str(central["staff_idle_timeout_s"].default // 60)),
+        ("ARCHITECTURE.md", r"doubling up to (\d+) minutes",
+         lambda: f"{backoff.MAX_DELAY / 60:.0f}"),
+        ("README.md", r"doubling up to\s+every (\d+) minutes",
+         lambda: f"{backoff.MAX_DELAY / 60:.0f}"),
+        ("ARCHITECTURE.md", r"it waits `replicator\.backoff\.retry_delay`: ([\d.]+) s",
+         lambda: f"{backoff.FIRST_DELAY:g}"),
+        ("ARCHITECTURE.md", r"refused the same way (\d+) rounds in a row",
+         lambda: str(STUCK_ROUNDS)),
+        ("README.md", r"refuses the same way (\d+) rounds in a row",
+         lambda: str(STUCK_ROUNDS)),
     ]  # fmt: skip
 
 
