@@ -17,6 +17,7 @@ from replicator.wire import (
     EnrollRequest,
     EnrollResponse,
     ErrorBody,
+    HeldNotice,
     PullResponse,
     PushRequest,
     PushResponse,
@@ -87,6 +88,10 @@ class CentralClient:
     def unlink(self) -> UnlinkResponse:
         """End this install's token at central (its user signs out)."""
         return self._call(UnlinkResponse, "POST", "/api/enroll/unlink")
+
+    def held(self, code: str) -> HeldNotice:
+        """Tell central this install stopped sending on its own (``restored_database``)."""
+        return self._call(HeldNotice, "POST", "/api/sync/held", json={"code": code})
 
     def site_state(self) -> SiteState:
         return self._call(SiteState, "GET", "/api/sync/state")

@@ -50,7 +50,12 @@ def push_all(db: Database, client: CentralClient, target: int = 4000) -> tuple[i
             if sync_state.adopt_epoch(conn, state.epoch):
                 log.warning("central was restored or wiped: sending from %d, pulling again", acked)
     if acked > local:
-        raise RestoredDatabase(acked, local)
+        refusal = RestoredDatabase(acked, local)
+        try:  # the admins see it with the install's sync health
+            client.held("restored_database")
+        except SyncError as exc:
+            log.info("could not tell central that sync waits: %s", exc)
+        raise refusal
     with db.snapshot() as snapshot:
         requests = outbox.pushes(
             snapshot,

@@ -7,7 +7,7 @@ exactly one row of cr-sqlite's ``crsql_changes``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -18,6 +18,7 @@ __all__ = [
     "Change",
     "EnrollRequest",
     "EnrollResponse",
+    "HeldNotice",
     "ErrorBody",
     "PullResponse",
     "PushRequest",
@@ -197,6 +198,13 @@ class UnlinkResponse(BaseModel):
 
     install_id: str
     username: str
+
+
+class HeldNotice(BaseModel):
+    """An install tells central it stopped sending on its own: engine.db is behind what central
+    merged from it (restored from an older copy). Central records it in the install's health."""
+
+    code: Literal["restored_database"]
 
 
 class ErrorBody(BaseModel):

@@ -154,6 +154,9 @@ def test_an_engine_db_restored_from_a_backup_is_refused_and_rekeyed_without_loss
     stderr = _refused(data)
     assert "restored from an older copy" in stderr
     assert _mirror(central_db, OPS) == synced
+    with central_db.connect() as conn:  # the admins see it with the install's sync health
+        refusal = conn.execute(text("SELECT last_refusal_code FROM enrollments")).scalar_one()
+    assert refusal == "restored_database"
 
     _rekey_and_enroll(mina, data)
     ops = _mirror(central_db, OPS)
