@@ -25,6 +25,10 @@ from replicator.wire import MAX_CHANGES_PER_PUSH
 
 log = logging.getLogger(__name__)
 
+# While sync waits for the user, one round this often still asks central: an administrator may
+# have lifted the refusal (restored the install, enabled the account, relaxed the schema).
+PARKED_PROBE = 600.0
+
 
 @dataclass(frozen=True)
 class SyncReport:
@@ -137,8 +141,9 @@ class Syncer:
 
     A refusal that needs a person (:attr:`FailureKind.needs_person`: signed out by central,
     revoked, disabled, update required, a copied database) parks the loop: no request goes to
-    central until :meth:`resume` (the user's "Sync now", signing in again, a re-key) or until the
-    stored link changes (someone enrolled again, e.g. ``locanext enroll``). Local commits do not
+    central until :meth:`resume` (the user's "Sync now", signing in again, a re-key), until the
+    stored link changes (someone enrolled again, e.g. ``locanext enroll``), or for one probe
+    every ``parked_probe`` seconds (an administrator may have lifted it). Local commits do not
     wake a parked loop."""
 
     def __init__(
@@ -149,6 +154,7 @@ class Syncer:
         debounce: float = 0.05,
         rng: random.Random | None = None,
         on_round: Callable[[], None] | None = None,
+        parked_probe: float = PARKED_PROBE,
     ) -> None:
         self._db = db
         self._interval, self._max_backoff, self._debounce = interval, max_backoff, debounce
@@ -162,6 +168,7 @@ class Syncer:
         self._client: tuple[link.CentralLink, CentralClient] | None = None
         # The link central refused in a way that needs a person; None while not parked.
         self._parked_on: link.CentralLink | None = None
+        self._parked_probe, self._parked_until = parked_probe, 0.0
         self.turns = 0  # turns of the loop so far (a parked turn asks central nothing)
 
     @property
@@ -217,9 +224,10 @@ class Syncer:
             self._parked_on = None
             return 0, self._interval  # nothing to do until someone enrolls
         if self._parked_on is not None:
-            if self._parked_on == central and not self._resume.is_set():
+            probe_due = time.monotonic() >= self._parked_until
+            if self._parked_on == central and not self._resume.is_set() and not probe_due:
                 return failures, self._interval  # only a local look at the link meanwhile
-            log.info("sync resumes")
+            log.info("sync resumes" if not probe_due else "sync waits; one probe of central")
             self._parked_on = None
         self._resume.clear()
         try:
@@ -236,6 +244,7 @@ class Syncer:
             failures += 1
             if exc.kind.needs_person:
                 self._parked_on = central
+                self._parked_until = time.monotonic() + self._parked_probe
                 log.warning("sync waits for the user: %s", exc)
                 return failures, self._interval
             delay = backoff.retry_delay(failures, self._rng, cap=self._max_backoff)

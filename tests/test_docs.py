@@ -140,6 +140,10 @@ def _figures() -> list[tuple[str, str, Callable[[], object]]]:
          lambda: str(STUCK_ROUNDS)),
         ("README.md", r"refuses the same way (\d+) rounds in a row",
          lambda: str(STUCK_ROUNDS)),
+        ("ARCHITECTURE.md", r"one probe every (\d+) minutes",
+         lambda: f"{loop.PARKED_PROBE / 60:.0f}"),
+        ("README.md", r"but once every (\d+) minutes",
+         lambda: f"{loop.PARKED_PROBE / 60:.0f}"),
     ]  # fmt: skip
 
 

@@ -167,11 +167,21 @@ class AccountView:
                         )
                     elif notice.target not in ("/account",):
                         ui.button(notice.action, on_click=lambda: ui.navigate.to(notice.target))
+                    if notice.kind != FailureKind.COPIED_DATABASE and ctx.sync_status().parked:
+                        # Sync waits for the user; once the cause is lifted, this is the act.
+                        ui.button("Try again now", on_click=self._sync_now).props(
+                            "outline data-testid=account-sync-now"
+                        )
             self._who(state)
             if state.user is not None:
                 ProfileForm(ctx, state.user)
         if ask_sign_out and state.user is not None:
             self.confirm_sign_out(switch)
+
+    def _sync_now(self) -> None:
+        if self._ctx.linker is not None:
+            self._ctx.linker.sync_now()
+        ui.notify("Trying again…")
 
     async def rekey(self) -> None:
         """A copy of this install (or an older one) may not push under its id: give it its own,

@@ -116,3 +116,26 @@ def test_the_same_refusal_round_after_round_is_stuck(make_db, central_url: str) 
     same_way = f"Sync stuck: Central refused this PC's changes the same way {STUCK_ROUNDS + 1}"
     assert same_way in cli.stderr
     assert "Send the sync log to your administrator" in cli.stderr
+
+
+def test_a_parked_loop_probes_central_now_and_then(make_db, central_url: str) -> None:
+    """An administrator may lift the refusal: a parked loop still asks central, rarely."""
+    _user(central_url, "mina")
+    db = make_db()
+    link.enroll(db, central_url, "mina", "mina-password")
+    admin = session_headers(central_url, "admin", ADMIN_PASSWORD)
+    url = f"{central_url}/api/admin/users/mina"
+    assert httpx.post(f"{url}/disable", headers=admin).status_code == 200
+    syncer = Syncer(db, interval=0.05, parked_probe=1.0)
+    syncer.start()
+    try:
+        wait_for(lambda: _rounds(db), until=lambda r: r[:1] == [(2, "account_disabled")],
+                 timeout=30, what="a probe while parked")  # fmt: skip
+        assert httpx.post(f"{url}/enable", headers=admin).status_code == 200
+        wait_for(lambda: _rounds(db)[0][1], until=lambda kind: kind is None, timeout=30,
+                 what="sync working again after the next probe")  # fmt: skip
+        with db.read() as conn:
+            assert sync_state.status(conn).last_failure is None
+        assert not syncer.parked
+    finally:
+        syncer.stop()
