@@ -4,7 +4,8 @@
 ``entries`` table (string_id, source, translation, kind, in the order saved). A dictionary is
 written to a temporary file and renamed, so a failed save leaves the previous one (or none) in
 place. A save that has no entries fails instead (:class:`EmptyDictionary`): an empty or
-header-only input never replaces a dictionary. These files are local state only: nothing here is replicated.
+header-only input never replaces a dictionary. These files are local state only: nothing here
+is replicated.
 
 Format 2 added the ``kind`` column. Files of format 1 (no such column) still open, read-only as
 always; their entries come back with an empty kind (:meth:`DictionaryStore.read` says which format
