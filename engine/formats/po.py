@@ -307,15 +307,29 @@ def _check_newlines(path: Path, msg: Message) -> None:
                 )
 
 
+def _language(messages: list[Message]) -> str | None:
+    header = next((m for m in messages if m.is_header and not m.obsolete), None)
+    return _header_field(header, "Language") or None
+
+
 def declared_language(path: Path) -> str | None:
     """The ``Language`` field of the file's header, if it has one."""
-    header = next((m for m in parse(path) if m.is_header and not m.obsolete), None)
-    return _header_field(header, "Language") or None
+    return _language(parse(path))
+
+
+def read_catalog(path: Path) -> tuple[str | None, list[Entry]]:
+    """The declared language and the entries of the file, from one parse."""
+    messages = parse(path)
+    return _language(messages), list(_entries(messages))
 
 
 def read(path: Path) -> Iterator[Entry]:
     """Yield the entries of the file (see the module's rules)."""
-    for msg in parse(path):
+    return _entries(parse(path))
+
+
+def _entries(messages: list[Message]) -> Iterator[Entry]:
+    for msg in messages:
         if msg.obsolete or msg.is_header:
             continue
         msgid = msg.msgid or ""
