@@ -96,3 +96,25 @@ def test_a_language_name_keeps_to_the_first_language_declared(tmp_path: Path, fo
 def test_no_file_of_the_language_builds_nothing(tmp_path: Path, folder: Path) -> None:
     with pytest.raises(EmptyDictionary):
         _build(tmp_path / "data", [folder / "de", folder / "pt"], game="G", language="ja")
+
+
+def test_search_shows_every_translation_of_a_repeated_source(tmp_path: Path) -> None:
+    catalog = tmp_path / "ko.po"
+    catalog.write_text(
+        'msgid ""\nmsgstr ""\n"Language: ko\\n"\n\n'
+        'msgctxt "menu"\nmsgid "Open"\nmsgstr "열기"\n\n'
+        'msgctxt "door state"\nmsgid "Open"\nmsgstr "열림"\n\n'
+        'msgid "Open"\nmsgstr "열린"\n',
+        encoding="utf-8",
+    )
+    data = tmp_path / "data"
+    _build(data, [catalog], game="G", language="ko")
+    fn = TOOL.function("search")
+    assert fn is not None
+    params = {"dictionary": "G-ko", "query": "Open", "mode": "exact", "fields": ["source"]}
+    found = fn.run(ToolCall([], fn.params.model_validate(params), data))
+    assert [(r["string_id"], r["translation"]) for r in found.summary["results"]] == [
+        ("menu|Open", "열기"),
+        ("door state|Open", "열림"),
+        ("Open", "열린"),
+    ]

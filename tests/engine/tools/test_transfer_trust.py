@@ -11,7 +11,8 @@ import pytest
 
 from engine.dictionaries import DictionaryStore
 from engine.errors import ToolFailed
-from engine.formats import Entry
+from engine.formats import Entry, FormatError
+from engine.formats.xlsx import write_cells
 from engine.tools.reports import read_report, write_report
 from engine.tools.xls_transfer.dictionary import KIND, NORMALIZED, SPLIT
 from tests.engine.tools.xls_transfer_helpers import book, cells, run
@@ -153,3 +154,10 @@ def test_an_xlsx_report_refuses_a_value_it_would_cut(tmp_path: Path) -> None:
     with pytest.raises(ToolFailed, match="32,767"):
         write_report(tmp_path / "r.xlsx", ["a"], [["ok"], [LONG]], "xlsx")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_no_workbook_write_cuts_a_value(tmp_path: Path) -> None:
+    source = book(tmp_path / "t.xlsx", {"S": [["검"]]})
+    with pytest.raises(FormatError, match=r"t.xlsx, sheet 'S', row 1: a value of 40,000"):
+        write_cells(source, tmp_path / "out.xlsx", {"S": {(1, 1): LONG}})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.xlsx"]
