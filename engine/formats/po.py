@@ -4,8 +4,11 @@ The parser refuses what GNU ``msgfmt -c`` refuses in the syntax and structure of
 the file and line: a string not closed on its line (``msgstr "안녕``), an unknown escape, a
 keyword it does not know or text after a string, an entry without ``msgstr``, plural forms not
 numbered from 0 up, a message defined twice (same context and ``msgid``), a number of plural forms
-other than the header's ``nplurals``, and a ``msgid`` and ``msgstr`` that do not both begin (and
-both end) with a newline. Header fields it leaves alone, as ``msgfmt`` only warns about them.
+other than the header's ``nplurals``, a ``msgid`` and ``msgstr`` that do not both begin (and
+both end) with a newline, and, in entries flagged ``c-format`` or ``python-format`` (not fuzzy, not
+empty), a translation whose directives are malformed or differ from the ``msgid``'s in number or
+type (a plural form may leave some out). Header fields it leaves alone, as ``msgfmt`` only warns
+about them.
 
 An entry becomes an :class:`Entry`: the string id is ``msgctxt|msgid`` (just ``msgid`` without a
 context), the source is ``msgid`` and the translation ``msgstr``. A plural entry gives one entry
@@ -28,6 +31,18 @@ from engine.formats import Entry, FormatError
 _CHARSET = re.compile(r"charset=([A-Za-z0-9_.:-]+)")
 _KEYWORD = re.compile(r"(msgctxt|msgid_plural|msgid|msgstr)(?:\s*\[\s*(\d+)\s*\])?")
 _NPLURALS = re.compile(r"nplurals\s*=\s*(\d+)")
+# A C directive: %[n$][flags][width][.precision][length]conversion; "%" alone ends it badly.
+_C_DIRECTIVE = re.compile(
+    r"%(?:(\d+)\$)?[-+ #0'I]*(\*(?:\d+\$)?|\d+)?(?:\.(\*(?:\d+\$)?|\d+))?"
+    r"(hh|h|ll|l|L|q|j|z|Z|t)?([diouxXeEfFgGaAcspnCS%])"
+)
+_PY_DIRECTIVE = re.compile(
+    r"%(?:\(([^)]*)\))?[-+ #0]*(\*|\d+)?(?:\.(\*|\d+))?[hlL]?([diouxXeEfFgGcrsa%])"
+)
+# Conversions that take the same kind of argument.
+_KINDS = {**dict.fromkeys("di", "int"), **dict.fromkeys("ouxX", "unsigned")}
+_KINDS |= {**dict.fromkeys("eEfFgGaA", "float"), "c": "char", "C": "wchar", "s": "str"}
+_KINDS |= {"S": "wstr", "p": "pointer", "n": "count", "r": "str", "a": "str"}
 _ESCAPES = {
     "n": "\n",
     "t": "\t",
@@ -291,6 +306,8 @@ def _check(path: Path, messages: list[Message]) -> None:
             )
         if not msg.is_header:
             _check_newlines(path, msg)
+            if "fuzzy" not in msg.flags:
+                _check_formats(path, msg)
 
 
 def _check_newlines(path: Path, msg: Message) -> None:
@@ -305,6 +322,90 @@ def _check_newlines(path: Path, msg: Message) -> None:
                     path,
                     f"line {msg.line}: msgid and msgstr do not both {where} with a newline",
                 )
+
+
+class _BadFormat(ValueError):
+    """A string is not a valid format string of its flagged language."""
+
+
+def _c_arguments(text: str) -> dict[str, str]:
+    """Argument number -> the kind of value it takes, for a C format string."""
+    found: dict[str, str] = {}
+    position = 0
+    next_arg = 1
+    while (start := text.find("%", position)) >= 0:
+        directive = _C_DIRECTIVE.match(text, start)
+        if directive is None:
+            raise _BadFormat
+        position = directive.end()
+        number, width, precision, length, conversion = directive.groups()
+        if conversion == "%":
+            continue
+        for star in (width, precision):
+            if star and star.startswith("*"):
+                found[star[1:-1] or str(next_arg)] = "int"
+                next_arg += 1
+        key = number or str(next_arg)
+        next_arg += 1
+        found[key] = (length or "") + _KINDS.get(conversion, conversion)
+    return found
+
+
+def _python_arguments(text: str) -> dict[str, str]:
+    """Argument name (or position) -> the kind of value it takes, for a Python %-format."""
+    found: dict[str, str] = {}
+    position = 0
+    next_arg = 1
+    while (start := text.find("%", position)) >= 0:
+        directive = _PY_DIRECTIVE.match(text, start)
+        if directive is None:
+            raise _BadFormat
+        position = directive.end()
+        name, _width, _precision, conversion = directive.groups()
+        if conversion == "%":
+            continue
+        key = name if name is not None else f"#{next_arg}"
+        next_arg += name is None
+        found[key] = _KINDS.get(conversion, conversion)
+    return found
+
+
+def _check_formats(path: Path, msg: Message) -> None:
+    """msgfmt -c: a flagged entry's translations take the arguments its msgid takes."""
+    parse_args = (
+        _c_arguments
+        if "c-format" in msg.flags
+        else _python_arguments
+        if "python-format" in msg.flags
+        else None
+    )
+    if parse_args is None:
+        return
+    try:
+        wanted = parse_args(msg.msgid or "")
+        if msg.plural is not None:
+            wanted = {**wanted, **parse_args(msg.plural)}
+    except _BadFormat:
+        return  # msgfmt checks translations against a valid msgid only
+    for index, value in msg.forms:
+        if not value:
+            continue
+        where = "msgstr" if index is None else f"msgstr[{index}]"
+        try:
+            got = parse_args(value)
+        except _BadFormat:
+            raise FormatError(
+                path, f"line {msg.line}: {where} is not a valid format string (a lone '%'?)"
+            ) from None
+        # A plural form may leave arguments out ("one file" for n == 1).
+        missing = set() if msg.plural is not None else wanted.keys() - got.keys()
+        differ = sorted(k for k in got if wanted.get(k) != got[k]) + sorted(missing)
+        if differ:
+            raise FormatError(
+                path,
+                f"line {msg.line}: the format directives of {where} do not match the msgid's "
+                f"(argument {differ[0]})",
+            )
 
 
 def _language(messages: list[Message]) -> str | None:

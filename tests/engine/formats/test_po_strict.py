@@ -41,6 +41,13 @@ GOOD = {
     "untranslated": 'msgid "a"\nmsgstr ""\n',
     "crlf": 'msgid "a"\r\nmsgstr "가"\r\n',
     "space before index": 'msgid "a"\nmsgid_plural "as"\nmsgstr [0] "가"\nmsgstr [1] "가들"\n',
+    "c-format reordered": '#, c-format\nmsgid "%s has %d"\nmsgstr "%2$d개: %1$s"\n',
+    "c-format same kinds": '#, c-format\nmsgid "%d of %u, %f%%"\nmsgstr "%i / %x, %g%%"\n',
+    "c-format plural form leaving one out": '#, c-format\nmsgid "%d file"\n'
+    'msgid_plural "%d files"\nmsgstr[0] "파일 하나"\nmsgstr[1] "파일 %d개"\n',
+    "c-format fuzzy not checked": '#, fuzzy, c-format\nmsgid "%d"\nmsgstr "%s"\n',
+    "python-format named": '#, python-format\nmsgid "%(n)s has %(m)d"\nmsgstr "%(m)d %(n)s"\n',
+    "format not flagged": 'msgid "%d left"\nmsgstr "%s 남음"\n',
 }
 
 BAD = {
@@ -61,6 +68,11 @@ BAD = {
     "plain msgstr in a plural entry": ('msgid "a"\nmsgid_plural "as"\nmsgstr "가"\n', 15),
     "newline at the end of one side": ('msgid "a\\n"\nmsgstr "가"\n', 13),
     "broken obsolete entry": ('#~ msgid "a\n#~ msgstr "가"\n', 13),
+    "c-format argument missing": ('#, c-format\nmsgid "%s has %d"\nmsgstr "%s"\n', 14),
+    "c-format argument added": ('#, c-format\nmsgid "%s"\nmsgstr "%s %d"\n', 14),
+    "c-format other type": ('#, c-format\nmsgid "%d left"\nmsgstr "%s 남음"\n', 14),
+    "c-format lone percent": ('#, c-format\nmsgid "%d"\nmsgstr "%d 100%"\n', 14),
+    "python-format other name": ('#, python-format\nmsgid "%(n)s"\nmsgstr "%(x)s"\n', 14),
 }
 
 
