@@ -187,21 +187,20 @@ def _run(
     from engine.tasks.terminal import follow
     from locanext.tool_params import ParamError, parse
 
-    _, fn = _resolve(name, function)
-    try:
-        params = parse(fn.params, pairs)
-    except ParamError as exc:
-        raise _fail(str(exc)) from None
     try:
         runtime = EngineRuntime(settings, task_workers=1)
+        # A worker starts importing the tools while this process reads and records the run.
+        runtime.tasks.start_spares(replace=False)
     except EngineError as exc:
         raise _fail(str(exc)) from None
     try:
+        _, fn = _resolve(name, function)
+        params = parse(fn.params, pairs)
         submitted = runtime.tasks.submit(
             name, inputs, params, username=runtime.username, function=function
         )
         task = follow(runtime.tasks, submitted.id, sys.stderr)
-    except EngineError as exc:
+    except (EngineError, ParamError) as exc:
         raise _fail(str(exc)) from None
     finally:
         runtime.close("tool finished")
