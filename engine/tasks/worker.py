@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 import traceback
 from dataclasses import dataclass, field
@@ -137,6 +138,11 @@ def serve(conn: Connection) -> None:
     except (EOFError, OSError):
         return
     run(conn, order)
+    # All is said and every output closed: Python's teardown of the tools' modules (numpy,
+    # openpyxl...) would only hold the run's end back, by a few hundred milliseconds.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def run(conn: Connection, order: WorkOrder) -> None:
