@@ -19,6 +19,7 @@ from replicator import link
 from replicator.loop import sync_once
 from shell.processes import Child, free_port
 from tests.central.test_merge_matches_crsqlite import _apply, _hub_state, _mirror_state
+from tests.e2e.faultproxy import FaultProxy
 from tests.e2e.test_replication_faults import ADMIN_PASSWORD, _user
 
 pytestmark = [pytest.mark.e2e]
@@ -57,8 +58,12 @@ def _rows(db) -> list[tuple]:
 def test_a_restored_central_converges_with_its_installs_like_a_hub(
     tmp_path: Path, pg_dsn: str, make_db
 ) -> None:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
+    # Installs reach central through a clean proxy, so the restarted central may take any port
+    # (a port given back can be taken by another process meanwhile).
+    proxy = FaultProxy(0, seed=0)
+    proxy.faulty = False
+    port = proxy.target_port = free_port()
+    url = proxy.start()
     central = _start(tmp_path, pg_dsn, port)
     try:
         for name in ("mina", "joon"):
@@ -92,6 +97,7 @@ def test_a_restored_central_converges_with_its_installs_like_a_hub(
         subprocess.run(
             ["pg_restore", "--clean", "--if-exists", "-d", _libpq(pg_dsn), str(dump)], check=True
         )
+        port = proxy.target_port = free_port()
         central = _start(tmp_path, pg_dsn, port, "--restored")
 
         _write(b, "UPDATE glossary_terms SET note = 'after the restore' WHERE id = 't4'")
@@ -118,3 +124,4 @@ def test_a_restored_central_converges_with_its_installs_like_a_hub(
         assert _rows(a) == _rows(b) == expected
     finally:
         central.stop()
+        proxy.stop()
