@@ -17,6 +17,7 @@ from replicator import link
 from replicator.backoff import MAX_DELAY, retry_delay
 from replicator.errors import CentralRejected
 from replicator.loop import Syncer, sync_once
+from shell.processes import Child
 from shell.processes import run as locanext
 from tests.conftest import ADMIN_PASSWORD
 from tests.waiting import wait_for
@@ -139,3 +140,33 @@ def test_a_parked_loop_probes_central_now_and_then(make_db, central_url: str) ->
         assert not syncer.parked
     finally:
         syncer.stop()
+
+
+def test_locanext_sync_says_when_sync_waits_and_when_it_works_again(
+    make_db, central_url: str, tmp_path
+) -> None:
+    _user(central_url, "mina")
+    db = make_db()
+    link.enroll(db, central_url, "mina", "mina-password")
+    db.close()
+    admin = session_headers(central_url, "admin", ADMIN_PASSWORD)
+    installs = f"{central_url}/api/admin/installs/{db.install_id}"
+    assert httpx.post(f"{installs}/revoke", headers=admin).status_code == 200
+    syncing = Child(
+        "sync",
+        ["sync", "--interval", "0.2", "--data-dir", str(db.path.parent)],
+        tmp_path / "sync.log",
+    )
+    try:
+        line = syncing.wait_line("Link revoked: ")
+        assert "ask an administrator to restore it, then sign in again" in line
+        assert httpx.post(f"{installs}/restore", headers=admin).status_code == 200
+        # The user acts: signing in again (here `locanext enroll`) changes the link.
+        enrolled = locanext(
+            "enroll", "--central", central_url, "--user", "mina", "--password-stdin",
+            "--data-dir", str(db.path.parent), stdin="mina-password\n",
+        )  # fmt: skip
+        assert enrolled.returncode == 0, enrolled.stderr
+        syncing.wait_line("sync works again")
+    finally:
+        assert syncing.stop() == 0, syncing.tail()
