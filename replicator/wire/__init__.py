@@ -30,6 +30,7 @@ __all__ = [
     "MAX_CHANGES_PER_PUSH",
     "MAX_BODY_BYTES",
     "MIN_BODY_BYTES",
+    "MAX_VALUE_BYTES",
     "storable_text",
 ]
 
@@ -39,6 +40,9 @@ MAX_BODY_BYTES = 16 * 1024 * 1024
 # install write (one value of at most 1 MiB, its text escaped at worst six bytes a character)
 # fits under it, so no single change can be too large to push.
 MIN_BODY_BYTES = 8 * 1024 * 1024
+# The largest text (UTF-8) or blob value of a change, in bytes: what the engine lets an install
+# write (engine.db.MAX_VALUE_BYTES, the same figure; the engine imports nothing of ours).
+MAX_VALUE_BYTES = 1024 * 1024
 
 _bytes_b64 = ConfigDict(ser_json_bytes="base64", val_json_bytes="base64", frozen=True)
 
