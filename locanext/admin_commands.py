@@ -8,6 +8,7 @@ line of standard input with --password-stdin), does its work and signs out. Cent
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Annotated, Any
@@ -222,6 +223,10 @@ def users_delete(
 ) -> None:
     """Delete a user: their profile and password go, their installs are revoked; their history
     (runs, events) stays under their name."""
+    if not yes and not sys.stdin.isatty():
+        raise Failure(
+            f"deleting {username} asks for confirmation, but there is no terminal: add --yes"
+        )
     if not yes and not typer.confirm(f"delete user {username}?"):
         raise Failure(f"{username} not deleted (--yes deletes without asking)")
     with _signed_in(central, admin, password_stdin) as client:

@@ -126,6 +126,8 @@ def app_command(
 
     def ready(url: str, windowed: bool, token_storage: str) -> None:
         how = "" if windowed else "  (headless; Ctrl-C to stop)"
+        if not windowed and not headless:  # asked for a window, but there is no display
+            how = "  (no display found, so no window: open the link in a browser; Ctrl-C to stop)"
         typer.echo(f"LocaNext app: {url}{how}  [central token: {token_storage}]")
 
     raise typer.Exit(run_desktop(settings, headless=headless, sync=not no_sync, on_ready=ready))
