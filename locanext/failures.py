@@ -69,7 +69,7 @@ def explain(exc: BaseException) -> str | None:
     if isinstance(exc, PermissionError):
         return f"permission denied: {exc.filename}; run as a user who may use it, or pick another"
     if isinstance(exc, OSError) and exc.filename is not None:
-        return f"{exc.filename}: {exc.strerror}"
+        return f"{exc.filename}: {exc.strerror}; check the path"
     return None
 
 
