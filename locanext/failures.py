@@ -65,7 +65,7 @@ def explain(exc: BaseException) -> str | None:
         where = ".".join(str(part) for part in error["loc"]) or exc.title
         return f"invalid {where}: {error['msg']}"
     if isinstance(exc, httpx.TransportError):
-        return f"cannot reach {exc.request.url}: {exc}"
+        return f"cannot reach the server: {exc}; check its address and the network"
     if isinstance(exc, PermissionError):
         return f"permission denied: {exc.filename}; run as a user who may use it, or pick another"
     if isinstance(exc, OSError) and exc.filename is not None:
