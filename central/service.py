@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import logging
 import socket
+import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -66,6 +67,27 @@ def listen(host: str, port: int) -> socket.socket:
         reason = _WHY_NOT.get(exc.errno or 0, exc.strerror)
         raise CannotListen(f"cannot listen on {host}:{port}: {reason}") from None
     return sock
+
+
+class BadTls(CentralError):
+    """The certificate or key given for HTTPS cannot be used."""
+
+    code = "bad_tls"
+
+
+def check_tls(settings: CentralSettings) -> None:
+    """Load the certificate and key as uvicorn will, so that a wrong file fails before anything
+    starts (uvicorn would fail only once the database is up)."""
+    if settings.tls_cert is None:
+        return
+    try:
+        ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER).load_cert_chain(settings.tls_cert, settings.tls_key)
+    except (ssl.SSLError, OSError) as exc:
+        raise BadTls(
+            f"cannot serve HTTPS with {settings.tls_cert} and {settings.tls_key} "
+            f"({getattr(exc, 'reason', None) or exc}): give --tls-cert a PEM certificate chain "
+            "and --tls-key its private key"
+        ) from None
 
 
 @dataclass

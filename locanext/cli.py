@@ -339,6 +339,7 @@ def central(
     for path in (settings.tls_cert, settings.tls_key):
         if path is not None and not path.is_file():
             raise _fail(f"no such file: {path} (--tls-cert / --tls-key)")
+    service.check_tls(settings)
     listener = service.listen(settings.host, settings.port)  # taken before anything starts
     try:
         with service.database(settings) as url:

@@ -165,7 +165,7 @@ def test_an_unreachable_or_wrong_central_is_named_with_what_to_check(
     assert "HTTP 404 Not Found, not as LocaNext central does" in wrong and "<html" not in wrong
 
 
-def test_missing_files_named_by_options_are_one_line(tmp_path: Path) -> None:
+def test_missing_or_wrong_files_named_by_options_are_one_line(tmp_path: Path) -> None:
     missing = tmp_path / "missing.pem"
     enroll = _run("enroll", "--central", "https://central.example", "--user", "jun",
                   "--password-stdin", "--ca-cert", str(missing), "--data-dir", str(tmp_path / "d"),
@@ -173,6 +173,12 @@ def test_missing_files_named_by_options_are_one_line(tmp_path: Path) -> None:
     assert f"cannot use the CA bundle {missing}" in _one_line(enroll)
     central = _run("central", "--tls-cert", str(missing), "--tls-key", str(missing))
     assert f"no such file: {missing}" in _one_line(central)
+    junk = tmp_path / "junk.pem"
+    junk.write_text("not a certificate", encoding="utf-8")
+    nowhere = f"postgresql://locanext@127.0.0.1:{free_port()}/central"  # never reached
+    wrong = _run("central", "--dsn", nowhere, "--tls-cert", str(junk), "--tls-key", str(junk))
+    assert f"cannot serve HTTPS with {junk} and {junk}" in _one_line(wrong)
+    assert "--tls-cert a PEM certificate chain and --tls-key its private key" in _one_line(wrong)
 
 
 def test_deleting_a_user_without_a_terminal_to_confirm_on_needs_yes() -> None:
@@ -263,7 +269,7 @@ def test_central_creates_the_database_its_dsn_names_when_the_server_allows(
     central = Child("central", ["central", "--dsn", unused_database, "--port", str(port)],
                     tmp_path / "central.log")  # fmt: skip
     try:
-        central.wait_line("LocaNext central: ", timeout=120)
+        central.wait_http(f"http://127.0.0.1:{port}/api/health", timeout=120)
         assert central.wait_line("created database ").endswith(make_url(unused_database).database)
     finally:
         assert central.stop() == 0, central.tail()
