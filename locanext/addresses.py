@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import typer
 
-from replicator.transport import with_scheme
-
 
 def central_url(given: str) -> str:
+    from replicator.transport import with_scheme  # here: the CLI starts without the replicator
+
     url = with_scheme(given.strip())
     if url != given.strip():
         typer.secho(f"note: central's address {given!r} read as {url}", err=True)

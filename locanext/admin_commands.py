@@ -11,14 +11,16 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from central.admin_client import AdminClient
 from locanext import prompts
 from locanext.addresses import central_url
 from locanext.failures import Failure
+
+if TYPE_CHECKING:
+    from central.admin_client import AdminClient
 
 users_app = typer.Typer(
     help="Manage users: list, add, edit, disable, enable, reset-password, delete."
@@ -71,6 +73,9 @@ def _central_url(option: str | None) -> str:
 @contextmanager
 def _signed_in(central: str | None, admin: str, password_stdin: bool) -> Iterator[AdminClient]:
     """A client signed in as ``admin``, signed out after."""
+    # Here, not at the top: httpx is not worth importing for the CLI's other commands.
+    from central.admin_client import AdminClient
+
     url = _central_url(central)
     password = prompts.password(f"{admin}'s password: ", from_stdin=password_stdin)
     with AdminClient.signed_in(url, admin, password) as client:
