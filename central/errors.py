@@ -71,6 +71,12 @@ class PayloadTooLarge(CentralError):
     code = "payload_too_large"
 
 
+class ValueTooLarge(PayloadTooLarge):
+    """A change carries a value larger than any install may write."""
+
+    code = "value_too_large"
+
+
 class UpdateRequired(CentralError):
     status = 426
     code = "update_required"

@@ -79,6 +79,7 @@ def test_nothing_cites_a_file_outside_the_repository() -> None:
 def _figures() -> list[tuple[str, str, Callable[[], object]]]:
     """(doc, pattern with one group per figure, the code's own figures as strings)."""
     from central.enrollments import TOKEN_LIFETIME
+    from central.pull import PULL_BYTES
     from central.schema_policy import SCHEMA_VERSION as CENTRAL_SCHEMA
     from central.settings import CentralSettings
     from engine.db import MAX_VALUE_BYTES
@@ -115,6 +116,9 @@ def _figures() -> list[tuple[str, str, Callable[[], object]]]:
         ("ARCHITECTURE.md", r"limit below (\d+) MiB", lambda: str(MIN_BODY_BYTES // 2**20)),
         ("README.md", r"at least (\d+) MiB; installs", lambda: str(MIN_BODY_BYTES // 2**20)),
         ("ARCHITECTURE.md", r"clipped to ([\d,]+) characters", lambda: f"{ERROR_CHARS:,}"),
+        ("ARCHITECTURE.md", r"after (\d+) MiB of values\s+\(`central",
+         lambda: str(PULL_BYTES // 2**20)),
+        ("ARCHITECTURE.md", r"changes or (\d+) MiB of\s+values", lambda: str(PULL_BYTES // 2**20)),
         ("ARCHITECTURE.md",
          r"backlog of (\d+) transactions of one (\d+) KB note, one transaction of\s+(\d+)",
          lambda: (str(backlog.SEPARATE_TERMS), str(backlog.NOTE_CHARS // 1000),

@@ -32,6 +32,7 @@ __all__ = [
     "MAX_BODY_BYTES",
     "MACHINE_HEADER",
     "MIN_BODY_BYTES",
+    "MAX_VALUE_BYTES",
     "storable_text",
 ]
 
@@ -41,6 +42,9 @@ MAX_BODY_BYTES = 16 * 1024 * 1024
 # install write (one value of at most 1 MiB, its text escaped at worst six bytes a character)
 # fits under it, so no single change can be too large to push.
 MIN_BODY_BYTES = 8 * 1024 * 1024
+# The largest text (UTF-8) or blob value of a change, in bytes: what the engine lets an install
+# write (engine.db.MAX_VALUE_BYTES, the same figure; the engine imports nothing of ours).
+MAX_VALUE_BYTES = 1024 * 1024
 # Every request of an install names its machine nonce in this header (see EnrollRequest.machine).
 MACHINE_HEADER = "X-LocaNext-Machine"
 _NONCE = r"^[0-9a-f]{32}$"

@@ -163,7 +163,7 @@ def test_locanext_sync_says_when_sync_waits_and_when_it_works_again(
         assert httpx.post(f"{installs}/restore", headers=admin).status_code == 200
         # The user acts: signing in again (here `locanext enroll`) changes the link.
         enrolled = locanext(
-            "enroll", "--central", central_url, "--user", "mina", "--password-stdin",
+            "enroll", "--central", central_url, "--user", "mina", "--password-stdin", "--force",
             "--data-dir", str(db.path.parent), stdin="mina-password\n",
         )  # fmt: skip
         assert enrolled.returncode == 0, enrolled.stderr
