@@ -102,11 +102,15 @@ def run_demo(data_dir: Path, *, until_synced: bool, echo: Callable[[str], None])
 
         admin = Child(
             "admin",
-            ["admin", "--data-dir", str(central_dir), "--port", str(admin_port)],
+            [
+                "admin",
+                *("--data-dir", str(central_dir), "--port", str(admin_port)),
+                *("--central", central_url),
+            ],
             logs / "admin.log",
         )
         children.append(admin)
-        admin.wait_http(f"{admin_url}/api/operations")
+        admin.wait_http(f"{admin_url}/api/health")
 
         runs = _prepare_app(data_dir / "app", central_url)
         app = Child(
@@ -116,7 +120,8 @@ def run_demo(data_dir: Path, *, until_synced: bool, echo: Callable[[str], None])
             {"LOCANEXT_APP_SYNC_INTERVAL": "2"},
         )
         children.append(app)
-        synced = _wait_for_operations(admin_url, runs, timeout=60)
+        staff = session_headers(central_url, "admin", ADMIN_PASSWORD)
+        synced = _wait_for_operations(admin_url, staff, runs, timeout=60)
         app_url = app.launch_url()
         echo("")
         echo(f"  central         {central_url}/docs")
@@ -138,13 +143,19 @@ def run_demo(data_dir: Path, *, until_synced: bool, echo: Callable[[str], None])
             child.stop()
 
 
-def _wait_for_operations(admin_url: str, expected: int, timeout: float) -> int:
+def _wait_for_operations(
+    admin_url: str, staff: dict[str, str], expected: int, timeout: float
+) -> int:
+    """Until the console (asked with an administrator's session) lists ``expected`` runs."""
     deadline = time.monotonic() + timeout
     seen = 0
     while time.monotonic() < deadline:
         try:
-            seen = len(httpx.get(f"{admin_url}/api/operations", timeout=5).json())
-        except httpx.HTTPError:
+            listed = httpx.get(
+                f"{admin_url}/api/operations", params={"size": 500}, headers=staff, timeout=5
+            )
+            seen = len(listed.json()["rows"])
+        except (httpx.HTTPError, ValueError, KeyError):
             seen = 0
         if seen >= expected:
             return seen
