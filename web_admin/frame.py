@@ -84,9 +84,7 @@ def header(seen: Seen, title: str) -> None:
         ui.space()
         role = "administrator" if seen.viewer.can_write else "lead · read only"
         name = seen.viewer.display_name or seen.viewer.username
-        ui.label(f"{name} · {seen.viewer.username} · {role}").props(
-            "data-testid=whoami"
-        )
+        ui.label(f"{name} · {seen.viewer.username} · {role}").props("data-testid=whoami")
         ui.html(
             '<form method="post" action="/signout" style="margin:0">'
             '<button type="submit" data-testid="signout" style="background:transparent;'

@@ -101,6 +101,8 @@ class Query:
                 out.pop(key, None)
             else:
                 out[key] = value
+        if out.get("sort") == self.listing.default_sort:
+            del out["sort"]
         return out
 
 
