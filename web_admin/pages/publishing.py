@@ -71,7 +71,8 @@ def _announcement(console: Console, seen: Seen, row: dict[str, Any]) -> None:
             ui.label(f"published {seen.when(row['created'])}").classes("text-caption")
             if row["expires"]:
                 ui.label(f"expires {seen.when(row['expires'])}").classes("text-caption")
-            ui.label(f"pulled by {row['pulled_by']} installs").props("data-testid=pulled-by")
+            n = row["pulled_by"]
+            ui.label(f"pulled by {n} install{'' if n == 1 else 's'}").props("data-testid=pulled-by")
         ui.label(row["body"] or "").classes("whitespace-pre-wrap")
         with ui.dialog() as edit, ui.card().classes("w-[32rem]"):
             fields = _announcement_form(row, seen)
