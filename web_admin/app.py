@@ -10,13 +10,15 @@ from __future__ import annotations
 import secrets
 
 from fastapi import FastAPI
+from nicegui import app as nicegui_app
 from nicegui import ui
 from sqlalchemy import Engine, create_engine
 
 from web_admin import api, signin
 from web_admin.auth import Gate, SameOrigin
 from web_admin.frame import Console
-from web_admin.pages import conflicts, installs, lists, overview, publishing, users
+from web_admin.live import MergeSignal
+from web_admin.pages import conflicts, installs, lists, live, overview, publishing, users
 
 
 def read_only_engine(url: str) -> Engine:
@@ -31,7 +33,10 @@ def read_only_engine(url: str) -> Engine:
 def create_app(engine: Engine, central_url: str, secret: str | None = None) -> FastAPI:
     app = FastAPI(title="LocaNext admin")
     gate = Gate(central_url, secret or secrets.token_urlsafe(32))
-    console = Console(engine, gate, central_url)
+    signal = MergeSignal(engine)
+    console = Console(engine, gate, central_url, signal)
+    nicegui_app.on_startup(signal.start)
+    nicegui_app.on_shutdown(signal.stop)
 
     @app.get("/api/health", include_in_schema=False)
     def health() -> dict[str, bool]:
@@ -40,7 +45,7 @@ def create_app(engine: Engine, central_url: str, secret: str | None = None) -> F
     app.include_router(signin.router(gate))
     app.include_router(api.router(gate, engine))
     app.add_exception_handler(api.ConsoleRefusal, api.refusal_response)
-    for pages in (overview, lists, users, installs, conflicts, publishing):
+    for pages in (overview, live, lists, users, installs, conflicts, publishing):
         pages.register(console)
     ui.run_with(app, title="LocaNext admin", show_welcome_message=False, dark=None)
     app.add_middleware(SameOrigin)

@@ -15,6 +15,7 @@ from nicegui import ui
 from sqlalchemy import Engine
 
 from web_admin.auth import ZONE_COOKIE, Gate, Viewer
+from web_admin.live import MergeSignal
 from web_admin.signin import ZONE_SCRIPT
 
 NAV = (
@@ -35,6 +36,7 @@ class Console:
     engine: Engine
     gate: Gate
     central_url: str
+    signal: MergeSignal
 
 
 @dataclass(frozen=True)
