@@ -35,6 +35,19 @@ def _ts(name: str) -> Column:
     return Column(name, DateTime(timezone=True))
 
 
+# The admin console's lists sort by time with a fixed stand-in for NULL, then id (migration 0010).
+NEVER = "'0001-01-01 00:00:00+00'::timestamptz"
+
+
+def _listed(time_column: str) -> str:
+    return f"coalesce({time_column}, {NEVER}) DESC"
+
+
+def _list_indexes(*columns: str) -> list[tuple[str, tuple[str, ...]]]:
+    """(name part, leading columns) of each list index: the sort key alone, then per filter."""
+    return [("", ()), *((f"_{c}", (c,)) for c in columns)]
+
+
 # --- mirror tables: "up" (install -> central) --------------------------------------------------
 installs = Table(
     "installs",
@@ -77,6 +90,11 @@ operations = Table(
     Index("ix_operations_install_id", "install_id"),
     Index("ix_operations_username", "username"),
     Index("operations_started_idx", text("started DESC")),
+    *(
+        # the admin console's lists (migration 0010)
+        Index(f"operations{part}_list_idx", *lead, text(f"{_listed('started')}"), text("id DESC"))
+        for part, lead in _list_indexes("tool", "username", "install_id", "status")
+    ),
 )
 events = Table(
     "events",
@@ -89,6 +107,10 @@ events = Table(
     Column("message", Text),
     Column("data", JSONB),
     Column("value", Double),  # numbers here; any SQLite type exactly in crr_clock
+    *(
+        Index(f"events{part}_list_idx", *lead, text(f"{_listed('time')}"), text("id DESC"))
+        for part, lead in _list_indexes("level", "install_id", "component")
+    ),
 )
 # --- mirror tables: "shared" (both ways) --------------------------------------------------------
 users = Table(

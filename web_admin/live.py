@@ -13,6 +13,8 @@ from typing import Any
 import psycopg
 from sqlalchemy import Connection, Engine, text
 
+from central.tables import NEVER
+
 log = logging.getLogger(__name__)
 
 CHANNEL = "locanext_merged"  # central's notices.MERGED_CHANNEL
@@ -84,12 +86,14 @@ def latest(conn: Connection, filters: dict[str, str], limit: int = SHOWN) -> lis
                 coalesce(o.tool, '') || ' ' || coalesce(o.function, '') AS what,
                 coalesce(o.status, '') AS state, coalesce(o.error, '') AS detail
          FROM operations o LEFT JOIN installs i ON i.id = o.install_id
-         WHERE {" AND ".join(ops_where)} ORDER BY o.started DESC NULLS LAST LIMIT :n)
+         WHERE {" AND ".join(ops_where)}
+         ORDER BY coalesce(o.started, {NEVER}) DESC, o.id DESC LIMIT :n)
         UNION ALL
         (SELECT 'event:' || e.id, e.time, 'event', coalesce(i.name, left(e.install_id, 12)), '',
                 coalesce(e.component, ''), coalesce(e.level, ''), coalesce(e.message, '')
          FROM events e LEFT JOIN installs i ON i.id = e.install_id
-         WHERE {" AND ".join(ev_where)} ORDER BY e.time DESC NULLS LAST LIMIT :n)
+         WHERE {" AND ".join(ev_where)}
+         ORDER BY coalesce(e.time, {NEVER}) DESC, e.id DESC LIMIT :n)
         ORDER BY at DESC NULLS LAST LIMIT :n
     """
     params = {k: v for k, v in filters.items() if v} | {"n": limit}

@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, text
 
+from central.tables import NEVER
+
 BEHIND_AFTER = timedelta(hours=24)  # an install not heard from for this long is behind
 CHART_DAYS = 30
 
@@ -29,7 +31,7 @@ class Cards:
 
 
 _CARDS = text(
-    """
+    f"""
     WITH seen AS (
       SELECT i.id, greatest(i.last_seen, e.last_push, e.last_pull) AS last_seen,
              e.revoked, e.last_push
@@ -50,7 +52,8 @@ _CARDS = text(
       (SELECT today FROM ops) AS operations_today,
       (SELECT week FROM ops) AS operations_7d,
       (SELECT ok::float / nullif(ended, 0) FROM ops) AS success_rate_7d,
-      (SELECT count(*) FROM events WHERE level = 'error' AND time >= :day) AS errors_24h,
+      (SELECT count(*) FROM events WHERE level = 'error' AND coalesce(time, {NEVER}) >= :day)
+        AS errors_24h,
       (SELECT count(*) FROM enrollments WHERE revoked IS NULL
          AND (last_push IS NULL OR last_push < :behind)) AS installs_behind,
       (SELECT count(*) FROM merge_conflicts WHERE at >= :week) AS conflicts_7d
