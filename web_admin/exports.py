@@ -1,58 +1,57 @@
 """Export of exactly a filtered view, streamed: CSV (the csv module's quoting, UTF-8, an optional
-BOM for Excel) or NDJSON, with times in ISO 8601 with their offset. Rows come from a server-side
-cursor in batches, so memory stays flat however many rows there are."""
+BOM for Excel) or NDJSON, with times in ISO 8601 with their offset (UTC).
+
+Rows come from a server-side cursor in batches, so memory stays flat however many rows there
+are. PostgreSQL hands over each value as the text the file holds (times formatted, JSON as its
+text; for NDJSON each whole line), so Python only writes: hundreds of thousands of rows a second.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Iterator
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import DateTime, Engine, Select, String, cast, func, literal_column, select
+from sqlalchemy.dialects.postgresql import JSONB
 
 from web_admin.listing import Query, statement
 
 BATCH = 5000
 BOM = "\ufeff"
+_ISO_UTC = 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return value
+def _as_text(query: Query) -> Select[Any]:
+    """The view's SELECT with every time and JSON value turned into its text by PostgreSQL."""
+    view = statement(query, paged=False).subquery("view")
+    columns = []
+    for column in view.columns:
+        if isinstance(column.type, DateTime):
+            utc = func.timezone(literal_column("'UTC'"), column)
+            columns.append(func.to_char(utc, _ISO_UTC).label(column.name))
+        elif isinstance(column.type, JSONB):
+            columns.append(cast(column, String).label(column.name))
+        else:
+            columns.append(column)
+    return select(*columns)
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)
-
-
-def _rows(engine: Engine, query: Query) -> Iterator[list[tuple[Any, ...]]]:
+def _batches(engine: Engine, stmt: Select[Any]) -> Iterator[list[Any]]:
     with engine.connect() as conn:
-        result = conn.execution_options(stream_results=True, yield_per=BATCH).execute(
-            statement(query, paged=False)
-        )
-        yield list(result.keys())  # type: ignore[misc]
+        result = conn.execution_options(stream_results=True, yield_per=BATCH).execute(stmt)
         yield from (list(batch) for batch in result.partitions())
 
 
 def csv_chunks(engine: Engine, query: Query, bom: bool = False) -> Iterator[bytes]:
+    stmt = _as_text(query)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    rows = _rows(engine, query)
-    header = next(rows)
     buffer.write(BOM if bom else "")
-    writer.writerow(header)
-    for batch in rows:
-        writer.writerows([_cell(v) for v in row] for row in batch)
+    writer.writerow([c.name for c in stmt.selected_columns])
+    for batch in _batches(engine, stmt):
+        writer.writerows(batch)
         yield buffer.getvalue().encode("utf-8")
         buffer.seek(0)
         buffer.truncate()
@@ -60,11 +59,9 @@ def csv_chunks(engine: Engine, query: Query, bom: bool = False) -> Iterator[byte
 
 
 def ndjson_chunks(engine: Engine, query: Query) -> Iterator[bytes]:
-    rows = _rows(engine, query)
-    header = next(rows)
-    for batch in rows:
-        lines = (
-            json.dumps(dict(zip(header, map(_plain, row), strict=True)), ensure_ascii=False)
-            for row in batch
-        )
-        yield ("\n".join(lines) + "\n").encode("utf-8")
+    view = statement(query, paged=False).subquery("view")
+    # to_jsonb writes times as ISO 8601 with their offset, and keeps the view's column order.
+    stmt = select(cast(func.to_jsonb(literal_column("view")), String))
+    stmt = stmt.select_from(view)
+    for batch in _batches(engine, stmt):
+        yield ("\n".join(row[0] for row in batch) + "\n").encode("utf-8")

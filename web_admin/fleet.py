@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from central.tables import NEVER
 from replicator.wire.pk import pack
 from web_admin.overview import BEHIND_AFTER
 
@@ -21,9 +22,10 @@ def users(conn: Connection) -> list[dict[str, Any]]:
         dict(r)
         for r in conn.execute(
             text(
-                """
+                f"""
                 SELECT u.username, u.display_name, u.team, u.language, u.role, u.active,
-                       (SELECT max(started) FROM operations o WHERE o.username = u.username)
+                       (SELECT o.started FROM operations o WHERE o.username = u.username
+                        ORDER BY coalesce(o.started, {NEVER}) DESC, o.id DESC LIMIT 1)
                          AS last_activity,
                        (SELECT count(*) FROM enrollments e WHERE e.username = u.username
                           AND e.revoked IS NULL) AS installs
@@ -65,9 +67,10 @@ def user_summary(conn: Connection, username: str, since: datetime) -> dict[str, 
     ).all()
     recent = conn.execute(
         text(
-            """
+            f"""
             SELECT id, started, tool, function, status, duration, error, install_id
-            FROM operations WHERE username = :u ORDER BY started DESC NULLS LAST, id LIMIT 20
+            FROM operations WHERE username = :u
+            ORDER BY coalesce(started, {NEVER}) DESC, id DESC LIMIT 20
             """
         ),
         {"u": username},
@@ -136,16 +139,17 @@ def timeline(conn: Connection, install_id: str, limit: int = 100) -> list[dict[s
         dict(r)
         for r in conn.execute(
             text(
-                """
+                f"""
                 (SELECT started AS at, 'run' AS kind, coalesce(tool, '') || ' ' ||
                         coalesce(function, '') || ' · ' || coalesce(status, '') AS what,
                         coalesce(error, '') AS detail
                  FROM operations WHERE install_id = :id
-                 ORDER BY started DESC NULLS LAST LIMIT :n)
+                 ORDER BY coalesce(started, {NEVER}) DESC, id DESC LIMIT :n)
                 UNION ALL
                 (SELECT time, 'event', coalesce(level, '') || ' · ' || coalesce(component, ''),
                         coalesce(message, '')
-                 FROM events WHERE install_id = :id ORDER BY time DESC NULLS LAST LIMIT :n)
+                 FROM events WHERE install_id = :id
+                 ORDER BY coalesce(time, {NEVER}) DESC, id DESC LIMIT :n)
                 ORDER BY 1 DESC NULLS LAST LIMIT :n
                 """
             ),

@@ -219,7 +219,7 @@ EVENTS = Listing(
 )
 
 
-def _encode_cursor(value: Any, key: str) -> str:
+def encode_cursor(value: Any, key: str) -> str:
     raw = json.dumps([value.isoformat() if isinstance(value, datetime) else value, key])
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
@@ -288,4 +288,4 @@ def page(conn: Connection, query: Query) -> Page:
     if len(rows) <= query.size:
         return Page(rows, None)
     rows = rows[: query.size]
-    return Page(rows, _encode_cursor(last_value, rows[-1]["id"]))
+    return Page(rows, encode_cursor(last_value, rows[-1]["id"]))
