@@ -15,6 +15,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     Double,
     Index,
@@ -243,6 +244,37 @@ merge_conflicts = Table(
     Column("existing_col_version", BigInteger),
     Column("existing_cl", BigInteger),
     Index("merge_conflicts_at_idx", text("at DESC")),
+)
+
+# --- rollups of operations for the admin console's overview (migration 0011) -----------------
+# Kept by statement triggers on ``operations``; hours and days are UTC.
+operation_hours = Table(
+    "operation_hours",
+    metadata,
+    Column("hour", DateTime(timezone=True), primary_key=True),
+    Column("tool", Text, primary_key=True),
+    Column("status", Text, primary_key=True),
+    Column("runs", BigInteger, nullable=False),
+)
+operation_durations = Table(
+    "operation_durations",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("tool", Text, primary_key=True),
+    Column("bucket", SmallInteger, primary_key=True),  # floor(4 * log2(ms + 1))
+    Column("runs", BigInteger, nullable=False),
+)
+install_hours = Table(
+    "install_hours",
+    metadata,
+    Column("hour", DateTime(timezone=True), primary_key=True),
+    Column("install_id", Text, primary_key=True),
+)
+user_hours = Table(
+    "user_hours",
+    metadata,
+    Column("hour", DateTime(timezone=True), primary_key=True),
+    Column("username", Text, primary_key=True),
 )
 
 # --- central-only tables ------------------------------------------------------------------------

@@ -33,24 +33,22 @@ class Cards:
 _CARDS = text(
     f"""
     WITH seen AS (
-      SELECT i.id, greatest(i.last_seen, e.last_push, e.last_pull) AS last_seen,
-             e.revoked, e.last_push
+      SELECT i.id, greatest(i.last_seen, e.last_push, e.last_pull) AS last_seen
       FROM installs i LEFT JOIN enrollments e ON e.install_id = i.id
     ), ops AS (
-      SELECT count(*) FILTER (WHERE started >= :today) AS today,
-             count(*) AS week,
-             count(*) FILTER (WHERE status = 'succeeded') AS ok,
-             count(*) FILTER (WHERE status IN ('succeeded', 'failed')) AS ended,
-             count(DISTINCT username) AS users
-      FROM operations WHERE started >= :week
+      SELECT sum(runs) FILTER (WHERE hour >= :today)::bigint AS today,
+             sum(runs)::bigint AS week,
+             sum(runs) FILTER (WHERE status = 'succeeded')::bigint AS ok,
+             sum(runs) FILTER (WHERE status IN ('succeeded', 'failed'))::bigint AS ended
+      FROM operation_hours WHERE hour >= date_trunc('hour', CAST(:week AS timestamptz), 'UTC')
     )
     SELECT
       (SELECT count(*) FROM seen) AS installs_all,
       (SELECT count(*) FROM seen WHERE last_seen >= :day) AS installs_24h,
       (SELECT count(*) FROM seen WHERE last_seen >= :week) AS installs_7d,
-      (SELECT users FROM ops) AS users_active_7d,
-      (SELECT today FROM ops) AS operations_today,
-      (SELECT week FROM ops) AS operations_7d,
+      (SELECT count(DISTINCT username) FROM user_hours WHERE hour >= :week) AS users_active_7d,
+      (SELECT coalesce(today, 0) FROM ops) AS operations_today,
+      (SELECT coalesce(week, 0) FROM ops) AS operations_7d,
       (SELECT ok::float / nullif(ended, 0) FROM ops) AS success_rate_7d,
       (SELECT count(*) FROM events WHERE level = 'error' AND coalesce(time, {NEVER}) >= :day)
         AS errors_24h,
@@ -90,28 +88,45 @@ class Charts:
     runs_by_tool: dict[str, list[int]]  # tool -> runs per day
     outcomes: dict[str, list[int]]  # succeeded / failed -> runs per day
     active_installs: list[int]
-    durations: list[tuple[str, float, float]]  # tool, p50, p95 (seconds)
+    durations: list[tuple[str, float, float]]  # tool, p50, p95 (seconds, approximate)
     versions: list[tuple[str, int]]
 
 
+def _bucket_seconds(bucket: int) -> float:
+    """The middle of a duration bucket (migration 0011: floor(4 * log2(ms + 1)))."""
+    return (2 ** ((bucket + 0.5) / 4) - 1) / 1000
+
+
+def _percentiles(buckets: list[tuple[int, int]]) -> tuple[float, float]:
+    """Approximate p50 and p95 from (bucket, runs) in bucket order."""
+    total = sum(n for _, n in buckets)
+    found, seen = [], 0
+    for bucket, n in buckets:
+        seen += n
+        while len(found) < 2 and seen >= total * (0.5, 0.95)[len(found)]:
+            found.append(_bucket_seconds(bucket))
+    return (found + [0.0, 0.0])[0], (found + [0.0, 0.0])[1]
+
+
 def charts(conn: Connection, now: datetime, zone: ZoneInfo) -> Charts:
+    """From the rollups of operations (migration 0011), so 30 days cost the same at any size."""
     days = _days(now, zone)
     index = {d: n for n, d in enumerate(days)}
-    params = {"since": midnight(now, zone) - timedelta(days=CHART_DAYS - 1), "zone": zone.key}
-    per_day = conn.execute(
+    since = midnight(now, zone) - timedelta(days=CHART_DAYS - 1)
+    params = {"since": since, "zone": zone.key}
+    by_tool: dict[str, list[int]] = {}
+    outcomes = {"succeeded": [0] * len(days), "failed": [0] * len(days)}
+    for day, tool, status, n in conn.execute(
         text(
             """
-            SELECT to_char(started AT TIME ZONE :zone, 'YYYY-MM-DD') AS day,
-                   coalesce(tool, '') AS tool, status, count(*) AS n
-            FROM operations WHERE started >= :since GROUP BY 1, 2, 3
+            SELECT to_char(hour AT TIME ZONE :zone, 'YYYY-MM-DD'), tool, status,
+                   sum(runs)::bigint
+            FROM operation_hours WHERE hour >= :since GROUP BY 1, 2, 3
             """
         ),
         params,
-    ).all()
-    by_tool: dict[str, list[int]] = {}
-    outcomes = {"succeeded": [0] * len(days), "failed": [0] * len(days)}
-    for day, tool, status, n in per_day:
-        if day not in index:
+    ):
+        if day not in index or not n:
             continue
         by_tool.setdefault(tool or "(none)", [0] * len(days))[index[day]] += n
         if status in outcomes:
@@ -120,29 +135,26 @@ def charts(conn: Connection, now: datetime, zone: ZoneInfo) -> Charts:
     for day, n in conn.execute(
         text(
             """
-            SELECT to_char(started AT TIME ZONE :zone, 'YYYY-MM-DD'), count(DISTINCT install_id)
-            FROM operations WHERE started >= :since GROUP BY 1
+            SELECT to_char(hour AT TIME ZONE :zone, 'YYYY-MM-DD'), count(DISTINCT install_id)
+            FROM install_hours WHERE hour >= :since GROUP BY 1
             """
         ),
         params,
     ):
         if day in index:
             active[index[day]] = n
-    durations = [
-        (tool, float(p50 or 0), float(p95 or 0))
-        for tool, p50, p95 in conn.execute(
-            text(
-                """
-                SELECT coalesce(tool, '(none)'),
-                       percentile_cont(0.5) WITHIN GROUP (ORDER BY duration),
-                       percentile_cont(0.95) WITHIN GROUP (ORDER BY duration)
-                FROM operations WHERE started >= :since AND duration IS NOT NULL
-                GROUP BY 1 ORDER BY 1
-                """
-            ),
-            params,
-        )
-    ]
+    per_tool: dict[str, list[tuple[int, int]]] = {}
+    for tool, bucket, n in conn.execute(
+        text(
+            """
+            SELECT tool, bucket, sum(runs)::bigint FROM operation_durations
+            WHERE day >= CAST(:since AS date) GROUP BY 1, 2 HAVING sum(runs) > 0 ORDER BY 1, 2
+            """
+        ),
+        {"since": since.date()},
+    ):
+        per_tool.setdefault(tool or "(none)", []).append((bucket, n))
+    durations = [(tool, *_percentiles(b)) for tool, b in per_tool.items()]
     versions = [
         (version, n)
         for version, n in conn.execute(

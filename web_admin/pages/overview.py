@@ -117,7 +117,7 @@ def register(console: Console) -> None:
             )
             tools = [t for t, _, _ in charts.durations]
             _chart(
-                "Duration per tool (seconds)",
+                "Duration per tool (seconds, approximate)",
                 {
                     "tooltip": {"trigger": "axis"},
                     "legend": {},
