@@ -185,7 +185,7 @@ def run_pages(engine: Engine, repeats: int, progress: Progress) -> Section:
         {"tool": "xls_transfer", "since": week},
         {"status": "failed", "q": "sheet3"},
         {"sort": "duration"},
-        {"sort": "tool", "tool": "text_stats"},
+        {"sort": "-duration", "tool": "text_stats"},
     )
     ev_filters = (
         {},

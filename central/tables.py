@@ -96,6 +96,7 @@ operations = Table(
         Index(f"operations{part}_list_idx", *lead, text(f"{_listed('started')}"), text("id DESC"))
         for part, lead in _list_indexes("tool", "username", "install_id", "status")
     ),
+    Index("operations_duration_list_idx", text("coalesce(duration, -1.0) DESC"), text("id DESC")),
 )
 events = Table(
     "events",

@@ -42,13 +42,7 @@ ACTIVITY = ListPage(
         ("rows_out", "Rows out"),
     ),
     "No tool runs match. Runs appear here when installs sync; clear a filter to see more.",
-    {
-        "started": "Started",
-        "duration": "Duration",
-        "tool": "Tool",
-        "user": "User",
-        "status": "Status",
-    },
+    {"started": "Started", "duration": "Duration"},
 )
 LOGS = ListPage(
     "/logs",
@@ -62,7 +56,7 @@ LOGS = ListPage(
         ("message", "Message"),
     ),
     "No log events match. Installs send their logs when they sync; clear a filter to see more.",
-    {"time": "Time", "level": "Level", "component": "Component"},
+    {"time": "Time"},
 )
 
 

@@ -30,11 +30,15 @@ def _indexes() -> list[tuple[str, str, str]]:
     return out
 
 
+# Activity sorts by duration too.
+DURATION = ("operations_duration_list_idx", "operations", "coalesce(duration, -1.0) DESC, id DESC")
+
+
 def upgrade() -> None:
-    for name, table, columns in _indexes():
+    for name, table, columns in (*_indexes(), DURATION):
         op.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({columns})")
 
 
 def downgrade() -> None:
-    for name, _, _ in _indexes():
+    for name, _, _ in (*_indexes(), DURATION):
         op.execute(f"DROP INDEX IF EXISTS {name}")
