@@ -1,15 +1,15 @@
-"""Export of exactly a filtered view, streamed: CSV (the csv module's quoting, UTF-8, an optional
-BOM for Excel) or NDJSON, with times in ISO 8601 with their offset (UTC).
+"""Export of exactly a filtered view, streamed: CSV (UTF-8, an optional BOM for Excel) or
+NDJSON, with times in ISO 8601 with their offset (UTC).
 
-Rows come from a server-side cursor in batches, so memory stays flat however many rows there
-are. PostgreSQL hands over each value as the text the file holds (times formatted, JSON as its
-text; for NDJSON each whole line), so Python only writes: hundreds of thousands of rows a second.
+PostgreSQL hands over each value as the text the file holds (times formatted, JSON as its text).
+CSV is PostgreSQL's own ``COPY ... TO STDOUT (FORMAT csv)``: RFC 4180 quoting (a field with a
+comma, quote or line break is quoted, quotes doubled), written by the server and passed on in the
+blocks it sends, several times faster than rows through Python's csv module. NDJSON lines are
+``to_jsonb`` of each row, from a server-side cursor in batches. Memory stays flat either way.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from typing import Any
 
@@ -45,17 +45,16 @@ def _batches(engine: Engine, stmt: Select[Any]) -> Iterator[list[Any]]:
 
 
 def csv_chunks(engine: Engine, query: Query, bom: bool = False) -> Iterator[bytes]:
-    stmt = _as_text(query)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    buffer.write(BOM if bom else "")
-    writer.writerow([c.name for c in stmt.selected_columns])
-    for batch in _batches(engine, stmt):
-        writer.writerows(batch)
-        yield buffer.getvalue().encode("utf-8")
-        buffer.seek(0)
-        buffer.truncate()
-    yield buffer.getvalue().encode("utf-8")
+    compiled = _as_text(query).compile(dialect=engine.dialect)
+    copy_sql = f"COPY ({compiled}) TO STDOUT (FORMAT csv, HEADER)"
+    if bom:
+        yield BOM.encode("utf-8")
+    with engine.connect() as conn:
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        with raw.cursor() as cursor, cursor.copy(copy_sql, compiled.params) as copy:
+            for block in copy:
+                yield bytes(block)
 
 
 def ndjson_chunks(engine: Engine, query: Query) -> Iterator[bytes]:
