@@ -111,7 +111,7 @@ def run_demo(data_dir: Path, *, until_synced: bool, echo: Callable[[str], None])
             "app",
             ["app", "--headless", "--data-dir", str(data_dir / "app")],
             logs / "app.log",
-            {"LOCANEXT_APP_SYNC_INTERVAL": "2"},
+            {"LOCANEXT_APP_SYNC_INTERVAL": "2", "LOCANEXT_APP_INSTALL_NAME": "demo-pc"},
         )
         children.append(app)
         staff = session_headers(central_url, "admin", ADMIN_PASSWORD)

@@ -39,7 +39,7 @@ def write_button(seen: Seen, label: str, on_click: Any, testid: str, **props: st
     """A button that changes something: shown to administrators only (leads read)."""
     button = ui.button(label, on_click=on_click).props(f"data-testid={testid}")
     for key, value in props.items():
-        button.props(f"{key}={value}")
+        button.props(key if value == "" else f"{key}={value}")
     button.set_visibility(seen.viewer.can_write)
     return button
 

@@ -18,6 +18,11 @@ from web_admin.auth import ZONE_COOKIE, Gate, Viewer
 from web_admin.live import MergeSignal
 from web_admin.signin import ZONE_SCRIPT
 
+# Korean and Japanese text in the fonts the viewer's system has for them.
+FONTS = (
+    'body { font-family: "Noto Sans", "Noto Sans CJK KR", "Malgun Gothic", "Apple SD Gothic Neo",'
+    ' "Noto Sans CJK JP", "Yu Gothic", sans-serif; }'
+)
 NAV = (
     ("/", "Overview"),
     ("/live", "Live"),
@@ -74,6 +79,7 @@ async def enter(console: Console, request: Request) -> Seen | RedirectResponse:
 
 def header(seen: Seen, title: str) -> None:
     ui.add_head_html(ZONE_SCRIPT)
+    ui.add_css(FONTS)
     ui.page_title(f"{title} · LocaNext admin")
     ui.dark_mode(None)  # follows the viewer's system setting
     here = seen.request.url.path

@@ -36,7 +36,7 @@ async def _send(console: Console, seen: Seen, method: str, path: str, body: Any 
 
 def _announcement_form(values: dict[str, Any], seen: Seen) -> dict[str, ui.element]:
     expires = values.get("expires")
-    return {
+    fields = {
         "title": ui.input("Title", value=values.get("title") or "").props(
             "data-testid=field-title"
         ),
@@ -51,6 +51,9 @@ def _announcement_form(values: dict[str, Any], seen: Seen) -> dict[str, ui.eleme
             value=expires.astimezone(seen.zone).date().isoformat() if expires else "",
         ).props("data-testid=field-expires"),
     }
+    for field in fields.values():
+        field.classes("w-full")
+    return fields
 
 
 def _body(fields: dict[str, ui.element], seen: Seen) -> dict[str, Any]:
@@ -136,8 +139,9 @@ def register(console: Console) -> None:
             with ui.card().classes("w-[40rem]").props("data-testid=compose-release"):
                 ui.label("Publish a release").classes("text-h6")
                 version = ui.input("Version").props("data-testid=field-version")
-                notes = ui.textarea("Notes").props("data-testid=field-notes")
+                notes = ui.textarea("Notes").props("data-testid=field-notes").classes("w-full")
                 link = ui.input("Download URL (https://...)").props("data-testid=field-url")
+                link.classes("w-full")
                 required = ui.checkbox("Required (older apps must update)").props(
                     "data-testid=field-required"
                 )

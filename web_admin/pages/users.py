@@ -105,13 +105,13 @@ def _user_actions(console: Console, seen: Seen, row: dict[str, Any]) -> None:
 
         ui.button("Save", on_click=save).props("data-testid=save-user")
 
-    with ui.row().classes("gap-2"):
-        write_button(seen, "Edit", edit.open, f"edit-{name}", flat="")
-        write_button(
-            seen, "Disable" if row["active"] else "Enable", toggle, f"toggle-{name}", flat=""
-        )
-        write_button(seen, "Reset password", reset, f"reset-{name}", flat="")
-        write_button(seen, "Delete", confirm.open, f"delete-{name}", flat="", color="negative")
+    with ui.row().classes("gap-1 no-wrap"):
+        small = {"flat": "", "dense": "", "no-caps": ""}
+        write_button(seen, "Edit", edit.open, f"edit-{name}", **small)
+        label = "Disable" if row["active"] else "Enable"
+        write_button(seen, label, toggle, f"toggle-{name}", **small)
+        write_button(seen, "Reset password", reset, f"reset-{name}", **small)
+        write_button(seen, "Delete", confirm.open, f"delete-{name}", color="negative", **small)
     shown = ui.label().props(f"data-testid=password-{name}")
 
 
