@@ -12,11 +12,12 @@ import getpass
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from central.admin_client import AdminApiError, AdminClient
+if TYPE_CHECKING:
+    from central.admin_client import AdminClient
 
 users_app = typer.Typer(
     help="Manage users: list, add, edit, disable, enable, reset-password, delete."
@@ -81,6 +82,9 @@ def _line(what: str) -> str:
 @contextmanager
 def _signed_in(central: str | None, admin: str, password_stdin: bool) -> Iterator[AdminClient]:
     """A client signed in as ``admin``; every refusal inside becomes a one-line error."""
+    # Here, not at the top: httpx is not worth importing for the CLI's other commands.
+    from central.admin_client import AdminApiError, AdminClient
+
     url = _central_url(central)
     password = _line("the password") if password_stdin else getpass.getpass(f"{admin}'s password: ")
     try:

@@ -4,7 +4,6 @@ turned into a one-line message and a non-zero exit code here, and only here."""
 from __future__ import annotations
 
 import getpass
-import json
 import logging
 import sys
 from pathlib import Path
@@ -37,6 +36,7 @@ app = typer.Typer(
 
 from locanext.admin_commands import register as register_admin_commands  # noqa: E402
 from locanext.bench_commands import bench_app  # noqa: E402
+from locanext.tool_command import register as register_tool_command  # noqa: E402
 
 app.add_typer(bench_app, name="bench")
 register_admin_commands(app)
@@ -95,6 +95,9 @@ def _settings(cls: type[S], **options: object) -> S:
 
 def _engine_settings(data_dir: Path | None, **options: object) -> EngineSettings:
     return _settings(EngineSettings, data_dir=data_dir, **options)
+
+
+register_tool_command(app, _engine_settings)
 
 
 def _open_db(settings: EngineSettings) -> Database:
@@ -161,65 +164,6 @@ def _warn_insecure(settings: EngineSettings) -> None:
             fg=typer.colors.YELLOW,
             err=True,
         )
-
-
-@app.command()
-def tool(
-    name: Annotated[str, typer.Argument(help="Tool name; `locanext tool list` shows them.")],
-    function: Annotated[
-        str | None,
-        typer.Option("--function", "-f", help="The tool's function, when it has several."),
-    ] = None,
-    inputs: Annotated[list[Path] | None, typer.Argument(help="Input files.")] = None,
-    param: Annotated[
-        list[str] | None, typer.Option("--param", "-p", help="Tool parameter KEY=VALUE.")
-    ] = None,
-    data_dir: DataDir = None,
-) -> None:
-    """Run a localization tool as a task in a worker process, recorded like a run from the UI.
-
-    Progress goes to stderr; Ctrl-C cancels the run (recorded as cancelled, exit code 130). The
-    summary is printed as JSON on stdout; a failed run exits with code 1 and says why.
-    """
-    from engine.errors import EngineError
-    from engine.operations import RunState
-    from engine.runtime import EngineRuntime
-    from engine.tasks.terminal import follow
-    from engine.tools.registry import registry
-
-    if name == "list":
-        for t in registry().values():
-            typer.echo(f"{t.name:16} {t.description}")
-            for f in t.functions:
-                typer.echo(f"  --function {f.name:20} {f.description}")
-        return
-    bad = [p for p in (param or []) if "=" not in p]
-    if bad:
-        raise _fail(f"parameters are KEY=VALUE; got {', '.join(map(repr, bad))}")
-    params = dict(p.split("=", 1) for p in (param or []))
-    try:
-        runtime = EngineRuntime(_engine_settings(data_dir), task_workers=1)
-    except EngineError as exc:
-        raise _fail(str(exc)) from None
-    try:
-        submitted = runtime.tasks.submit(
-            name, list(inputs or []), params, username=runtime.username, function=function
-        )
-        task = follow(runtime.tasks, submitted.id, sys.stderr)
-    except EngineError as exc:
-        raise _fail(str(exc)) from None
-    finally:
-        runtime.close("tool finished")
-    for warning in task.warnings:
-        typer.secho(f"warning: {warning}", fg=typer.colors.YELLOW, err=True)
-    if task.state is RunState.CANCELLED:
-        raise _fail(f"{name} cancelled (operation {task.id})", code=130)
-    if task.state is not RunState.SUCCEEDED:
-        raise _fail(f"{name} {task.state}: {task.error} (operation {task.id})")
-    typer.echo(json.dumps(task.summary, ensure_ascii=False))
-    for output in task.outputs:
-        typer.echo(f"wrote {output}")
-    typer.echo(f"operation {task.id} succeeded")
 
 
 @app.command()
