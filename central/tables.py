@@ -265,16 +265,17 @@ operation_durations = Table(
     Column("bucket", SmallInteger, primary_key=True),  # floor(4 * log2(ms + 1))
     Column("runs", BigInteger, nullable=False),
 )
-install_hours = Table(
-    "install_hours",
+install_days = Table(
+    "install_days",
     metadata,
-    Column("hour", DateTime(timezone=True), primary_key=True),
+    Column("day", Date, primary_key=True),
     Column("install_id", Text, primary_key=True),
+    Column("hours", Integer, nullable=False),  # bit h: active in UTC hour h of the day
 )
-user_hours = Table(
-    "user_hours",
+user_days = Table(
+    "user_days",
     metadata,
-    Column("hour", DateTime(timezone=True), primary_key=True),
+    Column("day", Date, primary_key=True),
     Column("username", Text, primary_key=True),
 )
 

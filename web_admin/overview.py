@@ -3,6 +3,7 @@ days (their time zone), so "today" starts at their midnight."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -46,7 +47,8 @@ _CARDS = text(
       (SELECT count(*) FROM seen) AS installs_all,
       (SELECT count(*) FROM seen WHERE last_seen >= :day) AS installs_24h,
       (SELECT count(*) FROM seen WHERE last_seen >= :week) AS installs_7d,
-      (SELECT count(DISTINCT username) FROM user_hours WHERE hour >= :week) AS users_active_7d,
+      (SELECT count(DISTINCT username) FROM user_days
+         WHERE day >= CAST(:week AS date)) AS users_active_7d,
       (SELECT coalesce(today, 0) FROM ops) AS operations_today,
       (SELECT coalesce(week, 0) FROM ops) AS operations_7d,
       (SELECT ok::float / nullif(ended, 0) FROM ops) AS success_rate_7d,
@@ -92,6 +94,34 @@ class Charts:
     versions: list[tuple[str, int]]
 
 
+def _shifted_masks(now: datetime, zone: ZoneInfo) -> dict[str, int]:
+    """For each UTC hour of a day, the viewer's day it falls in (the day before, the same, the
+    day after): a bit mask of the hours for each, at the zone's offset now."""
+    offset = (now.astimezone(zone).utcoffset() or timedelta()).total_seconds() / 3600
+    masks = {"before": 0, "same": 0, "after": 0}
+    for hour in range(24):
+        shift = math.floor((hour + offset) / 24)
+        masks[("before", "same", "after")[shift + 1]] |= 1 << hour
+    return masks
+
+
+# Installs active on each of the viewer's days, from the hours each ran something in each UTC day.
+_ACTIVE_INSTALLS = text(
+    """
+    SELECT local_day, count(DISTINCT install_id) FROM (
+      SELECT day - 1 AS local_day, install_id FROM install_days
+        WHERE hours & :before <> 0 AND day >= CAST(:since AS date) - 1
+      UNION ALL
+      SELECT day, install_id FROM install_days
+        WHERE hours & :same <> 0 AND day >= CAST(:since AS date) - 1
+      UNION ALL
+      SELECT day + 1, install_id FROM install_days
+        WHERE hours & :after <> 0 AND day >= CAST(:since AS date) - 1
+    ) AS active GROUP BY 1
+    """
+)
+
+
 def _bucket_seconds(bucket: int) -> float:
     """The middle of a duration bucket (migration 0011: floor(4 * log2(ms + 1)))."""
     return (2 ** ((bucket + 0.5) / 4) - 1) / 1000
@@ -132,17 +162,10 @@ def charts(conn: Connection, now: datetime, zone: ZoneInfo) -> Charts:
         if status in outcomes:
             outcomes[status][index[day]] += n
     active = [0] * len(days)
-    for day, n in conn.execute(
-        text(
-            """
-            SELECT to_char(hour AT TIME ZONE :zone, 'YYYY-MM-DD'), count(DISTINCT install_id)
-            FROM install_hours WHERE hour >= :since GROUP BY 1
-            """
-        ),
-        params,
-    ):
-        if day in index:
-            active[index[day]] = n
+    for day, n in conn.execute(_ACTIVE_INSTALLS, _shifted_masks(now, zone) | params):
+        key = day.isoformat()
+        if key in index:
+            active[index[key]] = n
     per_tool: dict[str, list[tuple[int, int]]] = {}
     for tool, bucket, n in conn.execute(
         text(

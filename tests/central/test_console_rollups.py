@@ -55,5 +55,21 @@ def test_rollups_follow_inserts_updates_and_deletes(central_db: Engine) -> None:
     assert _hours(central_db) == {("xls_transfer", "succeeded"): 2, ("xls_transfer", "failed"): 1}
     assert _durations(central_db) == 3
     with central_db.connect() as conn:
-        active = conn.execute(text("SELECT count(*) FROM install_hours")).scalar_one()
-    assert active == 5  # "was active" stays when a run goes
+        hours = conn.execute(text("SELECT sum(bit_count(hours::bit(24))) FROM install_days"))
+        users = conn.execute(text("SELECT count(*) FROM user_days")).scalar_one()
+    assert hours.scalar_one() == 5  # five hours of activity: "was active" stays when a run goes
+    assert users >= 1
+
+
+def test_utc_hours_fall_in_the_viewers_days() -> None:
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from web_admin.overview import _shifted_masks
+
+    winter = datetime(2031, 1, 15, tzinfo=UTC)
+    seoul = _shifted_masks(winter, ZoneInfo("Asia/Seoul"))  # UTC+9: 15:00 UTC is tomorrow
+    assert seoul == {"before": 0, "same": (1 << 15) - 1, "after": ((1 << 24) - 1) ^ ((1 << 15) - 1)}
+    los_angeles = _shifted_masks(winter, ZoneInfo("America/Los_Angeles"))  # UTC-8
+    assert los_angeles["before"] == (1 << 8) - 1 and los_angeles["after"] == 0
+    assert _shifted_masks(winter, ZoneInfo("UTC")) == {"before": 0, "same": 2**24 - 1, "after": 0}

@@ -4,8 +4,10 @@ grouped upsert per statement of central's set-based merge, whatever its size):
 - ``operation_hours``: runs per hour (UTC), tool and status;
 - ``operation_durations``: runs per UTC day, tool and duration bucket (a quarter of a doubling of
   milliseconds), from which the overview reads approximate p50 and p95;
-- ``install_hours``, ``user_hours``: which installs and users ran something in each hour (kept
-  when the run is later deleted: they say "was active").
+- ``install_days``: per UTC day and install, which of the day's 24 UTC hours it ran something
+  in (a bit each), so active installs per day can be counted in any viewer's time zone from 30
+  rows per install; ``user_days``: which users ran something on each UTC day. Both are kept when
+  the run is later deleted: they say "was active".
 
 An UPDATE takes the old rows' counts off and adds the new rows', so a run whose status, tool or
 start changes moves between counts. Existing operations are counted once here.
@@ -29,10 +31,10 @@ CREATE TABLE operation_hours (
 CREATE TABLE operation_durations (
     day date NOT NULL, tool text NOT NULL, bucket smallint NOT NULL,
     runs bigint NOT NULL, PRIMARY KEY (day, tool, bucket));
-CREATE TABLE install_hours (
-    hour timestamptz NOT NULL, install_id text NOT NULL, PRIMARY KEY (hour, install_id));
-CREATE TABLE user_hours (
-    hour timestamptz NOT NULL, username text NOT NULL, PRIMARY KEY (hour, username));
+CREATE TABLE install_days (
+    day date NOT NULL, install_id text NOT NULL, hours integer NOT NULL,
+    PRIMARY KEY (day, install_id));
+CREATE TABLE user_days (day date NOT NULL, username text NOT NULL, PRIMARY KEY (day, username));
 """
 
 
@@ -53,11 +55,13 @@ def _counts(rows: str, sign: str) -> str:
 
 def _presence(rows: str) -> str:
     return f"""
-    INSERT INTO install_hours
-      SELECT DISTINCT date_trunc('hour', started, 'UTC'), install_id FROM {rows}
-      WHERE started IS NOT NULL AND install_id IS NOT NULL ON CONFLICT DO NOTHING;
-    INSERT INTO user_hours
-      SELECT DISTINCT date_trunc('hour', started, 'UTC'), username FROM {rows}
+    INSERT INTO install_days AS d (day, install_id, hours)
+      SELECT (started AT TIME ZONE 'UTC')::date, install_id,
+             bit_or(1 << extract(hour FROM started AT TIME ZONE 'UTC')::int)
+      FROM {rows} WHERE started IS NOT NULL AND install_id IS NOT NULL GROUP BY 1, 2
+      ON CONFLICT (day, install_id) DO UPDATE SET hours = d.hours | excluded.hours;
+    INSERT INTO user_days
+      SELECT DISTINCT (started AT TIME ZONE 'UTC')::date, username FROM {rows}
       WHERE started IS NOT NULL AND username IS NOT NULL ON CONFLICT DO NOTHING;
     """
 
@@ -93,7 +97,7 @@ def upgrade() -> None:
     # Tables made after 0004 are readable by the console through its default privileges; said
     # here too, for a database whose migrations ran as another role.
     op.execute(
-        "GRANT SELECT ON operation_hours, operation_durations, install_hours, user_hours"
+        "GRANT SELECT ON operation_hours, operation_durations, install_days, user_days"
         " TO locanext_reader"
     )
 
@@ -102,4 +106,4 @@ def downgrade() -> None:
     for event in ("insert", "update", "delete"):
         op.execute(f"DROP TRIGGER IF EXISTS operations_rollup_{event} ON operations")
     op.execute("DROP FUNCTION IF EXISTS console_rollup_operations()")
-    op.execute("DROP TABLE operation_hours, operation_durations, install_hours, user_hours")
+    op.execute("DROP TABLE operation_hours, operation_durations, install_days, user_days")
