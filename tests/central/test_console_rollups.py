@@ -3,7 +3,12 @@ the mirror, whether one row or many in one statement (as central's set-based mer
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
 from sqlalchemy import Engine, text
+
+from web_admin.overview import _shifted_masks
 
 
 def _hours(engine: Engine) -> dict[tuple[str, str], int]:
@@ -62,11 +67,6 @@ def test_rollups_follow_inserts_updates_and_deletes(central_db: Engine) -> None:
 
 
 def test_utc_hours_fall_in_the_viewers_days() -> None:
-    from datetime import UTC, datetime
-    from zoneinfo import ZoneInfo
-
-    from web_admin.overview import _shifted_masks
-
     winter = datetime(2031, 1, 15, tzinfo=UTC)
     seoul = _shifted_masks(winter, ZoneInfo("Asia/Seoul"))  # UTC+9: 15:00 UTC is tomorrow
     assert seoul == {"before": 0, "same": (1 << 15) - 1, "after": ((1 << 24) - 1) ^ ((1 << 15) - 1)}
