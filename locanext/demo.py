@@ -14,6 +14,7 @@ import httpx
 from central.admin_client import session_headers
 from engine import __version__
 from locanext import demo_team
+from locanext.failures import Failure
 from shell.desktop import wait_for_signal
 from shell.processes import Child, free_port
 
@@ -22,7 +23,7 @@ DEMO_MEMBER = demo_team.MINA
 DEMO_USER, DEMO_PASSWORD = DEMO_MEMBER.username, DEMO_MEMBER.password
 
 
-class DemoError(Exception):
+class DemoError(Failure):
     pass
 
 
