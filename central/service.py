@@ -103,6 +103,8 @@ def prepare(settings: CentralSettings, dsn: str, *, restored: bool = False) -> P
     created = ensure_database(dsn, create=True)
     engine = make_engine(dsn)
     migrate(engine)
+    if not settings.dsn:  # the admin console reads the private cluster as the read-only role
+        PrivateCluster(settings.cluster_dir).provision_reader()
     with engine.begin() as conn:
         generated = accounts.ensure_admin(conn, settings.admin_password)
         if restored:
@@ -110,7 +112,7 @@ def prepare(settings: CentralSettings, dsn: str, *, restored: bool = False) -> P
     return Prepared(engine, generated if not settings.admin_password else None, created)
 
 
-class _Server(uvicorn.Server):
+class GracefulServer(uvicorn.Server):
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         # uvicorn re-raises a captured SIGTERM after shutting down, which would end the process
         # before the private PostgreSQL is stopped; a plain graceful return is what we want.
@@ -129,4 +131,4 @@ def serve(settings: CentralSettings, engine: Engine, sock: socket.socket) -> Non
         ssl_certfile=settings.tls_cert,
         ssl_keyfile=settings.tls_key,
     )
-    _Server(config).run(sockets=[sock])
+    GracefulServer(config).run(sockets=[sock])

@@ -374,35 +374,45 @@ def admin(
     ] = None,
     host: Annotated[str | None, typer.Option(help=option_help(AdminSettings, "host"))] = None,
     port: Annotated[int | None, typer.Option(help=option_help(AdminSettings, "port"))] = None,
+    central: Annotated[
+        str | None, typer.Option(help=option_help(AdminSettings, "central_url"))
+    ] = None,
 ) -> None:
-    """Run the admin dashboard; it reads the PostgreSQL mirror directly, read-only."""
+    """Run the admin console: it reads the PostgreSQL mirror as a read-only role and sends every
+    change to central (LOCANEXT_CENTRAL_URL)."""
     import uvicorn
 
     from central.db import ensure_database, normalize_dsn
     from central.pgcluster import PrivateCluster
-    from central.service import listen
+    from central.service import GracefulServer, listen
     from web_admin.app import create_app, read_only_engine
 
     _logging(False)
-    settings = _settings(AdminSettings, dsn=dsn, central_data_dir=data_dir, host=host, port=port)
-    given = settings.dsn or PrivateCluster(settings.cluster_dir).dsn()
+    settings = _settings(
+        AdminSettings,
+        dsn=dsn,
+        central_data_dir=data_dir,
+        host=host,
+        port=port,
+        central_url=central,
+    )
+    given = settings.dsn or PrivateCluster(settings.cluster_dir).reader_dsn()
     if not given:
         raise _fail(
-            f"no --dsn given and no running central cluster in {settings.cluster_dir}; "
-            "start `locanext central` first or pass --dsn"
+            f"no --dsn given and no running central cluster in {settings.cluster_dir} (or one "
+            "whose read-only role has no password yet); start `locanext central` first or pass "
+            "--dsn"
         )
     url = normalize_dsn(given)
     listener = listen(settings.host, settings.port)
     try:
         ensure_database(url, create=False)
         typer.echo(f"LocaNext admin: http://{settings.host}:{settings.port}/")
+        console = create_app(read_only_engine(url), settings.central_url, settings.secret)
         config = uvicorn.Config(
-            create_app(read_only_engine(url)),
-            host=settings.host,
-            port=settings.port,
-            log_level="warning",
+            console, host=settings.host, port=settings.port, log_level="warning"
         )
-        uvicorn.Server(config).run(sockets=[listener])
+        GracefulServer(config).run(sockets=[listener])
     finally:
         listener.close()
 
