@@ -189,7 +189,7 @@ class ResourceSampler:
         with self._lock:
             self._procs[name] = psutil.Process(pid)
             self.peak_rss.setdefault(name, 0)
-        self._sample()
+        self.sample()
 
     def __enter__(self) -> ResourceSampler:
         self._thread.start()
@@ -201,9 +201,9 @@ class ResourceSampler:
 
     def _run(self) -> None:
         while not self._stop.wait(self._every):
-            self._sample()
+            self.sample()
 
-    def _sample(self) -> None:
+    def sample(self) -> None:
         with self._lock:
             procs = dict(self._procs)
         for name, proc in procs.items():
@@ -227,7 +227,7 @@ class ResourceSampler:
 
 
 @dataclass
-class _Central:
+class CentralProcess:
     url: str
     dsn: str
     child: Child
@@ -235,25 +235,27 @@ class _Central:
 
 
 @contextmanager
-def _central(server_dsn: str, workdir: Path, name: str) -> Iterator[_Central]:
+def central_process(
+    server_dsn: str, workdir: Path, name: str, args: Sequence[str] = ()
+) -> Iterator[CentralProcess]:
     """A `locanext central` process on a scratch database, both gone after the block; call
-    :func:`_ready` before talking to it (its start overlaps the caller's own preparations)."""
+    :func:`wait_ready` before talking to it (its start overlaps the caller's own preparations)."""
     admin_password = secrets.token_urlsafe(12)
     with scratch_database(server_dsn) as dsn:
         port = free_port()
         child = Child(
             f"central ({name})",
-            ["central", "--dsn", dsn, "--port", str(port)],
+            ["central", "--dsn", dsn, "--port", str(port), *args],
             workdir / f"central-{name}.log",
             {"LOCANEXT_CENTRAL_ADMIN_PASSWORD": admin_password},
         )
         try:
-            yield _Central(f"http://127.0.0.1:{port}", dsn, child, admin_password)
+            yield CentralProcess(f"http://127.0.0.1:{port}", dsn, child, admin_password)
         finally:
             child.stop()
 
 
-def _ready(central: _Central) -> None:
+def wait_ready(central: CentralProcess) -> None:
     """Wait until central answers, then create the bench user."""
     central.child.wait_http(f"{central.url}/api/health", timeout=120)
     response = httpx.post(
@@ -430,11 +432,11 @@ def _enroll(data_dir: Path, central_url: str) -> tuple[str, int]:
 def run_catchup(server_dsn: str, changes: int, workdir: Path, progress: Progress) -> Section:
     section = Section("catchup")
     data_dir = workdir / "catchup"
-    with _central(server_dsn, workdir, "catchup") as central:
+    with central_process(server_dsn, workdir, "catchup") as central:
         progress(f"catchup: writing about {changes:,} changes into {data_dir}/engine.db...")
         rows, queued, build_s = build_install(data_dir, changes)
         progress(f"catchup: {queued:,} changes ({rows:,} rows) written in {build_s:.1f} s")
-        _ready(central)
+        wait_ready(central)
         install_id, top = _enroll(data_dir, central.url)
         progress("catchup: running `locanext sync --once`...")
         wall, code, sampler = _timed_sync(data_dir, central.child, workdir)
@@ -534,8 +536,8 @@ def _mirror_state(dsn: str, install_id: str) -> tuple[int, int, int]:
 def run_latency(server_dsn: str, samples: int, workdir: Path, progress: Progress) -> Section:
     section = Section("latency")
     interval = 0.25
-    with _central(server_dsn, workdir, "latency") as central:
-        _ready(central)
+    with central_process(server_dsn, workdir, "latency") as central:
+        wait_ready(central)
         db = Database(workdir / "latency" / "engine.db")
         syncer = Syncer(db, interval=interval)
         try:

@@ -1,0 +1,37 @@
+"""`locanext bench load --quick` end to end: a real central process, a real PostgreSQL, a small
+fleet of simulated installs over real HTTP. The figures are not judged (this is not a timed
+test); the checks are: every change in the mirror exactly once, the glossary equal to a
+cr-sqlite hub's, the announcement seen by every install, and nothing refused."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from bench import load as bench_load
+
+pytestmark = [pytest.mark.slow, pytest.mark.e2e]
+
+
+def test_bench_load_quick_reports_every_part_and_an_exact_mirror(pg_server: str, tmp_path: Path):
+    sizes = bench_load.Sizes.quick()
+    report = bench_load.run(dsn=pg_server, sizes=sizes, workdir=tmp_path)
+
+    assert [s.name for s in report.sections] == ["steady", "fanout", "monday", "mirror"]
+    steady, fanout, monday, mirror = report.sections
+    for count in sizes.levels:
+        assert steady.figures[f"n{count}_errors"] == 0
+        assert steady.figures[f"n{count}_pushes_per_s"] > 0
+        assert math.isfinite(steady.figures[f"n{count}_push_p99_ms"])
+    assert steady.figures["largest_n"] in sizes.levels
+    assert fanout.checks == {"seen_by_all": True}
+    assert fanout.figures["seen"] == max(sizes.levels)
+    assert monday.figures["errors"] == 0
+    assert monday.figures["changes"] >= sizes.monday_installs * sizes.monday_changes
+    assert mirror.checks == {"exactly_once": True, "equals_hub": True}
+    assert report.checks_passed
+    lines = report.lines()
+    assert any("largest N with push p99" in line for line in lines)
+    assert any("first acknowledgement: median" in line for line in lines)
