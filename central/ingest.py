@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import Connection, delete, func, select, update
@@ -44,6 +45,7 @@ from replicator.wire import (
     PushRequest,
     PushResponse,
     SiteState,
+    SqlValue,
     VersionSpan,
     pk,
 )
@@ -158,8 +160,20 @@ def _declare(conn: Connection, site: bytes, spans: Sequence[VersionSpan]) -> Non
         )
 
 
-def push(conn: Connection, install: Install, request: PushRequest) -> PushResponse:
-    """Take in a push inside the caller's transaction: check it, plan it, apply the plan."""
+@dataclass(frozen=True)
+class CheckedPush:
+    """A push that passed every check needing no database: its versions and its changes."""
+
+    install: Install
+    request: PushRequest
+    spans: dict[int, VersionSpan]
+    checked: list[tuple[Change, SqlValue]]
+    unknown: list[Change]
+
+
+def check(install: Install, request: PushRequest) -> CheckedPush:
+    """The checks of a push that read nothing stored (schema, site, spans, rights per change);
+    made before it waits for the merge lock."""
     check_schema(request.schema_version)
     if request.site_id != install.site_id:
         raise Forbidden(
@@ -167,13 +181,31 @@ def push(conn: Connection, install: Install, request: PushRequest) -> PushRespon
         )
     spans = check_spans(request)
     checked, unknown = validate(request.changes, install)
-    db_version = begin_merge(conn)
+    return CheckedPush(install, request, spans, checked, unknown)
+
+
+def take(conn: Connection, push: CheckedPush, db_version: int) -> PushResponse:
+    """Take in a checked push inside the caller's merge transaction (which holds the merge lock
+    and stamps ``db_version``): plan it from what is stored, apply the plan."""
+    install = push.install
     acked = _watermark(conn, install)
-    parked, declared = _held(conn, install.site_id, [v for v in spans if v > acked])
+    parked, declared = _held(conn, install.site_id, [v for v in push.spans if v > acked])
     plan = plan_push(
-        spans, checked, unknown, since=request.since, acked=acked, parked=parked, declared=declared
+        push.spans,
+        push.checked,
+        push.unknown,
+        since=push.request.since,
+        acked=acked,
+        parked=parked,
+        declared=declared,
     )
-    return _apply(conn, install, plan, request, db_version)
+    return _apply(conn, install, plan, push.request, db_version)
+
+
+def push(conn: Connection, install: Install, request: PushRequest) -> PushResponse:
+    """Take in a push inside the caller's transaction: check it, plan it, apply the plan."""
+    checked = check(install, request)
+    return take(conn, checked, begin_merge(conn))
 
 
 def _apply(

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 from fastapi import FastAPI, Request
@@ -18,6 +19,7 @@ from central import enrollments
 from central.api import admin, enroll, publications, sync
 from central.api.body_limit import DeclaredBodyLimit
 from central.errors import CentralError, TooManyRequests
+from central.group_commit import GroupCommit
 from central.settings import CentralSettings
 from central.throttle import SignInThrottle
 from replicator.wire import ErrorBody
@@ -59,9 +61,17 @@ def create_app(
     clock: Callable[[], datetime] = _now,
     throttle: SignInThrottle | None = None,
 ) -> FastAPI:
-    app = FastAPI(title="LocaNext central", version="0.1.0")
+    group_commit = GroupCommit(engine)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await run_in_threadpool(group_commit.close)
+
+    app = FastAPI(title="LocaNext central", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
     app.state.engine = engine
+    app.state.group_commit = group_commit
     app.state.clock = clock
     app.state.throttle = throttle or SignInThrottle()
 

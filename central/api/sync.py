@@ -8,11 +8,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 
-from central import ingest, notices
+from central import ingest
 from central.api.body import read_limited
 from central.api.deps import CurrentInstall, DbEngine, PullingInstall
 from central.api.models import SYNC_RESPONSES
 from central.errors import BadChangeset
+from central.group_commit import GroupCommit
 from central.pull import changes_since
 from replicator.wire import PullResponse, PushRequest, PushResponse, SiteState
 
@@ -33,20 +34,16 @@ def state(engine: DbEngine, install: CurrentInstall) -> SiteState:
 
 
 @router.post("/push")
-async def push(request: Request, engine: DbEngine, install: CurrentInstall) -> PushResponse:
+async def push(request: Request, install: CurrentInstall) -> PushResponse:
     body = await read_limited(request, request.app.state.settings.max_body_bytes)
     try:
         changeset = PushRequest.model_validate_json(body)
     except ValidationError as exc:
         raise BadChangeset(f"malformed changeset: {describe(exc)}") from None
-
-    def merge() -> PushResponse:
-        with engine.begin() as conn:
-            response = ingest.push(conn, install, changeset)
-            notices.notify_merged(conn)  # delivered when this transaction commits
-            return response
-
-    return await run_in_threadpool(merge)
+    checked = await run_in_threadpool(ingest.check, install, changeset)
+    # Merged with the pushes that arrive meanwhile, in one transaction; answered after it commits.
+    groups: GroupCommit = request.app.state.group_commit
+    return await groups.submit(checked)
 
 
 @router.get("/pull")
