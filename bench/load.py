@@ -266,10 +266,13 @@ async def _steady(
         published.append(time.perf_counter())
         fleet.marker = await publish()
 
-    tasks = [install(s, random.Random(i)) for i, s in enumerate(fleet.sites[:count])]
+    sites = fleet.sites[:count]
+    tasks = [install(s, random.Random(i)) for i, s in enumerate(sites)]
     if publish is not None:
         tasks.append(announce())
     await asyncio.gather(*tasks)
+    if published:  # one more round each, so every install has pulled after the publication
+        await asyncio.gather(*(fleet.pull(s, Traffic(), published[0]) for s in sites))
     return traffic, published[0] if published else None
 
 

@@ -6,7 +6,9 @@ server and dropped at the end (also on error):
 * **ingest**: ``N`` generated ``events`` changes of one site merged in batches of 5,000
   (:func:`central.merge.begin_merge` + :func:`central.batch_merge.merge_batch`, one transaction
   per batch), next to a bare ``COPY`` of the same staging tuples into an unindexed table, same
-  batches, one transaction each. Target: ingest at least 30% of the bare COPY rate.
+  batches, one transaction each, and next to cr-sqlite's own merge of the same batches into a
+  SQLite hub (``INSERT INTO crsql_changes``, one transaction each). Targets: ingest at least 30%
+  of the bare COPY rate, and at least cr-sqlite's rate.
 * **catchup**: an engine.db holding about ``changes`` own changes (transactions of 100 ``events``
   rows) is enrolled with a real ``locanext central`` process and drained by a real
   ``locanext sync --once`` process; wall time and the peak RSS of both processes (psutil, every
@@ -59,6 +61,7 @@ BATCH = 5_000
 ROWS_PER_TRANSACTION = 100
 
 INGEST_TARGET = 0.30  # of the bare COPY rate
+HUB_TARGET = 1.0  # of cr-sqlite's own merge into a SQLite hub
 CATCHUP_SECONDS = 120.0
 RSS_LIMIT_MB = 300.0
 P50_TARGET, P99_TARGET = 0.200, 1.0
@@ -344,6 +347,33 @@ def _merge(dsn: str, batches: list[Sequence[tuple[Change, str]]]) -> tuple[float
     return elapsed, rows, clocks
 
 
+_HUB_INSERT = (
+    'INSERT INTO crsql_changes ("table", pk, cid, val, col_version, db_version, site_id, cl, seq)'
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _hub_merge(batches: list[Sequence[tuple[Change, str]]]) -> tuple[float, int, int]:
+    """cr-sqlite's own merge of the same batches into a SQLite hub (an engine.db, one
+    transaction per batch); (seconds, events rows, events cell clocks) afterwards."""
+    with tempfile.TemporaryDirectory(prefix="locanext-bench-hub-") as tmp:
+        hub = Database(Path(tmp) / "hub.db")
+        try:
+            started = time.perf_counter()
+            for batch in batches:
+                with hub.write() as conn:
+                    conn.executemany(_HUB_INSERT, [change.as_row() for change, _ in batch])
+            elapsed = time.perf_counter() - started
+            with hub.read() as conn:
+                rows = conn.execute("SELECT count(*) FROM events").fetchone()[0]
+                clocks = conn.execute(
+                    "SELECT count(*) FROM crsql_changes WHERE \"table\" = 'events'"
+                ).fetchone()[0]
+        finally:
+            hub.close()
+    return elapsed, rows, clocks
+
+
 def run_ingest(server_dsn: str, changes: int, progress: Progress) -> Section:
     section = Section("ingest")
     site_id = uuid.uuid4().bytes
@@ -356,8 +386,11 @@ def run_ingest(server_dsn: str, changes: int, progress: Progress) -> Section:
         copy_s = _bare_copy(dsn, batches)
         progress(f"ingest: bare COPY {copy_s:.2f} s; merging...")
         merge_s, mirror_rows, clocks = _merge(dsn, batches)
-    copy_rate, merge_rate = changes / copy_s, changes / merge_s
+    progress(f"ingest: central merged in {merge_s:.2f} s; cr-sqlite hub...")
+    hub_s, hub_rows, hub_clocks = _hub_merge(batches)
+    copy_rate, merge_rate, hub_rate = changes / copy_s, changes / merge_s, changes / hub_s
     ratio = merge_rate / copy_rate
+    hub_ratio = merge_rate / hub_rate
     section.figures.update(
         changes=changes,
         rows=rows,
@@ -366,6 +399,9 @@ def run_ingest(server_dsn: str, changes: int, progress: Progress) -> Section:
         merge_seconds=merge_s,
         merge_rate=merge_rate,
         ratio=ratio,
+        hub_seconds=hub_s,
+        hub_rate=hub_rate,
+        hub_ratio=hub_ratio,
     )
     section.add(
         f"ingest: {changes:,} events changes ({rows:,} rows) of one site, "
@@ -379,13 +415,23 @@ def run_ingest(server_dsn: str, changes: int, progress: Progress) -> Section:
         f"  begin_merge + merge_batch:                         {merge_rate:,.0f} changes/s "
         f"({merge_s:.2f} s)"
     )
+    section.add(
+        f"  cr-sqlite into a SQLite hub (INSERT INTO crsql_changes): {hub_rate:,.0f} changes/s "
+        f"({hub_s:.2f} s)"
+    )
     verdict = section.target("ingest_ratio", ratio >= INGEST_TARGET)
     section.add(f"  ingest = {ratio:.0%} of bare COPY (target >= {INGEST_TARGET:.0%})  {verdict}")
+    verdict = section.target("hub_ratio", hub_ratio >= HUB_TARGET)
+    section.add(
+        f"  central / cr-sqlite = {hub_ratio:.2f}x (target >= {HUB_TARGET:.1f}x)  {verdict}"
+    )
     ok = section.check("mirror_exact", mirror_rows == rows and clocks == changes)
     section.add(
         f"  mirror: {mirror_rows:,} events rows, {clocks:,} cell clocks "
         f"(expected {rows:,} / {changes:,})  {ok}"
     )
+    ok = section.check("hub_exact", hub_rows == rows and hub_clocks == changes)
+    section.add(f"  hub:    {hub_rows:,} events rows, {hub_clocks:,} cell clocks  {ok}")
     return section
 
 

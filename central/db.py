@@ -13,6 +13,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.pool import NullPool
 
 log = logging.getLogger(__name__)
@@ -39,14 +40,32 @@ def normalize_dsn(dsn: str) -> str:
 
 
 def make_engine(dsn: str, *, pool_size: int = 5) -> Engine:
+    """At most ``pool_size`` connections: a request that finds none free waits up to 30 s (then
+    503 ``database_unavailable``), so processes x pool_size bounds what central asks of
+    PostgreSQL's ``max_connections``."""
     # Central's statements are short; on staging tables without statistics their estimates can
     # look large enough for PostgreSQL to JIT-compile them, which costs more than running them.
     return create_engine(
         normalize_dsn(dsn),
         pool_size=pool_size,
+        max_overflow=0,
         pool_pre_ping=True,
         connect_args={"options": "-c jit=off"},
     )
+
+
+def unavailable(exc: BaseException) -> str:
+    """One line saying why PostgreSQL could not serve central, with what to do when it is
+    central's own doing (more connections than the server allows)."""
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    if any(s in reason for s in ("too many clients", "too many connections", "connection slots")):
+        return (
+            f"PostgreSQL refuses more connections ({reason}): lower --workers or --pool-size, "
+            "or raise the server's max_connections"
+        )
+    if isinstance(exc, PoolTimeout):
+        return f"no free database connection in time ({reason}): raise --pool-size"
+    return f"PostgreSQL is unavailable: {reason}"
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from types import FrameType
 
 import uvicorn
+from fastapi import FastAPI
 from sqlalchemy import Engine
+from uvicorn.supervisors import Multiprocess
 
 from central import accounts
 from central.api.app import create_app
@@ -39,7 +42,7 @@ class Prepared:
 
 
 def prepare(settings: CentralSettings, dsn: str) -> Prepared:
-    engine = make_engine(dsn)
+    engine = make_engine(dsn, pool_size=settings.pool_size)
     migrate(engine)
     with engine.begin() as conn:
         generated = accounts.ensure_admin(conn, settings.admin_password)
@@ -54,8 +57,41 @@ class _Server(uvicorn.Server):
         self.should_exit = True
 
 
-def serve(settings: CentralSettings, engine: Engine) -> None:
+def worker_app() -> FastAPI:
+    """The app of one of ``--workers`` processes, from the settings the parent put in the
+    environment (the database is migrated and bootstrapped by then)."""
+    settings = CentralSettings()
+    assert settings.dsn is not None
+    return create_app(settings, make_engine(settings.dsn, pool_size=settings.pool_size))
+
+
+def _serve_workers(settings: CentralSettings, dsn: str) -> None:
+    # Workers are spawned: they read their settings where the parent leaves them, including
+    # the database it resolved (a private cluster's address and password).
+    for name, value in settings.model_dump(exclude={"admin_password"}).items():
+        if value is not None:
+            os.environ[f"LOCANEXT_CENTRAL_{name.upper()}"] = str(value)
+    os.environ["LOCANEXT_CENTRAL_DSN"] = dsn
+    config = uvicorn.Config(
+        f"{__name__}:worker_app",
+        factory=True,
+        workers=settings.workers,
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        ssl_certfile=settings.tls_cert,
+        ssl_keyfile=settings.tls_key,
+    )
+    # The supervisor stops its workers on SIGINT/SIGTERM and returns.
+    Multiprocess(config, sockets=[config.bind_socket()]).run()
+
+
+def serve(settings: CentralSettings, engine: Engine, dsn: str) -> None:
     """Serve until SIGINT/SIGTERM, then return normally (a second signal forces the exit)."""
+    if settings.workers > 1:
+        engine.dispose()  # each worker has its own pool
+        _serve_workers(settings, dsn)
+        return
     config = uvicorn.Config(
         create_app(settings, engine),
         host=settings.host,

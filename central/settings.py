@@ -58,6 +58,16 @@ class CentralSettings(BaseSettings):
     staff_idle_timeout_s: int = Field(
         default=1800, description="An administrator's session ends after this long unused."
     )
+    workers: int = Field(
+        default=1,
+        ge=1,
+        description="Processes serving HTTP on one port, all on one PostgreSQL.",
+    )
+    pool_size: int = Field(
+        default=15,
+        ge=1,
+        description="Most PostgreSQL connections one process opens (workers x this in all).",
+    )
     tls_cert: Path | None = Field(
         default=None,
         description="PEM certificate (chain) to serve HTTPS with; needs tls_key.",

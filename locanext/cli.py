@@ -319,13 +319,21 @@ def central(
     tls_key: Annotated[
         Path | None, typer.Option(help=option_help(CentralSettings, "tls_key"))
     ] = None,
+    workers: Annotated[
+        int | None, typer.Option(help=option_help(CentralSettings, "workers"))
+    ] = None,
+    pool_size: Annotated[
+        int | None, typer.Option(help=option_help(CentralSettings, "pool_size"))
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Run the central server: sync API, enrollment, administration, PostgreSQL mirror.
 
     With --tls-cert and --tls-key it serves HTTPS itself; else put it behind a TLS proxy."""
+    from sqlalchemy.exc import OperationalError
+
     from central import service
-    from central.db import InvalidDsn
+    from central.db import InvalidDsn, unavailable
     from central.pgcluster import ClusterError
 
     _logging(verbose)
@@ -337,6 +345,8 @@ def central(
         port=port,
         tls_cert=tls_cert,
         tls_key=tls_key,
+        workers=workers,
+        pool_size=pool_size,
     )
     for path in (settings.tls_cert, settings.tls_key):
         if path is not None and not path.is_file():
@@ -347,9 +357,11 @@ def central(
             if prepared.generated_admin_password:
                 typer.echo(f"created account admin / {prepared.generated_admin_password}")
             typer.echo(f"LocaNext central: {settings.url}/  (mirror {url.split('@')[-1]})")
-            service.serve(settings, prepared.engine)
+            service.serve(settings, prepared.engine, url)
     except (ClusterError, InvalidDsn) as exc:
         raise _fail(str(exc)) from None
+    except OperationalError as exc:
+        raise _fail(unavailable(exc)) from None
 
 
 @app.command()

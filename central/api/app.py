@@ -12,13 +12,15 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
 from central import enrollments
 from central.api import admin, enroll, publications, sync
 from central.api.body_limit import DeclaredBodyLimit
-from central.errors import CentralError, TooManyRequests
+from central.db import unavailable
+from central.errors import CentralError, DatabaseUnavailable, TooManyRequests
 from central.group_commit import GroupCommit
 from central.settings import CentralSettings
 from central.throttle import SignInThrottle
@@ -106,6 +108,16 @@ def create_app(
         code = _HTTP_CODES.get(exc.status_code, "http_error")
         await _record_refusal(request, exc.status_code, code)
         return _error(exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(PoolTimeout)
+    async def database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+        log.error("%s %s failed: %s", request.method, request.url.path, unavailable(exc))
+        return _error(
+            DatabaseUnavailable.status,
+            DatabaseUnavailable.code,
+            "central's database is unavailable or has no free connection; try again later",
+        )
 
     @app.get("/api/health")
     def health() -> dict[str, str]:
