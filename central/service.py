@@ -62,7 +62,15 @@ def worker_app() -> FastAPI:
     environment (the database is migrated and bootstrapped by then)."""
     settings = CentralSettings()
     assert settings.dsn is not None
-    return create_app(settings, make_engine(settings.dsn, pool_size=settings.pool_size))
+    engine = make_engine(settings.dsn, pool_size=settings.pool_size)
+    return create_app(settings, engine, read_engine=read_engine(settings))
+
+
+def read_engine(settings: CentralSettings) -> Engine | None:
+    """The replica's engine that serves pulls, when there is one."""
+    if settings.read_dsn is None:
+        return None
+    return make_engine(settings.read_dsn, pool_size=settings.pool_size)
 
 
 def _serve_workers(settings: CentralSettings, dsn: str) -> None:
@@ -93,7 +101,7 @@ def serve(settings: CentralSettings, engine: Engine, dsn: str) -> None:
         _serve_workers(settings, dsn)
         return
     config = uvicorn.Config(
-        create_app(settings, engine),
+        create_app(settings, engine, read_engine=read_engine(settings)),
         host=settings.host,
         port=settings.port,
         log_level="warning",

@@ -38,6 +38,11 @@ class CentralSettings(BaseSettings):
         default=None,
         description="PostgreSQL URL of the mirror; without one, a private cluster in the data dir.",
     )
+    read_dsn: str | None = Field(
+        default=None,
+        description="PostgreSQL URL of a streaming replica of the mirror that serves pulls; "
+        "without one, pulls read the primary.",
+    )
     data_dir: Path = Field(
         default_factory=default_data_dir, description="Where the private cluster lives."
     )

@@ -319,6 +319,9 @@ def central(
     tls_key: Annotated[
         Path | None, typer.Option(help=option_help(CentralSettings, "tls_key"))
     ] = None,
+    read_dsn: Annotated[
+        str | None, typer.Option(help=option_help(CentralSettings, "read_dsn"))
+    ] = None,
     workers: Annotated[
         int | None, typer.Option(help=option_help(CentralSettings, "workers"))
     ] = None,
@@ -345,6 +348,7 @@ def central(
         port=port,
         tls_cert=tls_cert,
         tls_key=tls_key,
+        read_dsn=read_dsn,
         workers=workers,
         pool_size=pool_size,
     )

@@ -62,7 +62,9 @@ def create_app(
     *,
     clock: Callable[[], datetime] = _now,
     throttle: SignInThrottle | None = None,
+    read_engine: Engine | None = None,
 ) -> FastAPI:
+    """Central's app on ``engine``; pulls read ``read_engine`` (a streaming replica) if given."""
     group_commit = GroupCommit(engine)
 
     @asynccontextmanager
@@ -73,6 +75,7 @@ def create_app(
     app = FastAPI(title="LocaNext central", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
     app.state.engine = engine
+    app.state.read_engine = read_engine or engine
     app.state.group_commit = group_commit
     app.state.clock = clock
     app.state.throttle = throttle or SignInThrottle()

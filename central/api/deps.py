@@ -34,7 +34,12 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+def get_read_engine(request: Request) -> Engine:
+    return request.app.state.read_engine
+
+
 DbEngine = Annotated[Engine, Depends(get_engine)]
+ReadEngine = Annotated[Engine, Depends(get_read_engine)]
 Now = Annotated[datetime, Depends(get_now)]
 
 

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from central import ingest
 from central.api.body import read_limited
-from central.api.deps import CurrentInstall, DbEngine, PullingInstall
+from central.api.deps import CurrentInstall, DbEngine, PullingInstall, ReadEngine
 from central.api.models import SYNC_RESPONSES
 from central.errors import BadChangeset
 from central.group_commit import GroupCommit
@@ -48,12 +48,14 @@ async def push(request: Request, install: CurrentInstall) -> PushResponse:
 
 @router.get("/pull")
 def pull(
-    engine: DbEngine,
+    engine: ReadEngine,
     install: PullingInstall,
     since: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,  # a PostgreSQL bigint
     limit: Annotated[int, Query(ge=1, le=20_000)] = 5000,
 ) -> PullResponse:
     # One snapshot for the changes and the cursor, so the cursor never passes an unseen version.
+    # On a replica too: it replays commits in their order and versions commit in order, so a
+    # snapshot there holds every version up to some point whole, and the cursor stops there.
     snapshot = engine.connect().execution_options(isolation_level="REPEATABLE READ")
     with snapshot as conn, conn.begin():
         return changes_since(conn, install, since, limit)
