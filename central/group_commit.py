@@ -4,10 +4,13 @@ Merges are serialized cluster-wide by one lock (:func:`central.merge.begin_merge
 small pushes the fixed cost of a transaction (lock, version, notification, commit and its WAL
 flush) would be paid once per push. Here one thread per process takes every push waiting when it
 is free (up to :data:`MAX_PUSHES` pushes or :data:`MAX_CHANGES` changes) and takes them in one
-transaction: one lock, one central db_version, one notification, one commit. Each push runs in a
-savepoint of its own in arrival order, with its watermark moved there, so a refused push (or one
-that fails) leaves the others of its group untouched; every push is answered only after its group
-committed, and when the commit fails every push of the group gets that failure.
+transaction: one lock, one central db_version, one notification, one commit, one merge. Each push
+is planned, parked and checked in arrival order (its parking in a savepoint), so a refused push
+leaves the others of its group untouched; then the watermarks move and the changes of all
+are merged in one batch (in arrival order, so ties go as they would one push after the other).
+Should that merge fail, the group is taken again push by push, each whole in its savepoint, so a
+push that breaks the merge fails alone. Every push is answered only after its group committed;
+when the database fails, every push of the group gets that failure.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 
 from central import ingest, notices
+from central.batch_merge import merge_batch
+from central.errors import CentralError
 from central.ingest import CheckedPush
 from central.merge import begin_merge
 from replicator.wire import PushResponse
@@ -108,22 +113,18 @@ class GroupCommit:
         return group
 
     def _take(self, group: list[_Waiting]) -> None:
-        outcomes: list[PushResponse | BaseException] = []
         try:
-            with self._engine.begin() as conn:
-                db_version = begin_merge(conn)
+            outcomes = self._merge_together(group)
+        except Exception as exc:  # retried push by push below
+            log.warning(
+                "a merge group of %d pushes failed (%s); merging them one by one", len(group), exc
+            )
+            try:
+                outcomes = self._merge_one_by_one(group)
+            except Exception as again:  # the database itself failed: no push of it is taken
                 for waiting in group:
-                    try:
-                        with conn.begin_nested():
-                            outcomes.append(ingest.take(conn, waiting.push, db_version))
-                    except Exception as exc:  # this push's own refusal or failure
-                        outcomes.append(exc)
-                notices.notify_merged(conn)  # delivered when this transaction commits
-        except Exception as exc:  # the group's transaction failed: no push of it is taken
-            log.warning("a merge group of %d pushes failed: %s", len(group), exc)
-            for waiting in group:
-                waiting.answer.set_exception(exc)
-            return
+                    waiting.answer.set_exception(again)
+                return
         self.groups += 1
         self.pushes += len(group)
         for waiting, outcome in zip(group, outcomes, strict=True):
@@ -131,3 +132,45 @@ class GroupCommit:
                 waiting.answer.set_exception(outcome)
             else:
                 waiting.answer.set_result(outcome)
+
+    def _merge_together(self, group: list[_Waiting]) -> list[PushResponse | BaseException]:
+        """One transaction: each push prepared in arrival order (a refused one leaves nothing),
+        the watermarks moved, then all their changes merged in one batch, in arrival order."""
+        outcomes: list[ingest.Prepared | BaseException] = []
+        shared = ingest.Group()
+        with self._engine.begin() as conn:
+            db_version = begin_merge(conn)
+            for waiting in group:
+                try:
+                    outcomes.append(ingest.prepare(conn, waiting.push, shared))
+                except CentralError as exc:  # refused: it changed nothing
+                    outcomes.append(exc)
+            ingest.record_watermarks(conn, shared.watermarks)
+            prepared = [p for p in outcomes if isinstance(p, ingest.Prepared)]
+            ready = [pair for p in prepared for pair in p.ready]
+            merged = merge_batch(conn, ready, db_version, by_site=len(prepared) > 1)
+            answers: list[PushResponse | BaseException] = []
+            for outcome in outcomes:
+                if isinstance(outcome, BaseException):
+                    answers.append(outcome)
+                    continue
+                site = outcome.push.install.site_id
+                applied = merged.by_site.get(site, 0) if len(prepared) > 1 else merged.applied
+                answers.append(ingest.answer(conn, outcome, applied))
+            notices.notify_merged(conn)  # delivered when this transaction commits
+        return answers
+
+    def _merge_one_by_one(self, group: list[_Waiting]) -> list[PushResponse | BaseException]:
+        """One transaction, each push taken whole in its own savepoint: a push that makes the
+        merge fail fails alone."""
+        outcomes: list[PushResponse | BaseException] = []
+        with self._engine.begin() as conn:
+            db_version = begin_merge(conn)
+            for waiting in group:
+                try:
+                    with conn.begin_nested():
+                        outcomes.append(ingest.take(conn, waiting.push, db_version))
+                except Exception as exc:  # this push's answer
+                    outcomes.append(exc)
+            notices.notify_merged(conn)
+        return outcomes

@@ -124,3 +124,57 @@ def test_concurrent_pushes_are_merged_in_one_group_each_exactly_once(
     with central_db.connect() as conn:
         count = conn.execute(text("SELECT count(*) FROM glossary_terms")).scalar_one()
     assert count == 3 * INSTALLS
+
+
+def test_an_upstream_row_two_installs_write_in_one_group_is_the_first_ones(
+    central, central_db: Engine, pg_dsn: str, make_db
+) -> None:
+    """Merged together, the second install writing the first one's operation row is refused
+    as if the first push had been merged before it."""
+    url, groups = central
+    _create_user(url, "mina", "mina-password")
+    sends = []
+    for name in ("first", "second"):
+        db = make_db(name)
+        token = link.enroll(db, url, "mina", "mina-password").token
+        with db.write() as conn:
+            conn.execute(
+                "INSERT INTO operations (id, install_id, username, tool, status)"
+                " VALUES ('op-1', ?, 'mina', 'xlsx_transfer', 'succeeded')",
+                (db.install_id,),
+            )
+        sends.append((db, token, json.loads(_requests(db)[0].model_dump_json())))
+
+    lock = _held_merge_lock(pg_dsn)
+    try:
+        with ThreadPoolExecutor(3) as pool:
+            # a push of its own first, so the two under test wait together behind it
+            blocker = make_db("blocker")
+            blocker_token = link.enroll(blocker, url, "mina", "mina-password").token
+            with blocker.write() as conn:
+                conn.execute("INSERT INTO glossary_terms (id, translation) VALUES ('b', 'b')")
+            first_in = pool.submit(
+                _push, url, blocker_token, json.loads(_requests(blocker)[0].model_dump_json())
+            )
+            wait_for(lambda: groups.taking, timeout=30, what="the blocker's group")
+            answers = []
+            for _, token, body in sends:  # in this order
+                answers.append(pool.submit(_push, url, token, body))
+                queued = len(answers)
+                wait_for(
+                    lambda: groups.waiting,
+                    until=lambda n, queued=queued: n == queued,
+                    timeout=30,
+                    what=f"{queued} pushes queued",
+                )
+            lock.execute("SELECT pg_advisory_unlock(%s)", (MERGE_LOCK,))
+            assert first_in.result(timeout=60).status_code == 200
+            first, second = (a.result(timeout=60) for a in answers)
+    finally:
+        lock.close()
+
+    assert first.status_code == 200 and first.json()["applied"] > 0
+    assert second.status_code == 403 and second.json()["code"] == "forbidden"
+    with central_db.connect() as conn:
+        row = conn.execute(text("SELECT install_id FROM operations WHERE id = 'op-1'")).one()
+    assert row.install_id == sends[0][0].install_id
