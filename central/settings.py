@@ -11,7 +11,7 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from replicator.wire import MAX_BODY_BYTES
+from replicator.wire import MAX_BODY_BYTES, MIN_BODY_BYTES
 
 # A PostgreSQL server on this machine, as Debian's package sets it up: where `locanext bench` and
 # `locanext fuzz` make their scratch databases unless told otherwise.
@@ -54,8 +54,8 @@ class CentralSettings(BaseSettings):
     )
     max_body_bytes: int = Field(
         default=MAX_BODY_BYTES,
-        gt=0,
-        description="Largest push body in bytes, before and after gzip.",
+        ge=MIN_BODY_BYTES,
+        description="Largest push body in bytes, before and after gzip; at least 8 MiB.",
     )
     max_request_bytes: int = Field(
         default=256 * 1024, description="Body limit of every request but a sync push."

@@ -3,6 +3,10 @@
 All writes go through :meth:`Database.write`, which serializes them on one connection (one
 writer) inside ``BEGIN IMMEDIATE`` and commits once. Reads use a second connection; WAL lets them
 run while a write is in progress. Every connection is finalized for cr-sqlite before it closes.
+
+A write that would put a value larger than :data:`MAX_VALUE_BYTES` into a replicated table is
+refused before it commits: every change must fit in one push to central, or the install's queue
+could never drain.
 """
 
 from __future__ import annotations
@@ -16,11 +20,33 @@ from pathlib import Path
 import pysqlite3.dbapi2 as sqlite3
 
 from engine import crsqlite, migrations
-from engine.errors import DatabaseUnusable
+from engine.errors import DatabaseUnusable, ValueTooLarge
 
 log = logging.getLogger(__name__)
 
 Connection = sqlite3.Connection
+
+# The largest value (text or blob, in bytes) one cell of a replicated table may hold. However a
+# value of this size is encoded on the wire (escaped text, base64 blobs), a push of it alone stays
+# under the smallest body limit central accepts (replicator.wire.MIN_BODY_BYTES).
+MAX_VALUE_BYTES = 1024 * 1024
+# This transaction's own changes with a value over the limit (cells written in a transaction show
+# in crsql_changes at crsql_next_db_version(); pulled changes keep their origin's site_id).
+_OVERSIZED = (
+    'SELECT "table", cid, octet_length(val) FROM crsql_changes'
+    " WHERE db_version = crsql_next_db_version() AND site_id = crsql_site_id()"
+    " AND octet_length(val) > ? LIMIT 1"
+)
+
+
+def _refuse_oversized_values(conn: Connection) -> None:
+    found = conn.execute(_OVERSIZED, (MAX_VALUE_BYTES,)).fetchone()
+    if found is not None:
+        table, column, size = found
+        raise ValueTooLarge(
+            f"{table}.{column} would hold {size:,} bytes; a synced value holds at most "
+            f"{MAX_VALUE_BYTES:,} bytes (1 MiB). Nothing was saved."
+        )
 
 
 class Database:
@@ -73,8 +99,11 @@ class Database:
             nested = conn.in_transaction
             if not nested:
                 conn.execute("BEGIN IMMEDIATE")
+                written = conn.total_changes
             try:
                 yield conn
+                if not nested and conn.total_changes != written:
+                    _refuse_oversized_values(conn)
             except BaseException:
                 if not nested:
                     conn.execute("ROLLBACK")

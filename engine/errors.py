@@ -50,3 +50,10 @@ class BadParams(EngineError):
 
     status = 422
     code = "bad_params"
+
+
+class ValueTooLarge(EngineError):
+    """A write would put a value larger than a push can carry into a replicated table."""
+
+    status = 413
+    code = "value_too_large"

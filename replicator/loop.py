@@ -51,6 +51,7 @@ def push_all(db: Database, client: CentralClient, target: int = 4000) -> tuple[i
             state.partial,
             target=target,
             limit=MAX_CHANGES_PER_PUSH,
+            max_bytes=state.max_body_bytes,
         )
         # The next push is read while central merges this one.
         with Prefetch(requests) as prefetched:

@@ -81,11 +81,14 @@ def _figures() -> list[tuple[str, str, Callable[[], object]]]:
     from central.enrollments import TOKEN_LIFETIME
     from central.schema_policy import SCHEMA_VERSION as CENTRAL_SCHEMA
     from central.settings import CentralSettings
+    from engine.db import MAX_VALUE_BYTES
     from engine.migrations import SCHEMA_VERSION
+    from engine.operations import ERROR_CHARS
     from engine.runtime import EngineRuntime
     from engine.tasks import supervisor, worker
     from replicator import loop
-    from replicator.wire import MAX_BODY_BYTES, MAX_CHANGES_PER_PUSH
+    from replicator.wire import MAX_BODY_BYTES, MAX_CHANGES_PER_PUSH, MIN_BODY_BYTES
+    from tests.e2e import test_large_backlog as backlog
     from tests.e2e import test_replication_faults as faults
 
     central = CentralSettings.model_fields
@@ -105,6 +108,16 @@ def _figures() -> list[tuple[str, str, Callable[[], object]]]:
          lambda: (str(faults.TRANSACTIONS), str(faults.EVENTS_PER_TRANSACTION))),
         ("ARCHITECTURE.md", r"\(413, (\d+) MiB before", lambda: str(MAX_BODY_BYTES // 2**20)),
         ("README.md", r"except sync pushes \((\d+) MiB\)", lambda: str(MAX_BODY_BYTES // 2**20)),
+        ("ARCHITECTURE.md", r"a value over (\d+) MiB\s+\(`engine",
+         lambda: str(MAX_VALUE_BYTES // 2**20)),
+        ("README.md", r"holds at most (\d+) MiB", lambda: str(MAX_VALUE_BYTES // 2**20)),
+        ("ARCHITECTURE.md", r"limit below (\d+) MiB", lambda: str(MIN_BODY_BYTES // 2**20)),
+        ("README.md", r"at least (\d+) MiB; installs", lambda: str(MIN_BODY_BYTES // 2**20)),
+        ("ARCHITECTURE.md", r"clipped to ([\d,]+) characters", lambda: f"{ERROR_CHARS:,}"),
+        ("ARCHITECTURE.md",
+         r"backlog of (\d+) transactions of one (\d+) KB note, one transaction of\s+(\d+)",
+         lambda: (str(backlog.SEPARATE_TERMS), str(backlog.NOTE_CHARS // 1000),
+                  str(backlog.TERMS_IN_ONE_TRANSACTION))),
         ("ARCHITECTURE.md", r"\((\d+) days unused\)", lambda: str(TOKEN_LIFETIME.days)),
         ("ARCHITECTURE.md", r"`central\.\w+\.SCHEMA_VERSION`, now (\d+)",
          lambda: str(CENTRAL_SCHEMA)),

@@ -28,9 +28,12 @@ def describe(exc: ValidationError) -> str:
 
 
 @router.get("/state")
-def state(engine: DbEngine, install: CurrentInstall) -> SiteState:
+def state(request: Request, engine: DbEngine, install: CurrentInstall) -> SiteState:
     with engine.connect() as conn:
-        return ingest.site_state(conn, install)
+        held = ingest.site_state(conn, install)
+    # The replicator cuts its pushes to stay under this.
+    limit = request.app.state.settings.max_body_bytes
+    return held.model_copy(update={"max_body_bytes": limit})
 
 
 @router.post("/push")

@@ -29,11 +29,16 @@ __all__ = [
     "SqlValue",
     "MAX_CHANGES_PER_PUSH",
     "MAX_BODY_BYTES",
+    "MIN_BODY_BYTES",
     "storable_text",
 ]
 
 MAX_CHANGES_PER_PUSH = 5_000
 MAX_BODY_BYTES = 16 * 1024 * 1024
+# The smallest body limit central may be given: a push of any one change the engine lets an
+# install write (one value of at most 1 MiB, its text escaped at worst six bytes a character)
+# fits under it, so no single change can be too large to push.
+MIN_BODY_BYTES = 8 * 1024 * 1024
 
 _bytes_b64 = ConfigDict(ser_json_bytes="base64", val_json_bytes="base64", frozen=True)
 
@@ -124,6 +129,11 @@ class SiteState(BaseModel):
 
     acked_db_version: int
     partial: PartialVersion | None = None
+    max_body_bytes: int = Field(
+        MAX_BODY_BYTES,
+        ge=MIN_BODY_BYTES,
+        description="central's body limit: every push must encode to fewer bytes",
+    )
 
 
 class PullResponse(BaseModel):

@@ -10,10 +10,12 @@ import json
 
 import httpx
 import pytest
+from pydantic import ValidationError
 from sqlalchemy import Engine, text
 
 from central import writes
 from central.admin_client import session_headers
+from central.settings import CentralSettings
 from engine import install, sync_state
 from engine.migrations import SCHEMA_VERSION
 from engine.operations import OperationLog
@@ -22,7 +24,7 @@ from replicator import link, outbox
 from replicator.client import CentralClient
 from replicator.errors import CentralRejected
 from replicator.loop import sync_once
-from replicator.wire import pk
+from replicator.wire import MAX_BODY_BYTES, MIN_BODY_BYTES, pk
 from tests.conftest import ADMIN_PASSWORD
 
 
@@ -350,6 +352,18 @@ def test_oversized_bodies_are_refused(enrolled, central_url, central_db) -> None
     assert response.status_code == 413
     assert "decompressed" in response.json()["detail"]
     assert _mirror_counts(central_db)[0] == 0
+
+
+def test_central_announces_its_body_limit_and_never_takes_one_too_small_for_a_change(
+    enrolled, central_url
+) -> None:
+    _, token = enrolled
+    state = httpx.get(
+        f"{central_url}/api/sync/state", headers={"Authorization": f"Bearer {token}"}
+    ).json()
+    assert state["max_body_bytes"] == MAX_BODY_BYTES
+    with pytest.raises(ValidationError, match="max_body_bytes"):
+        CentralSettings(max_body_bytes=MIN_BODY_BYTES - 1)
 
 
 def test_enrollment_needs_the_right_password(make_db, central_url: str) -> None:
