@@ -13,6 +13,8 @@ id, sending changes replayed from a real cr-sqlite tool run (:mod:`bench.fleet`)
 * **monday**: ``monday_installs`` installs come back with ``monday_changes`` queued changes each,
   all at once: time until everything is merged, and each install's wait for its first
   acknowledgement (fairness: the slowest at most 3x the median).
+* **workers**: the same pull-heavy load (installs pulling everything shared, back to back)
+  on ``locanext central --workers 1`` and ``--workers 2``: pulls/s and their ratio.
 * **mirror** (always): every up-table row and cell the fleet sent is in the mirror exactly once,
   every watermark is at its install's last version, and the glossary equals a cr-sqlite hub fed
   the same changes.
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import random
 import statistics
 import tempfile
@@ -70,6 +73,7 @@ class Sizes:
     monday_installs: int = 200
     monday_changes: int = 5_000
     connections: int = 256
+    pull_installs: int = 100
 
     @classmethod
     def quick(cls) -> Sizes:
@@ -81,6 +85,7 @@ class Sizes:
             monday_installs=5,
             monday_changes=300,
             connections=32,
+            pull_installs=10,
         )
 
 
@@ -454,6 +459,57 @@ async def run_monday(fleet: Fleet, sizes: Sizes, progress: Progress) -> Section:
     return section
 
 
+# --- several central processes -----------------------------------------------------------------
+
+
+async def _pull_heavy(central: CentralProcess, template: Template, sizes: Sizes) -> float:
+    """Pulls/s of ``pull_installs`` installs each pulling everything shared again and again."""
+    sites = fleet_mod.enroll(central.dsn, USER, sizes.pull_installs)
+    limits = httpx.Limits(max_connections=sizes.connections)
+    async with httpx.AsyncClient(base_url=central.url, timeout=120.0, limits=limits) as client:
+        fleet = Fleet(client, template, sites, seed=7)
+        writer = sites[0]
+        for _ in range(20):  # shared rows to pull: glossary terms
+            versions = fleet_mod.tool_run(template, writer, fleet.rng)
+            fleet.queues[writer.install_id] += versions
+        traffic = Traffic()
+        await fleet.push_queue(writer, traffic)
+        loop = asyncio.get_running_loop()
+        end = loop.time() + sizes.duration
+
+        async def puller(site: SimInstall) -> None:
+            while loop.time() < end:
+                site.cursor = 0
+                await fleet.pull(site, traffic, None)
+
+        await asyncio.gather(*(puller(s) for s in sites[1:]))
+        if traffic.errors:
+            raise RuntimeError(f"pull-heavy load failed: {dict(traffic.errors)}")
+        return len(traffic.pull) / sizes.duration
+
+
+def run_workers(
+    dsn: str, template: Template, sizes: Sizes, workdir: Path, say: Progress
+) -> Section:
+    section = Section("workers")
+    rates = {}
+    for workers in (1, 2):
+        say(f"workers: pull-heavy load on `locanext central --workers {workers}`...")
+        args = ["--workers", str(workers)]
+        with central_process(dsn, workdir, f"workers-{workers}", args) as central:
+            wait_ready(central)
+            rates[workers] = asyncio.run(_pull_heavy(central, template, sizes))
+    ratio = rates[2] / rates[1]
+    section.figures.update(one=rates[1], two=rates[2], ratio=ratio)
+    section.add(
+        f"workers: {sizes.pull_installs - 1} installs pulling everything shared, back to back, "
+        f"{sizes.duration:g} s: --workers 1 {rates[1]:,.0f} pulls/s, --workers 2 "
+        f"{rates[2]:,.0f} pulls/s = {ratio:.2f}x (on {os.cpu_count()} cores shared with "
+        "the fleet and PostgreSQL)"
+    )
+    return section
+
+
 # --- the mirror afterwards ---------------------------------------------------------------------
 
 
@@ -493,6 +549,7 @@ def run(
     dsn: str,
     sizes: Sizes | None = None,
     workers: int = 1,
+    compare_workers: bool = True,
     workdir: Path | None = None,
     progress: Progress | None = None,
 ) -> Report:
@@ -508,4 +565,6 @@ def run(
             template = fleet_mod.record_template(base / "template", USER)
             wait_ready(central)
             sections = asyncio.run(_drive(central, template, sizes, base, say))
+        if compare_workers:
+            sections.append(run_workers(dsn, template, sizes, base, say))
     return Report(sections)

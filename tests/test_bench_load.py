@@ -19,8 +19,9 @@ def test_bench_load_quick_reports_every_part_and_an_exact_mirror(pg_server: str,
     sizes = bench_load.Sizes.quick()
     report = bench_load.run(dsn=pg_server, sizes=sizes, workdir=tmp_path)
 
-    assert [s.name for s in report.sections] == ["steady", "fanout", "monday", "mirror"]
-    steady, fanout, monday, mirror = report.sections
+    names = [s.name for s in report.sections]
+    assert names == ["steady", "fanout", "monday", "mirror", "workers"]
+    steady, fanout, monday, mirror, workers = report.sections
     for count in sizes.levels:
         assert steady.figures[f"n{count}_errors"] == 0
         assert steady.figures[f"n{count}_pushes_per_s"] > 0
@@ -31,6 +32,7 @@ def test_bench_load_quick_reports_every_part_and_an_exact_mirror(pg_server: str,
     assert monday.figures["errors"] == 0
     assert monday.figures["changes"] >= sizes.monday_installs * sizes.monday_changes
     assert mirror.checks == {"exactly_once": True, "equals_hub": True}
+    assert workers.figures["one"] > 0 and workers.figures["two"] > 0
     assert report.checks_passed
     lines = report.lines()
     assert any("largest N with push p99" in line for line in lines)
