@@ -22,16 +22,19 @@ def test_bench_load_quick_reports_every_part_and_an_exact_mirror(pg_server: str,
     names = [s.name for s in report.sections]
     assert names == ["steady", "fanout", "monday", "mirror", "workers"]
     steady, fanout, monday, mirror, workers = report.sections
-    for count in sizes.levels:
+    run = [n for n in sizes.levels if f"n{n}_errors" in steady.figures]
+    assert run[0] == min(sizes.levels)  # larger sizes run while the smaller ones held
+    for count in run:
         assert steady.figures[f"n{count}_errors"] == 0
         assert steady.figures[f"n{count}_pushes_per_s"] > 0
         assert math.isfinite(steady.figures[f"n{count}_push_p99_ms"])
-    assert steady.figures["largest_n"] in sizes.levels
+    assert steady.figures["largest_n"] in (0, *run)
     assert fanout.checks == {"seen_by_all": True}
-    assert fanout.figures["seen"] == max(sizes.levels)
+    assert fanout.figures["seen"] == fanout.figures["installs"] == run[-1]
     assert monday.figures["errors"] == 0
     assert monday.figures["changes"] >= sizes.monday_installs * sizes.monday_changes
     assert mirror.checks == {"exactly_once": True, "equals_hub": True}
+    assert mirror.figures["mb_per_million"] > 0
     assert workers.figures["one"] > 0 and workers.figures["two"] > 0
     assert report.checks_passed
     lines = report.lines()
