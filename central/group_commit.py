@@ -87,8 +87,19 @@ class GroupCommit:
 
     def _run(self) -> None:
         while (group := self._next_group()) is not None:
+            # A push whose request is gone (its answer cancelled) is left out: it was not
+            # acknowledged, so its install sends it again.
+            group = [w for w in group if w.answer.set_running_or_notify_cancel()]
+            if not group:
+                continue
             self.taking = len(group)
-            self._take(group)
+            try:
+                self._take(group)
+            except Exception:  # never leave the pushes behind it waiting forever
+                log.exception("the merging thread failed on a group of %d pushes", len(group))
+                for waiting in group:
+                    if not waiting.answer.done():
+                        waiting.answer.set_exception(RuntimeError("merge failed"))
             self.taking = 0
 
     def _next_group(self) -> list[_Waiting] | None:
