@@ -122,10 +122,3 @@ class TooManyRequests(CentralError):
 
 class LockedOut(TooManyRequests):
     code = "locked_out"
-
-
-class DatabaseUnavailable(CentralError):
-    """PostgreSQL refused or dropped a connection, or none was free in time."""
-
-    status = 503
-    code = "database_unavailable"

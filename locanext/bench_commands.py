@@ -16,6 +16,11 @@ bench_app = typer.Typer(
 )
 
 
+class ToolsPart(StrEnum):
+    transfer = "transfer"
+    startup = "startup"
+
+
 @bench_app.command("tools")
 def tools(
     rows: Annotated[
@@ -24,13 +29,22 @@ def tools(
     sample: Annotated[
         int, typer.Option(help="Rows matched by the naive baseline (it is slow).")
     ] = 200,
+    runs: Annotated[int, typer.Option(min=1, help="Timed runs of each start-up figure.")] = 20,
+    only: Annotated[ToolsPart | None, typer.Option(help="Run only this part.")] = None,
 ) -> None:
     """Dictionary build, exact and fuzzy transfer (threshold 0.90) in rows/s, next to a naive
-    rapidfuzz baseline on a sample; checks both find the same matches."""
-    from bench import tools as bench_tools
+    rapidfuzz baseline on a sample (checks both find the same matches); then start-up: a tiny
+    `locanext tool` job and submit-to-running (p50, p95), with a spare worker and without."""
+    if only in (None, ToolsPart.transfer):
+        from bench import tools as bench_tools
 
-    for line in bench_tools.run(rows=rows, sample=sample).lines():
-        typer.echo(line)
+        for line in bench_tools.run(rows=rows, sample=sample).lines():
+            typer.echo(line)
+    if only in (None, ToolsPart.startup):
+        from bench import startup
+
+        for line in startup.run(runs=runs).lines():
+            typer.echo(line)
 
 
 class SyncPart(StrEnum):
@@ -61,7 +75,9 @@ def sync(
     `locanext sync --once` (wall time, peak RSS); commit-to-mirror latency (p50, p99). Exits 1
     if the mirror does not hold exactly what was written."""
     from bench import sync as bench_sync
+    from central.db import ensure_database
 
+    ensure_database(dsn, create=False)  # an unreachable server: one line before any work
     report = bench_sync.run(
         dsn=dsn,
         changes=changes,

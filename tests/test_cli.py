@@ -53,7 +53,7 @@ def test_tool_records_a_run_and_fails_loudly_on_bad_input(tmp_path: Path) -> Non
     text.write_text("하나\n둘\n", encoding="utf-8")
     ok = locanext("tool", "text_stats", str(text), "--data-dir", str(tmp_path / "d"))
     assert ok.returncode == 0, ok.stderr
-    assert '"lines": 2' in ok.stdout
+    assert "text_stats.count: files 1 · lines 2 · characters 5" in ok.stdout
     assert "text_stats.count succeeded in" in ok.stderr
     bad = locanext(
         "tool", "text_stats", str(tmp_path / "missing.txt"), "--data-dir", str(tmp_path / "d")

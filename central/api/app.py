@@ -19,8 +19,8 @@ from starlette.exceptions import HTTPException
 from central import enrollments
 from central.api import admin, enroll, publications, sync
 from central.api.body_limit import DeclaredBodyLimit
-from central.db import unavailable
-from central.errors import CentralError, DatabaseUnavailable, TooManyRequests
+from central.db import DatabaseUnavailable, unavailable
+from central.errors import CentralError, TooManyRequests
 from central.group_commit import GroupCommit
 from central.settings import CentralSettings
 from central.throttle import SignInThrottle

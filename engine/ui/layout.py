@@ -13,7 +13,7 @@ from engine.operations import RunState
 from engine.sync_state import FailureKind, SyncStatus
 from engine.tasks import opener
 from engine.tasks.model import Task
-from engine.tasks.progress import describe, format_seconds
+from engine.tasks.progress import describe, format_seconds, waiting
 from engine.ui import account_menu, banners, theme
 
 STATE_COLORS = {
@@ -130,7 +130,7 @@ class TaskProgress:
         else:
             self.bar.props(remove="indeterminate")
         if task.state is RunState.QUEUED:
-            line = "waiting for a free worker"
+            line = waiting(task.pid is not None)
         elif task.finished:
             line = f"{task.state} after {format_seconds(task.elapsed)}"
         else:
