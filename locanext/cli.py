@@ -328,6 +328,15 @@ def central(
             "so installs send and pull everything again. Once, at the first start after it.",
         ),
     ] = False,
+    read_dsn: Annotated[
+        str | None, typer.Option(help=option_help(CentralSettings, "read_dsn"))
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(help=option_help(CentralSettings, "workers"))
+    ] = None,
+    pool_size: Annotated[
+        int | None, typer.Option(help=option_help(CentralSettings, "pool_size"))
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Run the central server: sync API, enrollment, administration, PostgreSQL mirror.
@@ -344,6 +353,9 @@ def central(
         port=port,
         tls_cert=tls_cert,
         tls_key=tls_key,
+        read_dsn=read_dsn,
+        workers=workers,
+        pool_size=pool_size,
     )
     for path in (settings.tls_cert, settings.tls_key):
         if path is not None and not path.is_file():
@@ -361,7 +373,7 @@ def central(
             if prepared.generated_admin_password:
                 typer.echo(f"created account admin / {prepared.generated_admin_password}")
             typer.echo(f"LocaNext central: {settings.url}/  (mirror {mirror})")
-            service.serve(settings, prepared.engine, listener)
+            service.serve(settings, prepared.engine, listener, url)
     finally:
         listener.close()
 

@@ -78,6 +78,7 @@ def test_nothing_cites_a_file_outside_the_repository() -> None:
 
 def _figures() -> list[tuple[str, str, Callable[[], object]]]:
     """(doc, pattern with one group per figure, the code's own figures as strings)."""
+    from central import group_commit
     from central.enrollments import TOKEN_LIFETIME
     from central.pull import PULL_BYTES
     from central.schema_policy import SCHEMA_VERSION as CENTRAL_SCHEMA
@@ -132,6 +133,8 @@ def _figures() -> list[tuple[str, str, Callable[[], object]]]:
          lambda: f"{_default(loop.Syncer.__init__, 'debounce') * 1000:.0f}"),
         ("README.md", r"limited to (\d+) KiB",
          lambda: str(central["max_request_bytes"].default // 1024)),
+        ("ARCHITECTURE.md", r"\(up to (\d+)\s+pushes or ([\d,]+) changes\)",
+         lambda: (str(group_commit.MAX_PUSHES), f"{group_commit.MAX_CHANGES:,}")),
         ("README.md", r"session ends after (\d+) minutes unused",
          lambda: str(central["staff_idle_timeout_s"].default // 60)),
         ("ARCHITECTURE.md", r"doubling up to (\d+) minutes",

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from central import enrollments, staff
 from central.accounts import Install
@@ -35,7 +35,12 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+def get_read_engine(request: Request) -> Engine:
+    return request.app.state.read_engine
+
+
 DbEngine = Annotated[Engine, Depends(get_engine)]
+ReadEngine = Annotated[Engine, Depends(get_read_engine)]
 Now = Annotated[datetime, Depends(get_now)]
 
 
@@ -51,6 +56,9 @@ def _admit_install(
         install = enrollments.admit(conn, row, now, _machine(request))
         if pulled is not None:
             enrollments.record_pull(conn, install.install_id, pulled, now)
+            # Sync health only, written on every pull: a crash may lose the newest of these
+            # (the next pull writes it again), so the commit need not wait for the WAL flush.
+            conn.execute(text("SET LOCAL synchronous_commit = off"))
         return install
 
 

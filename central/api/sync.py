@@ -11,9 +11,10 @@ from pydantic import ValidationError
 
 from central import enrollments, ingest, notices
 from central.api.body import read_limited
-from central.api.deps import CurrentInstall, DbEngine, Now, PullingInstall
+from central.api.deps import CurrentInstall, DbEngine, Now, PullingInstall, ReadEngine
 from central.api.models import SYNC_RESPONSES
 from central.errors import BadChangeset
+from central.group_commit import GroupCommit
 from central.pull import changes_since
 from replicator.wire import HeldNotice, PullResponse, PushRequest, PushResponse, SiteState
 
@@ -47,30 +48,28 @@ def held(notice: HeldNotice, engine: DbEngine, install: CurrentInstall, now: Now
 
 
 @router.post("/push")
-async def push(request: Request, engine: DbEngine, install: CurrentInstall) -> PushResponse:
+async def push(request: Request, install: CurrentInstall) -> PushResponse:
     body = await read_limited(request, request.app.state.settings.max_body_bytes)
     try:
         changeset = PushRequest.model_validate_json(body)
     except ValidationError as exc:
         raise BadChangeset(f"malformed changeset: {describe(exc)}") from None
-
-    def merge() -> PushResponse:
-        with engine.begin() as conn:
-            response = ingest.push(conn, install, changeset)
-            notices.notify_merged(conn)  # delivered when this transaction commits
-            return response
-
-    return await run_in_threadpool(merge)
+    checked = await run_in_threadpool(ingest.check, install, changeset)
+    # Merged with the pushes that arrive meanwhile, in one transaction; answered after it commits.
+    groups: GroupCommit = request.app.state.group_commit
+    return await groups.submit(checked)
 
 
 @router.get("/pull")
 def pull(
-    engine: DbEngine,
+    engine: ReadEngine,
     install: PullingInstall,
     since: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,  # a PostgreSQL bigint
     limit: Annotated[int, Query(ge=1, le=20_000)] = 5000,
 ) -> PullResponse:
     # One snapshot for the changes and the cursor, so the cursor never passes an unseen version.
+    # On a replica too: it replays commits in their order and versions commit in order, so a
+    # snapshot there holds every version up to some point whole, and the cursor stops there.
     snapshot = engine.connect().execution_options(isolation_level="REPEATABLE READ")
     with snapshot as conn, conn.begin():
         return changes_since(conn, install, since, limit)
