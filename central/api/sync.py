@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 
-from central import enrollments, ingest, notices
+from central import enrollments, ingest
 from central.api.body import read_limited
 from central.api.deps import CurrentInstall, DbEngine, Now, PullingInstall, ReadEngine
 from central.api.models import SYNC_RESPONSES
