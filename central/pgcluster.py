@@ -225,6 +225,34 @@ class PrivateCluster:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
+    def replicate(self, directory: Path) -> PrivateCluster:
+        """A hot standby of this running cluster in ``directory`` (made with ``pg_basebackup
+        -R``: it streams from this one and answers read-only queries), not yet started. It
+        shares this cluster's superuser and password."""
+        if self.port is None:
+            raise ClusterError(f"start the PostgreSQL cluster in {self.directory} first")
+        standby = PrivateCluster(directory, self.database)
+        standby._bin("pg_basebackup")
+        if os.geteuid() == 0:
+            standby._hand_to_postgres()
+        else:
+            standby.directory.mkdir(parents=True, exist_ok=True)
+        if any(standby.directory.iterdir()):
+            raise ClusterError(f"{standby.directory} is not empty: a standby starts from nothing")
+        password = self._password() or ""
+        source = f"host=127.0.0.1 port={self.port} user={PG_USER} password={password}"
+        done = standby._run(
+            ["pg_basebackup", "-D", str(standby.directory), "-d", source, "-R", "-X", "stream",
+             "-c", "fast"]
+        )  # fmt: skip
+        if done.returncode != 0:
+            raise ClusterError(
+                f"pg_basebackup into {standby.directory} failed:\n{_tail(done.stderr)}"
+            )
+        standby.directory.chmod(0o700)  # postgres refuses a data directory others can read
+        log.info("made a standby of %s in %s", self.directory, standby.directory)
+        return standby
+
     def _dsn(self, port: int, password: str | None, role: str = PG_USER) -> str:
         user = role if password is None else f"{role}:{quote(password, safe='')}"
         return f"postgresql+psycopg://{user}@127.0.0.1:{port}/{quote(self.database, safe='')}"

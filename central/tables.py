@@ -310,6 +310,10 @@ enrollments = Table(
     # Set when its user signed out (POST /api/enroll/unlink): no token works, and any user may
     # enroll the install next. Cleared by that enrollment.
     _ts("unlinked"),
+    # The nonce of the machine that enrolled it (see engine/machine.py): a token presented with
+    # another nonce comes from a copy of the install (409 copied_database). NULL until the
+    # install first presents one.
+    Column("machine", Text),
     # Sync health, one UPDATE per request: the latest pull and the cursor it started from, and
     # the latest refusal of one of the install's requests.
     _ts("last_pull"),

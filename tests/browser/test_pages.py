@@ -92,19 +92,22 @@ def test_app_badge_says_which_kind_of_failure_sync_saw(
                 data, f"{url}/api/tools/text_stats/run", json={"inputs": [str(sample)]}
             )
             assert run.json()["status"] == "succeeded"
-            expect(badge).to_contain_text("Update required · ", timeout=30_000)
+            expect(badge).to_contain_text("Sync paused: Update required · ", timeout=30_000)
             expect(badge).to_contain_text("Update LocaNext")
             assert failure()["kind"] == "update_required"
             assert failure()["code"] == "update_required"
+        # Sync waits for the user (no retries in a loop); "Sync now" is the user acting.
+        assert engine_api.post(data, f"{url}/api/sync/now").status_code == 200
         expect(badge).to_contain_text("Online · 0 changes waiting", timeout=30_000)
 
         with central_db.begin() as conn:  # the token expires
             conn.execute(text("UPDATE enrollments SET expires = now() - interval '1 day'"))
-        expect(badge).to_contain_text("Unauthorized · ", timeout=30_000)
+        expect(badge).to_contain_text("Sync paused: Unauthorized · ", timeout=30_000)
         expect(badge).to_contain_text("has expired; enroll again")
         assert (failure()["kind"], failure()["code"]) == ("unauthorized", "token_expired")
 
         central.stop()
+        assert engine_api.post(data, f"{url}/api/sync/now").status_code == 200
         expect(badge).to_contain_text("Offline · ", timeout=30_000)
         assert failure()["kind"] == "unreachable"
         assert engine_api.get(data, f"{url}/api/sync").json()["online"] is False
