@@ -3,7 +3,9 @@
 ``data_dir/dictionaries/<tool>/<name>.sqlite`` holds a ``meta`` table (JSON values by key) and an
 ``entries`` table (string_id, source, translation, kind, in the order saved). A dictionary is
 written to a temporary file and renamed, so a failed save leaves the previous one (or none) in
-place. These files are local state only: nothing here is replicated.
+place. A save that has no entries fails instead (:class:`EmptyDictionary`): an empty or
+header-only input never replaces a dictionary. These files are local state only: nothing here
+is replicated.
 
 Format 2 added the ``kind`` column. Files of format 1 (no such column) still open, read-only as
 always; their entries come back with an empty kind (:meth:`DictionaryStore.read` says which format
@@ -46,6 +48,12 @@ class DictionaryError(ToolFailed):
     code = "bad_dictionary"
 
 
+class EmptyDictionary(DictionaryError):
+    """A build found no entries: the dictionary of that name is left as it was."""
+
+    code = "empty_dictionary"
+
+
 def check_name(name: str) -> str:
     """``name`` if it can be a file name on every OS: no path separators, no leading dot."""
     if not _NAME.fullmatch(name) or name.startswith(".") or name != name.strip():
@@ -66,7 +74,9 @@ class DictionaryStore:
         return self.folder / f"{check_name(name)}.sqlite"
 
     def save(self, name: str, entries: Iterable[Entry], meta: dict[str, Any]) -> int:
-        """Write (or replace) dictionary ``name``; returns the number of entries."""
+        """Write (or replace) dictionary ``name``; returns the number of entries. The new file is
+        written beside the old one and swapped in only when complete; with no entries it is
+        dropped and :class:`EmptyDictionary` raised."""
         target = self.path(name)
         with atomic_output(target) as tmp, closing(sqlite3.connect(tmp)) as db:
             db.executescript(_SCHEMA)
@@ -76,6 +86,11 @@ class DictionaryStore:
                     ((e.string_id, e.source, e.translation, e.kind) for e in entries),
                 )
                 count = db.execute("SELECT count(*) FROM entries").fetchone()[0]
+                if not count:
+                    kept = "kept as it was" if target.is_file() else "not created"
+                    raise EmptyDictionary(
+                        f"no entries found in the inputs; dictionary {name!r} {kept}"
+                    )
                 header = {
                     "format": FORMAT_VERSION,
                     "name": name,

@@ -2,7 +2,7 @@
 # Installs the Debian packages LocaNext needs on this machine: PostgreSQL (private clusters),
 # the Rust crates that cr-sqlite's build takes from Debian, WebKitGTK for the pytauri window,
 # Xvfb, Chromium and xdotool (typing into a native file dialog) for the window and browser
-# tests. Idempotent: installs only what is missing.
+# tests, gettext (msgfmt, the yardstick the PO reader's strictness is tested against). Idempotent: installs only what is missing.
 set -euo pipefail
 
 packages=(
@@ -11,6 +11,7 @@ packages=(
   cargo rustc make gcc
   libwebkit2gtk-4.1-0 libgtk-3-0 libsoup-3.0-0 libjavascriptcoregtk-4.1-0 libgl1-mesa-dri
   xvfb xauth chromium imagemagick xdotool
+  gettext
 )
 
 missing=()

@@ -114,3 +114,50 @@ def iter_records(path: Path, tags: set[str]) -> Iterator[tuple[Element, int]]:
             collector.records.clear()
             if not chunk:
                 return
+
+
+class _Found(Exception):
+    """Stops a scan once the wanted attribute is seen."""
+
+    def __init__(self, value: str | None) -> None:
+        self.value = value
+
+
+class _AttributeScanner:
+    """A parser target that stops at the first element holding a wanted attribute, or at the
+    first element of ``stop`` (after which the attribute cannot come any more)."""
+
+    def __init__(self, wanted: dict[str, str], stop: frozenset[str]) -> None:
+        self._wanted, self._stop = wanted, stop
+
+    def start(self, tag: str, attrib: dict[str, str]) -> None:
+        name = local_name(tag)
+        attribute = self._wanted.get(name)
+        if attribute is not None and attrib.get(attribute):
+            raise _Found(attrib[attribute])
+        if name in self._stop:
+            raise _Found(None)
+
+    def close(self) -> None:
+        return None
+
+
+def first_attribute(path: Path, wanted: dict[str, str], stop: set[str]) -> str | None:
+    """The value of the first ``wanted[element]`` attribute met (``{"file": "target-language"}``),
+    reading no further than the first element named in ``stop``; None if there is none."""
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        raise FormatError(path, f"cannot open: {exc.strerror}") from None
+    parser = DefusedXMLParser(target=_AttributeScanner(wanted, frozenset(stop)), forbid_dtd=True)
+    with handle:
+        try:
+            while chunk := handle.read(CHUNK):
+                parser.feed(chunk)
+            parser.close()
+        except _Found as found:
+            return found.value
+        except (ParseError, DefusedXmlException) as exc:
+            line = exc.position[0] if isinstance(exc, ParseError) else 0
+            raise FormatError(path, f"line {line}: {_problem(exc)}") from None
+    return None

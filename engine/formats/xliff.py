@@ -2,7 +2,8 @@
 
 The string id is the unit's ``id``; source and target are the element texts with inline markup
 flattened (the native code inside ``<ph>``/``<bpt>``/``<ept>`` is kept, empty placeholders such as
-``<x/>`` vanish). A 2.0 unit's segments are joined in order. Parsed with
+``<x/>`` vanish). A 2.0 unit's segments are joined in order. The language of the translations is
+the first ``<file target-language>`` (1.2) or the root's ``trgLang`` (2.0). Parsed with
 :mod:`engine.formats.safe_xml`: streaming, no DTD, no entities.
 """
 
@@ -13,7 +14,7 @@ from pathlib import Path
 from xml.etree.ElementTree import Element
 
 from engine.formats import Entry, FormatError
-from engine.formats.safe_xml import iter_records, local_name
+from engine.formats.safe_xml import first_attribute, iter_records, local_name
 
 
 def _children(elem: Element, name: str) -> list[Element]:
@@ -47,3 +48,10 @@ def read(path: Path) -> Iterator[Entry]:
     """Yield one :class:`Entry` per translation unit, in file order."""
     for elem, line in iter_records(path, {"trans-unit", "unit"}):
         yield _unit(path, elem, line)
+
+
+def declared_language(path: Path) -> str | None:
+    """The target language the file declares, if any."""
+    return first_attribute(
+        path, {"xliff": "trgLang", "file": "target-language"}, {"trans-unit", "unit"}
+    )

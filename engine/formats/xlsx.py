@@ -17,6 +17,8 @@ from typing import Any
 
 import openpyxl
 import python_calamine
+from openpyxl.comments import Comment
+from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
@@ -27,6 +29,10 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTION_MARKS = ("EncryptionInfo".encode("utf-16-le"), "EncryptedPackage".encode("utf-16-le"))
 _WRITABLE = {".xlsx", ".xlsm", ".xltx", ".xltm"}
 _MAX_COLUMN = 16384
+# The most characters an Excel cell holds; openpyxl silently cuts longer text to it.
+EXCEL_CELL_LIMIT = 32767
+# How a cell written for review is marked (with a comment saying why).
+_REVIEW_FILL = PatternFill(fill_type="solid", start_color="FFFFEB9C", end_color="FFFFEB9C")
 
 
 def clean_cell(value: Any) -> str:
@@ -156,19 +162,40 @@ def _load_for_write(path: Path) -> openpyxl.Workbook:
 
 
 def write_cells(
-    source: Path, target: Path, updates: Mapping[str, Mapping[tuple[int, int], str]]
+    source: Path,
+    target: Path,
+    updates: Mapping[str, Mapping[tuple[int, int], str]],
+    *,
+    marks: Mapping[str, Mapping[tuple[int, int], str]] | None = None,
 ) -> int:
     """Write a copy of ``source`` to ``target`` (atomically) with ``updates[sheet][(row, column)]``
-    set (row 1-based, column 0-based); styles, formulas and other cells are kept. Returns how
-    many cells were written."""
+    set (row 1-based, column 0-based); styles, formulas and other cells are kept. A cell in
+    ``marks`` is also marked for review: a yellow fill and the note as a comment. A value longer
+    than an Excel cell holds fails the write (openpyxl would cut it). Returns how many cells were
+    written."""
     book = _load_for_write(source)
     written = 0
     for sheet, cells in updates.items():
         if sheet not in book.sheetnames:
             raise FormatError(source, f"no sheet {sheet!r}", sheet=sheet)
         ws = book[sheet]
+        notes = (marks or {}).get(sheet, {})
         for (row, column), value in cells.items():
-            ws.cell(row=row, column=column + 1).value = value
+            if isinstance(value, str) and len(value) > EXCEL_CELL_LIMIT:
+                raise FormatError(
+                    source,
+                    f"a value of {len(value):,} characters for column "
+                    f"{get_column_letter(column + 1)}: more than an Excel cell holds "
+                    f"({EXCEL_CELL_LIMIT:,})",
+                    sheet=sheet,
+                    row=row,
+                )
+            cell = ws.cell(row=row, column=column + 1)
+            cell.value = value
+            note = notes.get((row, column))
+            if note:
+                cell.fill = _REVIEW_FILL
+                cell.comment = Comment(note, "LocaNext")
             written += 1
     with atomic_output(target) as tmp:
         book.save(tmp)

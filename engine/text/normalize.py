@@ -47,3 +47,32 @@ def line_count(text: str) -> int:
     """How many lines ``text`` has once normalised; 0 for a blank text."""
     key = normalize(text)
     return key.count("\n") + 1 if key else 0
+
+
+def _outer_lines(text: str) -> tuple[str, str]:
+    """The blank lines framing ``text``: the whitespace before it up to the last line break, and
+    after it from the first."""
+    lead = text[: len(text) - len(text.lstrip())]
+    trail = text[len(text.rstrip()) :]
+    cut = trail.find("\n")
+    return lead[: lead.rfind("\n") + 1], trail[cut:] if cut >= 0 else ""
+
+
+def strip_outer_lines(text: str) -> str:
+    """``text`` without the blank lines framing it; spaces on its own first and last lines stay
+    (``"\\n  a, \\n"`` -> ``"  a, "``)."""
+    if not text.strip():
+        return ""
+    lead, trail = _outer_lines(text)
+    return text[len(lead) : len(text) - len(trail)]
+
+
+def frame_like(translation: str, source: str) -> str:
+    """``translation`` framed by the blank lines that frame ``source`` (its own dropped): line
+    structure follows the source, the translation's outer spaces are its own."""
+    source = unify_newlines(source)
+    edges = source[:1] + source[-1:] + translation[:1] + translation[-1:]
+    if not any(c.isspace() for c in edges):
+        return translation
+    lead, trail = _outer_lines(source)
+    return lead + strip_outer_lines(translation) + trail

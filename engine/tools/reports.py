@@ -14,7 +14,8 @@ How: a report is a header row and data rows, written through :func:`engine.forma
   double quotes, inner quotes doubled, so every value reads back unchanged. (With ``\\n`` line
   ends the csv module would leave a lone carriage return unquoted and unreadable.)
 * **xlsx** stores every text as text, so a translation starting with ``=`` never turns into a
-  formula; control characters that xlsx cannot hold become U+FFFD.
+  formula; control characters that xlsx cannot hold become U+FFFD. A value longer than an Excel
+  cell holds (32,767 characters) fails the report rather than being cut: choose TSV for it.
 """
 
 from __future__ import annotations
@@ -31,7 +32,9 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from pydantic import BaseModel, ConfigDict, Field
 
+from engine.errors import ToolFailed
 from engine.formats import FormatError, atomic_output
+from engine.formats.xlsx import EXCEL_CELL_LIMIT
 from engine.tools.base import ToolCall
 
 ReportFormat = Literal["tsv", "xlsx"]
@@ -74,6 +77,11 @@ def output_path(source: Path, folder: str, tag: str, suffix: str | None = None) 
 def _xlsx_cell(sheet: WriteOnlyWorksheet, value: Any) -> Any:
     if not isinstance(value, str):
         return value
+    if len(value) > EXCEL_CELL_LIMIT:
+        raise ToolFailed(
+            f"a report value of {len(value):,} characters is more than an Excel cell holds "
+            f"({EXCEL_CELL_LIMIT:,}); write the report as tsv"
+        )
     cell = WriteOnlyCell(sheet, value=_NOT_XLSX.sub("\ufffd", value))
     cell.data_type = "s"
     return cell

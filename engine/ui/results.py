@@ -2,8 +2,11 @@
 grid paged and sorted on the server (the report is read once; more pages never re-run the tool).
 
 * Quick Search's search: the hits with source, translation, reference, StringID and file;
-* XLS Transfer's transfers: the fuzzy fills to review, the matched dictionary source beside the
-  target source with their differences marked, and the score (the full report one click away);
+* XLS Transfer's transfers: the fills to review (fuzzy and line-by-line fills, fills held back or
+  marked because their placeholders differ or they are too long for a cell, matches that chose
+  among several translations), the matched dictionary source beside the target source with their
+  differences marked, the score, the problem and the alternatives (the full report one click
+  away; reports of older versions, without ``needs_review``, list their fuzzy fills);
 * every check and other report: its table, as written.
 """
 
@@ -33,7 +36,21 @@ SEARCH_ORDER = [
     "query",
 ]
 # A transfer report's columns, in the order a reviewer reads them.
-REVIEW_ORDER = ["row", "score", "source", "translation", "missing_tags", "match", "sheet"]
+REVIEW_ORDER = [
+    "row",
+    "score",
+    "source",
+    "translation",
+    "problem",
+    "alternatives",
+    "written",
+    "missing_tags",
+    "extra_placeholders",
+    "match",
+    "sheet",
+]
+# The column a transfer report marks its rows to review with (reports of older versions lack it).
+NEEDS_REVIEW = "needs_review"
 LABELS = {"string_id": "StringID", "reference_source": "Reference source"}
 # Names the matched dictionary source may have in a transfer report (newer tool versions).
 MATCHED_SOURCE = ("matched_source", "dictionary_source", "match_source")
@@ -113,13 +130,15 @@ class ReportGrid:
         self._order = order
         self._review = review
         self._matched = next((c for c in MATCHED_SOURCE if c in header), None)
+        self._to_review = {NEEDS_REVIEW: "yes"} if NEEDS_REVIEW in header else {"match": "fuzzy"}
+        what = "those to review" if NEEDS_REVIEW in header else "fuzzy fills"
         with ui.row().classes("items-end gap-4 w-full"):
             self._filter = (
                 ui.input("Filter rows", on_change=self._refilter)
                 .props(f"clearable debounce=250 data-testid={testid}-filter")
                 .classes("min-w-72")
             )
-            self._all = ui.checkbox("All rows (not only fuzzy fills)", on_change=self._refilter)
+            self._all = ui.checkbox(f"All rows (not only {what})", on_change=self._refilter)
             self._all.props(f"data-testid={testid}-all").set_visibility(review)
         columns = _columns(header, order)
         if review and self._matched:
@@ -130,7 +149,11 @@ class ReportGrid:
                 "align": "left",
             }
             columns.insert(2, diff)  # after the row and the score
-        empty = "No fuzzy fills: every filled row matched exactly." if review else "No rows."
+        empty = (
+            "Nothing to review: every filled row matched exactly and was written."
+            if review
+            else "No rows."
+        )
         self.grid = ServerGrid(
             columns,
             self._fetch,
@@ -157,7 +180,7 @@ class ReportGrid:
             sort=sort,
             descending=descending,
             text=self._filter.value or "",
-            where={"match": "fuzzy"} if fuzzy_only else None,
+            where=self._to_review if fuzzy_only else None,
         )
 
     def _fetch(
@@ -237,7 +260,7 @@ class ResultView:
         review = (tool, function) in TRANSFERS
         order = REVIEW_ORDER if review else SEARCH_ORDER if function == "search" else None
         for index, path in reports[:MAX_REPORTS]:
-            title = "Fuzzy fills to review" if review else "Results"
+            title = "Fills to review" if review else "Results"
             if len(reports) > 1:
                 title += f" · {path.name}"
             report_box(ctx, path, f"report-{index}", title, review, order)

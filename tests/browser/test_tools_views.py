@@ -172,3 +172,74 @@ def test_transfer_review_marks_differences_with_the_matched_source(
         review.locator("thead th", has_text=re.compile("^Score")).click()
         expect(review.locator("tbody tr").first).to_contain_text("0.8800")
         page.screenshot(path=str(tmp_path / "review.png"), full_page=True)
+
+
+def test_transfer_review_lists_held_fills_and_alternatives(page: Page, tmp_path: Path) -> None:
+    """A transfer report marking rows to review (needs_review) lists them all, fuzzy or not:
+    a fill held back because its placeholders differ, with the problem, and an exact match that
+    chose among several translations, with the alternatives; rows with nothing to review stay
+    under All rows."""
+    data = tmp_path / "app"
+    report = tmp_path / "menu_transfer_report.tsv"
+    header = [
+        "sheet", "row", "match", "score", "source", "translation", "missing_tags",
+        "extra_placeholders", "written", "needs_review", "problem", "matched_source",
+        "differences", "alternatives",
+    ]  # fmt: skip
+    held = "placeholders differ from the source's"
+    write_report(
+        report,
+        header,
+        [
+            ["S", 1, "exact", "1.0000", "닫기", "Close", "", "", "yes", "", "", "닫기", "", ""],
+            [
+                "S",
+                2,
+                "exact",
+                "1.0000",
+                "열기",
+                "Open",
+                "",
+                "",
+                "yes",
+                "yes",
+                "",
+                "열기",
+                "",
+                "Opening",
+            ],
+            [
+                "S",
+                3,
+                "exact",
+                "1.0000",
+                "%d개 남음",
+                "%s left",
+                "%d",
+                "%s",
+                "no",
+                "yes",
+                held,
+                "%d개 남음",
+                "",
+                "",
+            ],
+        ],  # fmt: skip
+    )
+    db = Database(data / "engine.db")
+    try:
+        ops = OperationLog(db)
+        op = ops.start(tool="xls_transfer", function="transfer_excel", username="mina")
+        ops.finish(op, status=RunState.SUCCEEDED, rows_in=3, rows_out=2, output_files=[report])
+    finally:
+        db.close()
+    ResultStore(data).record(op, [report], [], {"exact": 3, "not_written": 1, "ambiguous": 1})
+    with served_app(tmp_path) as (url, _data):
+        open_page(page, f"{url}/results/{op}")
+        review = page.get_by_test_id("report-0")
+        expect(review.locator("tbody tr")).to_have_count(2)
+        expect(review.locator("tr", has_text="열기")).to_contain_text("Opening")
+        expect(review.locator("tr", has_text="%d개 남음")).to_contain_text(held)
+        expect(page.get_by_test_id("task-summary")).to_contain_text("not written: 1")
+        page.get_by_test_id("report-0-all").click()
+        expect(review.locator("tbody tr")).to_have_count(3)

@@ -46,6 +46,7 @@ def build(call: ToolCall[BuildParams]) -> ToolResult:
         skip_bad_files=p.skip_bad_files,
         tmx_source_lang=p.tmx_source_lang,
         tmx_target_lang=p.tmx_target_lang,
+        language=p.language,
     )
     counted = {"entries": 0}
 
@@ -53,14 +54,22 @@ def build(call: ToolCall[BuildParams]) -> ToolResult:
         for _path, entry in sources.entries(call.progress):
             counted["entries"] += 1
             yield entry
+        # The store writes the header after the entries, so the languages the files declared
+        # (known only now) go in with it.
+        meta["declared_languages"] = sources.declared
 
     name = dictionary_name(p.game, p.language)
-    meta = {"game": p.game, "language": p.language, "files": len(sources.files)}
+    meta: dict[str, object] = {"game": p.game, "language": p.language, "files": len(sources.files)}
     DictionaryStore(call.data_dir, KIND).save(name, entries(), meta)
     return ToolResult(
         rows_in=counted["entries"],
         rows_out=counted["entries"],
-        summary={"dictionary": name, "files": len(sources.files), "entries": counted["entries"]},
+        summary={
+            "dictionary": name,
+            "files": len(sources.files),
+            "entries": counted["entries"],
+            "declared_languages": sources.declared,
+        },
         warnings=sources.warnings,
     )
 

@@ -11,8 +11,13 @@ least ``threshold`` gives its translation. That translation is then fitted to th
   text without spaces, the characters) are laid out again over as many lines as the source has,
   each line taking a share proportional to the length of the source's line.
 
+A fitted translation whose placeholders (every syntax, :mod:`engine.text.placeholders`) differ
+from its new source's is not filled: it stays in the report, marked, for a translator to review.
+
 The result is every entry (filled ones included) as a LocStr XML file, and a report naming, for
-each filled string, the string its translation came from and the score.
+each match, the string its translation came from, the score, the differences between the two
+sources, whether it was filled (or why not), and the other translations the same donor source has
+(several strings may share a source, each translated its own way: the first one read is used).
 """
 
 from __future__ import annotations
@@ -22,8 +27,10 @@ from pathlib import Path
 from pydantic import Field
 
 from engine.formats import Entry, locstr_xml
+from engine.text.diff import differences
 from engine.text.fuzzy import FuzzyIndex
 from engine.text.normalize import normalize, unify_newlines
+from engine.text.placeholders import compare
 from engine.text.tags import carry_tags, protect, restore
 from engine.tools.base import ToolCall, ToolResult
 from engine.tools.entries import SourceParams, load_entries
@@ -88,12 +95,13 @@ def auto_translate(call: ToolCall[AutoTranslateParams]) -> ToolResult:
     p = call.params
     loaded = load_entries(call)
     entries = loaded.entries
-    donors: dict[str, int] = {}
+    # Normalised source -> the translated entries holding it, in the order read.
+    donors: dict[str, list[int]] = {}
     todo: list[int] = []
     for i, entry in enumerate(entries):
         key = normalize(entry.source)
         if entry.translation.strip():
-            donors.setdefault(key, i)
+            donors.setdefault(key, []).append(i)
         elif len(key) >= p.min_length:
             todo.append(i)
     donor_keys = list(donors)
@@ -104,13 +112,26 @@ def auto_translate(call: ToolCall[AutoTranslateParams]) -> ToolResult:
     )
     rows = []
     filled = list(entries)
+    held = 0
     for i, hit in zip(todo, found, strict=True):
         if hit is None:
             continue
-        target, donor = entries[i], entries[donors[donor_keys[hit[0]]]]
+        holders = donors[donor_keys[hit[0]]]
+        target, donor = entries[i], entries[holders[0]]
         text = carry_tags(donor.translation, donor.source, target.source)
         text = adapt_lines(text, target.source)
-        filled[i] = Entry(target.string_id, target.source, text)
+        missing, extra = compare(target.source, text)
+        problem = ""
+        if missing or extra:
+            problem = (
+                f"placeholders differ (missing: {' '.join(missing) or 'none'}; "
+                f"extra: {' '.join(extra) or 'none'})"
+            )
+            held += 1
+        else:
+            filled[i] = Entry(target.string_id, target.source, text)
+        others = dict.fromkeys(entries[d].translation for d in holders[1:])
+        others.pop(donor.translation, None)
         rows.append(
             (
                 target.string_id,
@@ -120,6 +141,10 @@ def auto_translate(call: ToolCall[AutoTranslateParams]) -> ToolResult:
                 donor.source,
                 donor.translation,
                 round(hit[1], 3),
+                differences(normalize(donor.source), normalize(target.source)),
+                "no" if problem else "yes",
+                problem,
+                " | ".join(others),
             )
         )
     output = _output_path(call, p)
@@ -132,13 +157,22 @@ def auto_translate(call: ToolCall[AutoTranslateParams]) -> ToolResult:
         "from_source",
         "from_translation",
         "score",
+        "differences",
+        "filled",
+        "problem",
+        "alternatives",
     ]
     write_report(report, header, rows, p.report_format)
     locstr_xml.write(output, filled)
     return ToolResult(
         rows_in=len(entries),
-        rows_out=len(rows),
+        rows_out=len(rows) - held,
         output_files=[output, report],
-        summary={"untranslated": len(todo), "filled": len(rows), "left": len(todo) - len(rows)},
+        summary={
+            "untranslated": len(todo),
+            "filled": len(rows) - held,
+            "held_for_review": held,
+            "left": len(todo) - len(rows) + held,
+        },
         warnings=loaded.warnings,
     )

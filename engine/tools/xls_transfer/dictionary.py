@@ -7,7 +7,13 @@ An XLS Transfer dictionary holds pairs without StringIDs, each of one ``kind``:
 * ``whole``: a whole source and a whole translation, from rows whose line counts differ.
 
 Rows with an empty source or translation are dropped; so are split line pairs with an empty side.
-Each source (normalised, per kind) keeps its most frequent translation; ties go to the first seen.
+Each source (normalised, per kind) keeps every translation it was given, the most frequent first
+(ties: the first seen): transfers use the first and report the others as alternatives.
+
+Whitespace the translator put there stays there: a translation keeps its outer spaces (``", "``).
+Only the blank lines framing a translation are left out: they are line structure, which a transfer
+takes from its target's source. A row whose source or translation reaches Excel's cell limit
+(32,767 characters) is left out with a warning: Excel may have cut it.
 
 Dictionaries saved before the store had a kind column (format 1) kept the kind in ``string_id``;
 :func:`load_entries` reads them as well.
@@ -23,8 +29,8 @@ from pydantic import Field
 
 from engine.dictionaries import DictionaryStore, check_name
 from engine.formats import Entry
-from engine.formats.xlsx import read_columns
-from engine.text.normalize import normalize, unify_newlines
+from engine.formats.xlsx import EXCEL_CELL_LIMIT, read_columns
+from engine.text.normalize import normalize, strip_outer_lines, unify_newlines
 from engine.tools.base import NoParams, ToolCall, ToolResult
 from engine.tools.xls_transfer.selection import (
     EXCEL_SUFFIXES,
@@ -50,36 +56,39 @@ class NameParams(NoParams):
 
 
 def pairs_of(source: str, translation: str) -> list[tuple[str, str, str]]:
-    """The (kind, source, translation) pairs one row gives; empty when a side is blank."""
+    """The (kind, source, translation) pairs one row gives; empty when a side is blank. The
+    translation keeps its own whitespace, less the blank lines framing it."""
     source = unify_newlines(source).strip()
-    translation = unify_newlines(translation).strip()
-    if not source or not translation:
+    translation = strip_outer_lines(unify_newlines(translation))
+    if not source or not translation.strip():
         return []
     src_lines = source.split("\n")
     tr_lines = translation.split("\n")
     if len(src_lines) != len(tr_lines):
         return [(WHOLE, source, translation)]
     return [
-        (SPLIT, s.strip(), t.strip())
+        (SPLIT, s.strip(), t)
         for s, t in zip(src_lines, tr_lines, strict=True)
         if s.strip() and t.strip()
     ]
 
 
 def most_frequent(pairs: Iterable[tuple[str, str, str]]) -> list[Entry]:
-    """One entry per (kind, normalised source), the source stored normalised (the key transfers
-    match on, so they need not normalise the dictionary again): its most frequent translation."""
+    """Entries per (kind, normalised source), the source stored normalised (the key transfers
+    match on, so they need not normalise the dictionary again): every distinct translation, the
+    most frequent first."""
     counts: dict[tuple[str, str], Counter[str]] = {}
     for kind, source, translation in pairs:
         counts.setdefault((kind, normalize(source)), Counter())[translation] += 1
     # Counter.most_common keeps first-seen order among equal counts.
     return [
-        Entry("", source, counter.most_common(1)[0][0], kind)
+        Entry("", source, translation, kind)
         for (kind, source), counter in counts.items()
+        for translation, _count in counter.most_common()
     ]
 
 
-def _rows(call: ToolCall[BuildParams]) -> Iterator[tuple[str, str, str]]:
+def _rows(call: ToolCall[BuildParams], warnings: list[str]) -> Iterator[tuple[str, str, str]]:
     targets = excel_targets(call.inputs, call.params)
     done = 0
     for target in targets:
@@ -90,7 +99,13 @@ def _rows(call: ToolCall[BuildParams]) -> Iterator[tuple[str, str, str]]:
             [target.source, target.translation],
             first_row=target.first_row,
         )
-        for _, (source, translation) in rows:
+        for number, (source, translation) in rows:
+            if max(len(source), len(translation)) >= EXCEL_CELL_LIMIT:
+                warnings.append(
+                    f"{step}, row {number}: left out, a cell reaches Excel's limit of "
+                    f"{EXCEL_CELL_LIMIT:,} characters (it may have been cut)"
+                )
+                continue
             yield from pairs_of(source, translation)
             done += 1
             if done % 1000 == 0:
@@ -100,22 +115,31 @@ def _rows(call: ToolCall[BuildParams]) -> Iterator[tuple[str, str, str]]:
 def build_dictionary(call: ToolCall[BuildParams]) -> ToolResult:
     name = check_name(call.params.name)
     warnings = check_inputs(call.inputs, EXCEL_SUFFIXES, "Excel")
-    pairs = list(_rows(call))
+    pairs = list(_rows(call, warnings))
     entries = most_frequent(pairs)
     kinds = Counter(e.kind for e in entries)
+    # Sources with more than one translation (each counted once).
+    ambiguous = len(entries) - len({(e.kind, e.source) for e in entries})
     meta = {
         NORMALIZED: True,
         "files": [p.name for p in call.inputs],
         "pairs_read": len(pairs),
         SPLIT: kinds[SPLIT],
         WHOLE: kinds[WHOLE],
+        "alternatives": ambiguous,
     }
     count = DictionaryStore(call.data_dir, KIND).save(name, entries, meta)
     call.progress(1, 1, "saved")
     return ToolResult(
         rows_in=len(pairs),
         rows_out=count,
-        summary={"name": name, "entries": count, SPLIT: kinds[SPLIT], WHOLE: kinds[WHOLE]},
+        summary={
+            "name": name,
+            "entries": count,
+            SPLIT: kinds[SPLIT],
+            WHOLE: kinds[WHOLE],
+            "alternatives": ambiguous,
+        },
         warnings=warnings,
     )
 

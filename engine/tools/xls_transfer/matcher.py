@@ -8,7 +8,11 @@ Order of attempts for one text (all on normalised text, see :mod:`engine.text.no
    every line finds a translation, and the translated lines are joined with ``\\n``.
 
 After a fuzzy match the dictionary translation's code tags are rewritten to the target's (see
-:func:`engine.text.tags.carry_tags`); tags the result still lacks are reported with the match.
+:func:`engine.text.tags.carry_tags`). Every match then has its placeholders checked against the
+target's (:func:`engine.text.placeholders.compare`, every syntax): the ones it lacks and the ones
+it has in excess go with it, for the transfer to hold back. A match also names the dictionary
+source it came from and the other translations that source has (alternatives), so a reviewer sees
+what was matched and what was chosen.
 """
 
 from __future__ import annotations
@@ -24,7 +28,8 @@ from engine.gc_pause import gc_paused
 from engine.text.batches import Progress, map_distinct
 from engine.text.fuzzy import FuzzyIndex
 from engine.text.normalize import normalize
-from engine.text.tags import carry_tags, missing_tags
+from engine.text.placeholders import compare
+from engine.text.tags import carry_tags
 from engine.tools.xls_transfer.dictionary import SPLIT
 
 EXACT, FUZZY, LINES = "exact", "fuzzy", "lines"
@@ -34,7 +39,18 @@ class Match(NamedTuple):
     translation: str
     how: str  # EXACT, FUZZY or LINES
     score: float  # 1.0 for exact; the lowest line score for LINES
+    # Placeholders of the target text the translation lacks (every syntax, not only code tags).
     missing_tags: list[str]
+    # Placeholders the translation has that the target text does not.
+    extra_placeholders: list[str]
+    # The dictionary source (normalised) matched; for LINES its lines, joined with "\n".
+    matched: str
+    # The other translations of that source (whole-text matches only).
+    alternatives: tuple[str, ...]
+
+    @property
+    def placeholders_differ(self) -> bool:
+        return bool(self.missing_tags or self.extra_placeholders)
 
 
 # Match(...) runs a Python-level __new__; the exact path makes tens of thousands, so it calls
@@ -62,7 +78,24 @@ class _Table:
         # Key -> its first place in that order (filled from the end: earlier places overwrite).
         self.first = dict(zip(reversed(self.keys), range(len(self.keys) - 1, -1, -1), strict=True))
         self.first.pop("", None)
+        # First place of a key -> the other translations of that key (only for repeated keys).
+        self.others: dict[int, tuple[str, ...]] = {}
+        if len(self.first) < len(self.keys):
+            self._find_alternatives()
         self._fuzzy: tuple[FuzzyIndex, list[int], int] | None = None
+
+    def _find_alternatives(self) -> None:
+        places: dict[str, list[int]] = {}
+        for place, key in enumerate(self.keys):
+            if key:
+                places.setdefault(key, []).append(place)
+        for found in places.values():
+            if len(found) > 1:
+                chosen = self.translations[found[0]]
+                others = dict.fromkeys(self.translations[p] for p in found[1:])
+                others.pop(chosen, None)
+                if others:
+                    self.others[found[0]] = tuple(others)
 
     def _fuzzy_side(self) -> tuple[FuzzyIndex, list[int], int]:
         """(index over the distinct keys in order, their places, how many are split keys)."""
@@ -146,9 +179,13 @@ class Matcher:
                 if keys[n]:
                     todo.append(n)
             elif out[n] is None:
-                translation = self._table.translations[place]
-                tags = missing_tags(keys[n], translation)
-                out[n] = made[place] = _new_match(Match, (translation, EXACT, 1.0, tags))
+                table = self._table
+                translation = table.translations[place]
+                missing, extra = compare(keys[n], translation)
+                alternatives = table.others.get(place, ())
+                out[n] = made[place] = _new_match(
+                    Match, (translation, EXACT, 1.0, missing, extra, keys[n], alternatives)
+                )
         if self.threshold >= 1.0 and not any("\n" in keys[n] for n in todo):
             return out
         # Whole text, fuzzily; then line by line.
@@ -157,7 +194,17 @@ class Matcher:
         for n, hit in zip(todo, found, strict=True):
             if hit is not None:
                 translation, score = self._fitted(hit, keys[n])
-                out[n] = Match(translation, FUZZY, score, missing_tags(keys[n], translation))
+                missing, extra = compare(keys[n], translation)
+                place = hit[0]
+                out[n] = Match(
+                    translation,
+                    FUZZY,
+                    score,
+                    missing,
+                    extra,
+                    self._table.keys[place],
+                    self._table.others.get(place, ()),
+                )
             elif "\n" in keys[n]:
                 by_lines.append(n)
         if by_lines:
@@ -181,17 +228,20 @@ class Matcher:
             zip(lines, self._table.find_many(lines, self.threshold, lines=True), strict=True)
         )
         for n in todo:
-            parts, worst = [], 1.0
+            parts, matched, worst = [], [], 1.0
             for line in keys[n].split("\n"):
                 if not line:
                     parts.append("")
+                    matched.append("")
                     continue
                 hit = found[line]
                 if hit is None:
                     break
                 translation, score = self._fitted(hit, line)
                 parts.append(translation)
+                matched.append(self._table.keys[hit[0]])
                 worst = min(worst, score)
             else:
                 translation = "\n".join(parts)
-                out[n] = Match(translation, LINES, worst, missing_tags(keys[n], translation))
+                missing, extra = compare(keys[n], translation)
+                out[n] = Match(translation, LINES, worst, missing, extra, "\n".join(matched), ())

@@ -33,6 +33,7 @@ def test_po_entries(tmp_path: Path) -> None:
         Entry("검", "검", "Sword"),
         Entry("방패", "방패", ""),
         Entry("{0}개", "{0}개", "{0} item"),
+        Entry("{0}개|plural", "{0}개들", "{0} items"),
     ]
 
 
@@ -60,7 +61,9 @@ def test_po_empty_and_broken(tmp_path: Path) -> None:
     assert _error(po.read, empty) == "empty.po: file is empty"
     broken = tmp_path / "broken.po"
     broken.write_text('msgid "a"\nmsgstr "b"\n\nmsgid "c" "d\nmsgstr "e"\n', encoding="utf-8")
-    assert _error(po.read, broken) == "broken.po: line 4: not valid PO syntax"
+    assert _error(po.read, broken) == (
+        "broken.po: line 4: string not closed on its line (missing '\"')"
+    )
 
 
 def test_xliff_12_units_with_inline_codes(tmp_path: Path) -> None:

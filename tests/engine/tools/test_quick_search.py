@@ -46,7 +46,12 @@ def data_dir(tmp_path: Path) -> Path:
     _xml(fr / "all.xml", ("item_1", "검", "Épée"), ("ui_2", "방패", "Bouclier"))
     data = tmp_path / "data"
     built = _run("build_dictionary", data, [en], game="BDO", language="EN")
-    assert built.summary == {"dictionary": "BDO-EN", "files": 2, "entries": 5}
+    assert built.summary == {
+        "dictionary": "BDO-EN",
+        "files": 2,
+        "entries": 5,
+        "declared_languages": [],
+    }
     assert (built.rows_in, built.warnings) == (5, [])
     _run("build_dictionary", data, [fr / "all.xml"], game="BDO", language="FR")
     return data
@@ -153,5 +158,10 @@ def test_build_from_a_bad_folder(tmp_path: Path) -> None:
     assert str(caught.value).startswith("b.xml: line 2: not well-formed (invalid token)")
     assert _run("list_dictionaries", data).summary["dictionaries"] == []
     built = _run("build_dictionary", data, [folder], game="G", language="EN", skip_bad_files=True)
-    assert built.summary == {"dictionary": "G-EN", "files": 2, "entries": 1}
+    assert built.summary == {
+        "dictionary": "G-EN",
+        "files": 2,
+        "entries": 1,
+        "declared_languages": [],
+    }
     assert built.warnings[0].startswith("skipped b.xml: line 2:")

@@ -164,6 +164,10 @@ def test_auto_translate(tmp_path: Path) -> None:
             "from_source",
             "from_translation",
             "score",
+            "differences",
+            "filled",
+            "problem",
+            "alternatives",
         ],
         [
             "a_2",
@@ -173,7 +177,39 @@ def test_auto_translate(tmp_path: Path) -> None:
             "{0}의 검을 획득했습니다",
             "You obtained the sword of {0}",
             "0.765",
+            "{[-0-]{+1+}}의 검을 획득했습니다{+\n축하합니다+}",
+            "yes",
+            "",
+            "",
         ],
     ]
-    assert result.summary == {"untranslated": 2, "filled": 1, "left": 1}
+    assert result.summary == {"untranslated": 2, "filled": 1, "held_for_review": 0, "left": 1}
     assert result.output_files == [out, report]
+
+
+def test_auto_translate_holds_back_differing_placeholders_and_names_alternatives(
+    tmp_path: Path,
+) -> None:
+    src = tmp_path / "game.xml"
+    locstr_xml.write(
+        src,
+        [
+            Entry("d_1", "남은 시간은 %d초입니다", "%d seconds left"),
+            Entry("d_2", "남은 시간은 %d초입니다", "Time left: %d s"),
+            Entry("d_3", "보물 상자를 열었습니다", "You opened the chest"),
+            Entry("t_1", "남은 시간은 %s초입니다", ""),
+            Entry("t_2", "보물 상자를 열었습니다!", ""),
+        ],
+    )
+    out, report = tmp_path / "filled.xml", tmp_path / "filled.tsv"
+    result = _run("auto_translate", [src], tmp_path, threshold=0.8, output=out, report=report)
+    translations = {e.string_id: e.translation for e in locstr_xml.read(out)}
+    assert translations["t_1"] == ""  # %s in the source, %d in the only translations
+    assert translations["t_2"] == "You opened the chest"
+    header, *rows = read_report(report)
+    by_id = {row[0]: dict(zip(header, row, strict=True)) for row in rows}
+    assert by_id["t_1"]["filled"] == "no"
+    assert by_id["t_1"]["problem"] == "placeholders differ (missing: %s; extra: %d)"
+    assert by_id["t_1"]["alternatives"] == "Time left: %d s"
+    assert by_id["t_2"]["differences"] == "보물 상자를 열었습니다{+!+}"
+    assert result.summary["held_for_review"] == 1

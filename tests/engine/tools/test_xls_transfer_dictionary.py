@@ -59,27 +59,33 @@ def test_build_from_two_files_and_sheets(tmp_path):
     )
     store = DictionaryStore(tmp_path / "data", KIND)
     entries = store.load("game 1")
-    # "검" has Sword twice (one with a trailing space), Blade twice: tie, first seen wins.
+    # "검" has Sword twice (one with a trailing space), Blade twice: both kept, in a tie the
+    # first seen first.
     assert entries == [
         Entry("", "KR", "EN", SPLIT),
         Entry("", "검", "Sword", SPLIT),
+        Entry("", "검", "Blade", SPLIT),
         Entry("", "첫 줄", "Line one", SPLIT),
         Entry("", "둘째 줄", "Line two", SPLIT),
         Entry("", "세 줄\n짜리\n문장", "Two\nlines", WHOLE),
         Entry("", "활", "Bow", SPLIT),
     ]
-    assert result.rows_out == 6 and result.summary["whole"] == 1
+    assert result.rows_out == 7 and result.summary["whole"] == 1
+    assert result.summary["alternatives"] == 1
     assert progress[-1] == (1, 1, "saved")
     [info] = store.names()
-    assert info["name"] == "game 1" and info["entries"] == 6
+    assert info["name"] == "game 1" and info["entries"] == 7
     assert info["meta"]["files"] == ["one.xlsx", "two.xlsx"]
 
 
-def test_most_frequent_translation_wins(tmp_path):
+def test_most_frequent_translation_comes_first(tmp_path):
     rows = [["검", "Blade"], ["검", "Sword"], ["검", "Sword"]]
     src = book(tmp_path / "a.xlsx", {"S": rows})
     run("build_dictionary", [src], tmp_path, name="d")
-    assert DictionaryStore(tmp_path, KIND).load("d") == [Entry("", "검", "Sword", SPLIT)]
+    assert DictionaryStore(tmp_path, KIND).load("d") == [
+        Entry("", "검", "Sword", SPLIT),
+        Entry("", "검", "Blade", SPLIT),
+    ]
 
 
 def test_list_and_delete(tmp_path):

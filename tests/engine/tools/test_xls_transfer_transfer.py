@@ -118,11 +118,22 @@ def test_transfer_excel(tmp_path, data_dir):
         "lines": 1,
         "none": 1,
         "missing_tags": 0,
+        "not_written": 0,
+        "marked_for_review": 0,
+        "ambiguous": 0,
     }
     assert (result.rows_in, result.rows_out) == (5, 4)
     report = read_report(tmp_path / "quest_transfer_report.tsv")
-    assert report[0] == ["sheet", "row", "match", "score", "source", "translation", "missing_tags"]
-    assert report[1] == ["Quest", "2", "exact", "1.0000", "검을 들어라", "Raise the sword", ""]
+    assert report[0][:7] == [
+        "sheet",
+        "row",
+        "match",
+        "score",
+        "source",
+        "translation",
+        "missing_tags",
+    ]
+    assert report[1][:7] == ["Quest", "2", "exact", "1.0000", "검을 들어라", "Raise the sword", ""]
     assert report[4][:3] == ["Quest", "5", "none"]
     assert report[5][:3] == ["Quest", "7", "fuzzy"]
     assert result.output_files == [out, tmp_path / "quest_transfer_report.tsv"]
