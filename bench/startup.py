@@ -67,7 +67,7 @@ class Report:
 
     def lines(self) -> list[str]:
         return [
-            f"Tool start-up: text_stats on a two-line file, {self.runs} runs of each, "
+            f"Tool start-up: text_stats on a two-line file, {self.runs} run(s) of each, "
             f"alternately (load average {self.load:.1f} at the start).",
             *(f.line() for f in self.figures),
         ]
