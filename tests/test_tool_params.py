@@ -1,4 +1,5 @@
-"""Reading `-p KEY=VALUE` against a function's model, and describing the model for --help."""
+"""Reading `-p KEY=VALUE` against a function's model, describing the model for --help, and the
+results table."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from typing import Literal
 
 import pytest
 from pydantic import BaseModel, Field
+from rich.cells import cell_len
 
+from locanext.tool_output import table
 from locanext.tool_params import ParamError, describe, parse
 
 
@@ -43,3 +46,13 @@ def test_the_help_names_type_default_and_help_of_each_parameter() -> None:
     assert "list of path (repeat -p); default none" in lines[4]
     assert lines[6].endswith("one of fast|slow; default fast")
     assert lines[8].endswith("integer; default 5")
+
+
+def test_a_table_fits_the_room_and_counts_korean_characters_double() -> None:
+    rows = [["quest_001", "전설의 검을 찾아라", "Find the legendary sword\nand return"]]
+    lines = list(table(["string_id", "source", "translation"], rows, room=200))
+    assert lines[2] == "quest_001  전설의 검을 찾아라  Find the legendary sword⏎and return"
+    assert lines[0].index("source") == lines[2].index("전")
+    narrow = list(table(["string_id", "source", "translation"], rows, room=40))
+    assert all(cell_len(line) <= 40 for line in narrow)
+    assert narrow[2].startswith("quest_001  전설의 검을 ") and narrow[2].endswith("…")
