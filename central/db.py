@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,10 +11,14 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.pool import NullPool
+
+from central.errors import CentralError
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +27,25 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 class InvalidDsn(ValueError):
     """A database URL that is not PostgreSQL's; the message leaves out any password."""
+
+
+class DatabaseUnavailable(CentralError):
+    """Central's database cannot be reached, refuses the user, or does not exist."""
+
+    status = 503
+    code = "database_unavailable"
+
+
+class SchemaTooNew(CentralError):
+    """The database was migrated by a newer LocaNext than this one."""
+
+    status = 503
+    code = "schema_too_new"
+
+
+# libpq reports why a connection failed in words only (no SQLSTATE), in the server's FATAL line.
+_NO_SUCH_DATABASE = re.compile(r'database ".*" does not exist')
+_REFUSED_USER = re.compile(r"password|pg_hba|role .* does not exist|not permitted to log in")
 
 
 def normalize_dsn(dsn: str) -> str:
@@ -57,8 +81,87 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the database to the newest schema; each migration runs in one transaction."""
-    command.upgrade(alembic_config(engine), "head")
+    """Bring the database to the newest schema; each migration runs in one transaction.
+
+    A database at a revision this build does not know (a newer LocaNext's) is left untouched."""
+    config = alembic_config(engine)
+    scripts = ScriptDirectory.from_config(config)
+    known = {revision.revision for revision in scripts.walk_revisions()}
+    with engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_heads()
+    unknown = sorted(set(current) - known)
+    if unknown:
+        raise SchemaTooNew(
+            f"central's database is at schema revision {', '.join(unknown)}, written by a newer "
+            f"LocaNext (this one knows up to {scripts.get_current_head()}); update LocaNext, or "
+            "point it at another database"
+        )
+    command.upgrade(config, "head")
+
+
+def ensure_database(dsn: str, *, create: bool) -> bool:
+    """Check that the database of ``dsn`` answers; when it does not exist, create it if
+    ``create`` and the server lets this user. True when it was created here."""
+    url = make_url(normalize_dsn(dsn))
+    try:
+        _connect(url)
+        return False
+    except DBAPIError as exc:
+        if not _NO_SUCH_DATABASE.search(str(exc.orig)):
+            raise DatabaseUnavailable(_why(exc, url)) from None
+    missing = f"database {url.database!r} does not exist on {_server(url)}"
+    if not create:
+        raise DatabaseUnavailable(f"{missing}; `locanext central` with this DSN creates it")
+    admin = create_engine(
+        url.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=NullPool
+    )
+    try:
+        with admin.connect() as conn:
+            name = conn.dialect.identifier_preparer.quote(url.database or "")
+            conn.execute(text(f"CREATE DATABASE {name}"))
+    except DBAPIError as exc:
+        raise DatabaseUnavailable(
+            f"{missing} and user {url.username!r} cannot create it ({_message(exc)}); create it "
+            f"with: createdb -h {url.host or 'localhost'} -p {url.port or 5432} "
+            f"-O {url.username} {url.database}"
+        ) from None
+    finally:
+        admin.dispose()
+    log.info("created database %s on %s", url.database, _server(url))
+    return True
+
+
+def _connect(url: URL) -> None:
+    probe = create_engine(url, poolclass=NullPool)
+    try:
+        with probe.connect():
+            pass
+    finally:
+        probe.dispose()
+
+
+def _server(url: URL) -> str:
+    return f"{url.host or 'localhost'}:{url.port or 5432}"
+
+
+def _message(exc: DBAPIError) -> str:
+    """PostgreSQL's own reason, without psycopg's "connection to server at ... failed:"."""
+    lines = str(exc.orig).strip().splitlines() or [type(exc.orig).__name__]
+    return lines[0].rsplit("failed: ", 1)[-1].replace("FATAL:  ", "").strip()
+
+
+def _why(exc: DBAPIError, url: URL) -> str:
+    if "FATAL:" not in str(exc.orig):
+        return (
+            f"cannot connect to PostgreSQL at {_server(url)} ({_message(exc)}); is it running "
+            "there? check the DSN's host and port"
+        )
+    if _REFUSED_USER.search(_message(exc)):
+        return (
+            f"PostgreSQL at {_server(url)} refused user {url.username!r} ({_message(exc)}); "
+            "check the user and password in the DSN"
+        )
+    return f"PostgreSQL at {_server(url)}: {_message(exc)}"
 
 
 @contextmanager

@@ -12,6 +12,7 @@ could never drain.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -49,6 +50,12 @@ def _refuse_oversized_values(conn: Connection) -> None:
         )
 
 
+def _writable(path: Path) -> bool:
+    """SQLite needs to write the file and, for its journal, the directory it is in."""
+    where = os.access(path.parent, os.W_OK | os.X_OK)
+    return where and (not path.exists() or os.access(path, os.R_OK | os.W_OK))
+
+
 class Database:
     """Open (creating and migrating if needed) the engine database at ``path``."""
 
@@ -58,7 +65,18 @@ class Database:
         self._read_lock = threading.Lock()
         self._after_commit: list[Callable[[], None]] = []
         self._closed = False
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DatabaseUnusable(
+                f"cannot use {self.path.parent} as the data directory ({exc.strerror}: "
+                f"{exc.filename}); pick a directory you may write to (--data-dir)"
+            ) from exc
+        if not _writable(self.path):  # SQLite would open it read-only and fail at the first write
+            raise DatabaseUnusable(
+                f"no permission to write {self.path} or its directory: run as the user who owns "
+                "it, give yours write access, or pick another data directory (--data-dir)"
+            )
         self._writer = self._open()
         try:
             migrations.migrate(self._writer)

@@ -75,7 +75,9 @@ def sync(
     `locanext sync --once` (wall time, peak RSS); commit-to-mirror latency (p50, p99). Exits 1
     if the mirror does not hold exactly what was written."""
     from bench import sync as bench_sync
+    from central.db import ensure_database
 
+    ensure_database(dsn, create=False)  # an unreachable server: one line before any work
     report = bench_sync.run(
         dsn=dsn,
         changes=changes,

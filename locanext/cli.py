@@ -1,11 +1,9 @@
-"""`locanext`: the one console script. Each command composes the packages; errors from them are
-turned into a one-line message and a non-zero exit code here, and only here."""
+"""`locanext`: the one console script. Each command composes the packages; the errors they raise
+are turned into one line on stderr and a non-zero exit code by :mod:`locanext.failures`."""
 
 from __future__ import annotations
 
-import getpass
 import logging
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
@@ -16,6 +14,9 @@ from pydantic_settings import BaseSettings
 # The settings classes hold every default; the options below show them and only override them.
 from central.settings import DEFAULT_SERVER_DSN, AdminSettings, CentralSettings
 from engine.settings import EngineSettings
+from locanext import failures, prompts
+from locanext.addresses import central_url
+from locanext.failures import Failure
 from locanext.settings import option_help, variables
 
 if TYPE_CHECKING:
@@ -74,9 +75,8 @@ def _logging(verbose: bool) -> None:
     )
 
 
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-    return typer.Exit(code)
+def _fail(message: str, code: int = 1) -> Failure:
+    return Failure(message, code)
 
 
 def _settings(cls: type[S], **options: object) -> S:
@@ -102,12 +102,8 @@ register_tool_command(app, _engine_settings)
 
 def _open_db(settings: EngineSettings) -> Database:
     from engine.db import Database
-    from engine.errors import EngineError
 
-    try:
-        return Database(settings.db_path)
-    except EngineError as exc:
-        raise _fail(str(exc)) from None
+    return Database(settings.db_path)
 
 
 @app.command("app")
@@ -124,7 +120,6 @@ def app_command(
     """Run the desktop app: a window on the engine's UI (headless without a display).
 
     The UI opens only through the link it prints (once, in one browser) or in its window."""
-    from engine.errors import EngineError
     from shell.desktop import run_desktop
 
     _logging(verbose)
@@ -133,13 +128,11 @@ def app_command(
 
     def ready(url: str, windowed: bool, token_storage: str) -> None:
         how = "" if windowed else "  (headless; Ctrl-C to stop)"
+        if not windowed and not headless:  # asked for a window, but there is no display
+            how = "  (no display found, so no window: open the link in a browser; Ctrl-C to stop)"
         typer.echo(f"LocaNext app: {url}{how}  [central token: {token_storage}]")
 
-    try:
-        code = run_desktop(settings, headless=headless, sync=not no_sync, on_ready=ready)
-    except EngineError as exc:
-        raise _fail(str(exc)) from None
-    raise typer.Exit(code)
+    raise typer.Exit(run_desktop(settings, headless=headless, sync=not no_sync, on_ready=ready))
 
 
 def _configure_link(settings: EngineSettings) -> None:
@@ -168,41 +161,50 @@ def _warn_insecure(settings: EngineSettings) -> None:
 
 @app.command()
 def enroll(
-    central: Annotated[str, typer.Option(help="Central's URL, e.g. http://127.0.0.1:8700")],
+    central: Annotated[
+        str, typer.Option(help="Central's URL, e.g. https://central.example:8700 or 127.0.0.1:8700")
+    ],
     user: Annotated[str, typer.Option(help="Your LocaNext user name.")],
     password_stdin: Annotated[
         bool, typer.Option(help="Read the password from standard input instead of a prompt.")
+    ] = False,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Enroll again although enrolled: central issues a new token."),
     ] = False,
     insecure: Insecure = None,
     ca_cert: CaCert = None,
     data_dir: DataDir = None,
 ) -> None:
-    """Link this install to central with your user's password; stores a per-install token."""
-    from engine.errors import EngineError
+    """Link this install to central with your user's password; stores a per-install token.
+
+    A bare HOST:PORT means http:// on this machine and https:// elsewhere. An install that is
+    already enrolled is refused unless --force (or sign out in the app first)."""
     from engine.token_store import open_store
     from replicator import link, transport
-    from replicator.errors import SyncError
 
     settings = _engine_settings(data_dir, insecure=insecure, ca_cert=ca_cert)
-    try:  # refused before the password is asked for
-        transport.check_url(central, insecure=settings.insecure)
-    except SyncError as exc:
-        raise _fail(str(exc)) from None
+    url = central_url(central)
+    transport.check_url(url, insecure=settings.insecure)  # refused before the password is asked
     _warn_insecure(settings)
-    password = (
-        sys.stdin.readline().rstrip("\n") if password_stdin else getpass.getpass("Password: ")
-    )
     db = _open_db(settings)
     try:
+        enrolled = link.enrolled_as(db)
+        if enrolled is not None and not force:
+            raise _fail(
+                f"this install is already enrolled at {enrolled[0]} as {enrolled[1]}; enrolling "
+                "again makes central issue a new token in place of its current one: add --force "
+                "to do so (or sign out in the app first)"
+            )
+        password = prompts.password("Password: ", from_stdin=password_stdin)
         response = link.enroll(
-            db, central, user, password, insecure=settings.insecure, ca_cert=settings.ca_cert
+            db, url, user, password, insecure=settings.insecure, ca_cert=settings.ca_cert
         )
         where = open_store(db).where
-    except (SyncError, EngineError) as exc:
-        raise _fail(str(exc)) from None
     finally:
         db.close()
-    typer.echo(f"enrolled install {response.install_id} as {response.username} at {central}")
+    again = "re-enrolled (new token) " if enrolled is not None else "enrolled "
+    typer.echo(f"{again}install {response.install_id} as {response.username} at {url}")
     typer.echo(f"central token kept in {where}")
 
 
@@ -219,7 +221,6 @@ def sync(
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Push this install's changes to central and pull shared ones (loop, or --once)."""
-    from replicator.errors import SyncError
     from replicator.loop import Syncer, sync_once
     from shell.desktop import wait_for_signal
 
@@ -242,8 +243,6 @@ def sync(
         typer.echo(f"syncing every {settings.sync_interval:g} s; Ctrl-C to stop")
         wait_for_signal()
         syncer.stop()
-    except SyncError as exc:
-        raise _fail(str(exc)) from None
     finally:
         db.close()
 
@@ -269,8 +268,6 @@ def central(
 
     With --tls-cert and --tls-key it serves HTTPS itself; else put it behind a TLS proxy."""
     from central import service
-    from central.db import InvalidDsn
-    from central.pgcluster import ClusterError
 
     _logging(verbose)
     settings = _settings(
@@ -285,15 +282,20 @@ def central(
     for path in (settings.tls_cert, settings.tls_key):
         if path is not None and not path.is_file():
             raise _fail(f"no such file: {path} (--tls-cert / --tls-key)")
+    service.check_tls(settings)
+    listener = service.listen(settings.host, settings.port)  # taken before anything starts
     try:
         with service.database(settings) as url:
             prepared = service.prepare(settings, url)
+            mirror = url.split("@")[-1]
+            if prepared.created_database:
+                typer.echo(f"created database {mirror}")
             if prepared.generated_admin_password:
                 typer.echo(f"created account admin / {prepared.generated_admin_password}")
-            typer.echo(f"LocaNext central: {settings.url}/  (mirror {url.split('@')[-1]})")
-            service.serve(settings, prepared.engine)
-    except (ClusterError, InvalidDsn) as exc:
-        raise _fail(str(exc)) from None
+            typer.echo(f"LocaNext central: {settings.url}/  (mirror {mirror})")
+            service.serve(settings, prepared.engine, listener)
+    finally:
+        listener.close()
 
 
 @app.command()
@@ -308,8 +310,9 @@ def admin(
     """Run the admin dashboard; it reads the PostgreSQL mirror directly, read-only."""
     import uvicorn
 
-    from central.db import InvalidDsn, normalize_dsn
+    from central.db import ensure_database, normalize_dsn
     from central.pgcluster import PrivateCluster
+    from central.service import listen
     from web_admin.app import create_app, read_only_engine
 
     _logging(False)
@@ -320,17 +323,20 @@ def admin(
             f"no --dsn given and no running central cluster in {settings.cluster_dir}; "
             "start `locanext central` first or pass --dsn"
         )
+    url = normalize_dsn(given)
+    listener = listen(settings.host, settings.port)
     try:
-        url = normalize_dsn(given)
-    except InvalidDsn as exc:
-        raise _fail(str(exc)) from None
-    typer.echo(f"LocaNext admin: http://{settings.host}:{settings.port}/")
-    uvicorn.run(
-        create_app(read_only_engine(url)),
-        host=settings.host,
-        port=settings.port,
-        log_level="warning",
-    )
+        ensure_database(url, create=False)
+        typer.echo(f"LocaNext admin: http://{settings.host}:{settings.port}/")
+        config = uvicorn.Config(
+            create_app(read_only_engine(url)),
+            host=settings.host,
+            port=settings.port,
+            log_level="warning",
+        )
+        uvicorn.Server(config).run(sockets=[listener])
+    finally:
+        listener.close()
 
 
 @app.command()
@@ -347,13 +353,10 @@ def demo(
     Starts central with a private PostgreSQL, the admin dashboard, and a desktop app enrolled
     against central with a few sample tool runs; prints every URL and the logins.
     """
-    from locanext.demo import DemoError, run_demo
+    from locanext.demo import run_demo
 
     _logging(False)
-    try:
-        run_demo(data_dir.resolve(), until_synced=until_synced, echo=typer.echo)
-    except DemoError as exc:
-        raise _fail(str(exc)) from None
+    run_demo(data_dir.resolve(), until_synced=until_synced, echo=typer.echo)
 
 
 @app.command()
@@ -386,17 +389,14 @@ def fuzz(
     On failure: the shrunk steps are printed and a replay file is written."""
     from locanext.fuzz import campaign as fuzzing
 
-    try:
-        saved = fuzzing.Replay.load(replay) if replay is not None else None
-        fuzzing.check_mutation(mutation)
-        with fuzzing.scratch_central(dsn) as engine:
-            if saved is not None:
-                outcome = fuzzing.replay(engine, saved)
-            else:
-                plan = fuzzing.FuzzPlan(seed, installs, steps, examples, minutes, mutation)
-                outcome = _fuzz_showing_progress(engine, plan)
-    except fuzzing.FuzzError as exc:
-        raise _fail(str(exc)) from None
+    saved = fuzzing.Replay.load(replay) if replay is not None else None
+    fuzzing.check_mutation(mutation)
+    with fuzzing.scratch_central(dsn) as engine:
+        if saved is not None:
+            outcome = fuzzing.replay(engine, saved)
+        else:
+            plan = fuzzing.FuzzPlan(seed, installs, steps, examples, minutes, mutation)
+            outcome = _fuzz_showing_progress(engine, plan)
     if saved is not None:
         typer.echo(outcome.failure or "the replayed example passes now")
         raise typer.Exit(0 if outcome.failure is None else 1)
@@ -432,4 +432,4 @@ def _fuzz_showing_progress(engine: Engine, plan: FuzzPlan) -> Outcome:
 
 
 def main() -> None:
-    app(prog_name="locanext")
+    failures.main(app, "locanext")

@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 
 from central.admin_client import session_headers
+from locanext.failures import Failure
 from shell.desktop import wait_for_signal
 from shell.processes import Child, free_port
 
@@ -23,7 +24,7 @@ SAMPLE_FILES = {
 }
 
 
-class DemoError(Exception):
+class DemoError(Failure):
     pass
 
 

@@ -39,6 +39,16 @@ def load(db: Database) -> CentralLink:
     return CentralLink(url, token, insecure, Path(ca_cert) if ca_cert else None)
 
 
+def enrolled_as(db: Database) -> tuple[str, str] | None:
+    """The central URL and user this install is enrolled with, while it holds a token."""
+    with db.read() as conn:
+        url = local_settings.get(conn, "central_url")
+        user = local_settings.get(conn, "enrolled_user")
+    if not url or not token_store.open_store(db).get():
+        return None
+    return url, user or "?"
+
+
 def configure(db: Database, *, insecure: bool = False, ca_cert: Path | None = None) -> None:
     """Allow plain HTTP (``insecure``) and/or use ``ca_cert`` for the stored link from now on."""
     with db.write() as conn:
@@ -63,7 +73,8 @@ def enroll(
     Enrolling again sends the current token: central binds an install id to its first enrollment
     and rotates the token only for whoever holds it. The token goes only to the central it came
     from. Plain HTTP to another machine is refused before the password is sent, unless
-    ``insecure``."""
+    ``insecure``. A bare ``HOST:PORT`` is read as :func:`transport.with_scheme` says."""
+    central_url = transport.with_scheme(central_url)
     transport.check_url(central_url, insecure=insecure)
     store = token_store.open_store(db)
     with db.read() as conn:
