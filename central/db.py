@@ -16,6 +16,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.pool import NullPool
 
 from central.errors import CentralError
@@ -45,6 +46,7 @@ class SchemaTooNew(CentralError):
 
 # libpq reports why a connection failed in words only (no SQLSTATE), in the server's FATAL line.
 _NO_SUCH_DATABASE = re.compile(r'database ".*" does not exist')
+_NO_SLOTS = re.compile(r"too many clients|too many connections|connection slots")
 _REFUSED_USER = re.compile(r"password|pg_hba|role .* does not exist|not permitted to log in")
 
 
@@ -63,14 +65,38 @@ def normalize_dsn(dsn: str) -> str:
 
 
 def make_engine(dsn: str, *, pool_size: int = 5) -> Engine:
+    """At most ``pool_size`` connections: a request that finds none free waits up to 30 s (then
+    503 ``database_unavailable``), so processes x pool_size bounds what central asks of
+    PostgreSQL's ``max_connections``."""
     # Central's statements are short; on staging tables without statistics their estimates can
     # look large enough for PostgreSQL to JIT-compile them, which costs more than running them.
     return create_engine(
         normalize_dsn(dsn),
         pool_size=pool_size,
+        max_overflow=0,
         pool_pre_ping=True,
         connect_args={"options": "-c jit=off"},
     )
+
+
+def unavailable(exc: BaseException) -> str:
+    """One line saying why PostgreSQL could not serve central, with what to do when it is
+    central's own doing (more connections than the server allows)."""
+    reason = (
+        _message(exc)
+        if isinstance(exc, DBAPIError)
+        else str(exc).strip().splitlines()[0]
+        if str(exc).strip()
+        else type(exc).__name__
+    )
+    if _NO_SLOTS.search(reason):
+        return (
+            f"PostgreSQL refuses more connections ({reason}): lower --workers or --pool-size, "
+            "or raise the server's max_connections"
+        )
+    if isinstance(exc, PoolTimeout):
+        return f"no free database connection in time ({reason}): raise --pool-size"
+    return f"PostgreSQL is unavailable: {reason}"
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -151,6 +177,8 @@ def _message(exc: DBAPIError) -> str:
 
 
 def _why(exc: DBAPIError, url: URL) -> str:
+    if _NO_SLOTS.search(_message(exc)):
+        return unavailable(exc)
     if "FATAL:" not in str(exc.orig):
         return (
             f"cannot connect to PostgreSQL at {_server(url)} ({_message(exc)}); is it running "

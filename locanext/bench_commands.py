@@ -92,6 +92,57 @@ def sync(
         raise typer.Exit(1)
 
 
+@bench_app.command("load")
+def load(
+    dsn: Annotated[
+        str,
+        typer.Option(
+            help="PostgreSQL server; central works in a scratch database locanext_bench_<hex> "
+            "created there and dropped at the end."
+        ),
+    ] = DEFAULT_SERVER_DSN,
+    levels: Annotated[
+        str, typer.Option(help="Fleet sizes of the steady state, comma separated.")
+    ] = "100,250,500,1000",
+    duration: Annotated[float, typer.Option(help="Seconds of steady state per size.")] = 20.0,
+    monday_installs: Annotated[
+        int, typer.Option(help="Installs coming back at once on Monday morning.")
+    ] = 200,
+    monday_changes: Annotated[int, typer.Option(help="Changes each of them has queued.")] = 5_000,
+    workers: Annotated[int, typer.Option(help="`locanext central --workers`.")] = 1,
+    quick: Annotated[
+        bool, typer.Option("--quick", help="Tiny sizes, for a test; ignores the sizes above.")
+    ] = False,
+) -> None:
+    """A fleet of simulated installs against a real `locanext central`: steady state at growing
+    sizes (pushes/s, changes/s, push and pull p50/p99, errors, central's CPU and RSS, PostgreSQL
+    connections; the largest size with push p99 < 500 ms and no error), an announcement's
+    fan-out, Monday morning's catch-up and its fairness. Exits 1 if the mirror afterwards does
+    not hold every change exactly once, or differs from a cr-sqlite hub."""
+    from bench import load as bench_load
+
+    if quick:
+        sizes = bench_load.Sizes.quick()
+    else:
+        try:
+            sizes_levels = tuple(int(n) for n in levels.split(","))
+        except ValueError:
+            raise typer.BadParameter("comma separated numbers", param_hint="--levels") from None
+        sizes = bench_load.Sizes(
+            levels=sizes_levels,
+            duration=duration,
+            monday_installs=monday_installs,
+            monday_changes=monday_changes,
+        )
+    report = bench_load.run(
+        dsn=dsn, sizes=sizes, workers=workers, progress=lambda line: typer.echo(line, err=True)
+    )
+    for line in report.lines():
+        typer.echo(line)
+    if not report.checks_passed:
+        raise typer.Exit(1)
+
+
 @bench_app.command("app")
 def app_start(
     runs: Annotated[int, typer.Option(help="Timed starts (after one first start).")] = 7,
@@ -103,3 +154,39 @@ def app_start(
 
     for line in bench_app_start.run(runs=runs).lines():
         typer.echo(line)
+
+
+@bench_app.command("admin")
+def admin(
+    dsn: Annotated[
+        str,
+        typer.Option(
+            help="PostgreSQL server; the bench works in a scratch database locanext_bench_<hex> "
+            "created there and dropped at the end."
+        ),
+    ] = DEFAULT_SERVER_DSN,
+    operations: Annotated[int, typer.Option(help="Operations seeded into the mirror.")] = 1_000_000,
+    events: Annotated[int, typer.Option(help="Events seeded into the mirror.")] = 2_000_000,
+    installs: Annotated[int, typer.Option(help="Installs (with enrollments) seeded.")] = 300,
+    users: Annotated[int, typer.Option(help="Users seeded.")] = 200,
+    repeats: Annotated[int, typer.Option(help="Timed loads of each page's data.")] = 30,
+    samples: Annotated[int, typer.Option(help="Merges timed by the live part.")] = 100,
+) -> None:
+    """Admin console at team scale: each page's data load (p50, p95), a streamed 1M-row CSV
+    export (rows/s, RSS growth), merge commit to live row (p50, p99), on a seeded mirror."""
+    from bench import admin as bench_admin
+
+    report = bench_admin.run(
+        dsn=dsn,
+        users=users,
+        installs=installs,
+        operations=operations,
+        events=events,
+        repeats=repeats,
+        samples=samples,
+        progress=lambda line: typer.echo(line, err=True),
+    )
+    for line in report.lines():
+        typer.echo(line)
+    if not report.checks_passed:
+        raise typer.Exit(1)
