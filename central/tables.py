@@ -51,6 +51,16 @@ def _list_indexes(*columns: str) -> list[tuple[str, tuple[str, ...]]]:
     return [("", ()), *((f"_{c}", (c,)) for c in columns)]
 
 
+def _trigrams(table: str, column: str) -> Index:
+    """The console's free text (``ILIKE '%...%'``) reads this GIN trigram index (migration 0012)."""
+    return Index(
+        f"{table}_{column}_trgm_idx",
+        column,
+        postgresql_using="gin",
+        postgresql_ops={column: "gin_trgm_ops"},
+    )
+
+
 # --- mirror tables: "up" (install -> central) --------------------------------------------------
 installs = Table(
     "installs",
@@ -99,6 +109,7 @@ operations = Table(
         for part, lead in _list_indexes("tool", "username", "install_id", "status")
     ),
     Index("operations_duration_list_idx", text("coalesce(duration, -1.0) DESC"), text("id DESC")),
+    _trigrams("operations", "error"),
 )
 events = Table(
     "events",
@@ -115,6 +126,7 @@ events = Table(
         Index(f"events{part}_list_idx", *lead, text(f"{_listed('time')}"), text("id DESC"))
         for part, lead in _list_indexes("level", "install_id", "component")
     ),
+    _trigrams("events", "message"),
 )
 # --- mirror tables: "shared" (both ways) --------------------------------------------------------
 users = Table(

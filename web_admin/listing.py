@@ -107,8 +107,15 @@ class Query:
         return out
 
 
+def _like_literal(text: str) -> str:
+    """``text`` as a LIKE pattern that matches only itself (backslash is LIKE's escape)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def _text_in(column: ColumnElement[Any]) -> Callable[[str], ColumnElement[bool]]:
-    return lambda v: column.icontains(v, autoescape=True)
+    # Case-insensitive substring as one ILIKE '%...%' pattern, the form the column's trigram
+    # index serves (migration 0012).
+    return lambda v: column.ilike(f"%{_like_literal(v)}%")
 
 
 def _equals(column: ColumnElement[Any]) -> Callable[[str], ColumnElement[bool]]:
