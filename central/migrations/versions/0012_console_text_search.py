@@ -32,7 +32,9 @@ def index_name(table: str) -> str:
 def _create_extension() -> str:
     """Install pg_trgm if absent; return the schema its operator classes live in."""
     bind = op.get_bind()
-    installed = "SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'pg_trgm'"
+    installed = (
+        "SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'pg_trgm'"
+    )
     schema = bind.execute(text(installed)).scalar()
     if schema is not None:
         return schema
