@@ -4,8 +4,14 @@ the trigram indexes of migration 0012."""
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, text
+import secrets
 
+import pytest
+from alembic import command
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
+
+from central.db import alembic_config, make_engine, migrate
 from web_admin import listing
 
 MESSAGES = {
@@ -73,3 +79,30 @@ def test_free_text_is_served_by_a_trigram_index(central_db: Engine) -> None:
             explained = conn.exec_driver_sql(f"EXPLAIN {compiled}", compiled.params)
             plan = "\n".join(explained.scalars())
         assert f"Bitmap Index Scan on {index}" in plan, plan
+
+
+def test_a_role_that_may_not_install_pg_trgm_is_told_what_to_run(pg_dsn: str) -> None:
+    owner = make_engine(pg_dsn, pool_size=1)
+    command.upgrade(alembic_config(owner), "0011")
+    role = f"locanext_probe_{secrets.token_hex(4)}"  # no CREATE on the database
+    with owner.begin() as conn:
+        conn.execute(text(f"CREATE ROLE {role} LOGIN"))
+        conn.execute(text(f"GRANT SELECT ON alembic_version TO {role}"))
+        conn.execute(text(f"GRANT EXECUTE ON FUNCTION pg_advisory_xact_lock(bigint) TO {role}"))
+    probe = make_engine(make_url(pg_dsn).set(username=role), pool_size=1)
+    try:
+        with pytest.raises(Exception) as refused:
+            migrate(probe)
+        assert type(refused.value).__name__ == "TrigramsUnavailable"
+        assert refused.value.code == "extension_unavailable"
+        assert "CREATE EXTENSION pg_trgm" in str(refused.value)
+        with owner.connect() as conn:
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0011"
+            trgm = "SELECT count(*) FROM pg_extension WHERE extname = 'pg_trgm'"
+            assert conn.execute(text(trgm)).scalar() == 0
+    finally:
+        probe.dispose()
+        with owner.begin() as conn:
+            conn.execute(text(f"DROP OWNED BY {role}"))
+            conn.execute(text(f"DROP ROLE {role}"))
+        owner.dispose()

@@ -13,6 +13,8 @@ Revises: 0011
 from alembic import op
 from sqlalchemy import text
 
+from central.errors import CentralError
+
 revision = "0012"
 down_revision = "0011"
 branch_labels = None
@@ -21,8 +23,11 @@ depends_on = None
 TEXT_COLUMNS = {"operations": "error", "events": "message"}
 
 
-class TrigramsUnavailable(RuntimeError):
+class TrigramsUnavailable(CentralError):
     """Central's database role may not install pg_trgm (or the server lacks it)."""
+
+    status = 503
+    code = "extension_unavailable"
 
 
 def index_name(table: str) -> str:
