@@ -213,7 +213,7 @@ def run_pages(engine: Engine, repeats: int, progress: Progress) -> Section:
             listing.OPERATIONS, ({"tool": "quick_search", "sort": "started"},)
         ),
         "logs, first page": page_of(listing.EVENTS, ev_filters),
-        # free text is checked along the time-ordered scan: a rare phrase reads far
+        # free text, served by the trigram indexes (migration 0012)
         "activity, free text": page_of(listing.OPERATIONS, ({"status": "failed", "q": "sheet3"},)),
         "logs, free text (1 in 977)": page_of(listing.EVENTS, ({"q": "matched 976 of"},)),
         "logs, 90% deep": page_of(listing.EVENTS, ({"level": "error", "after": deep_events},)),
