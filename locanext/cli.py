@@ -397,7 +397,8 @@ def admin(
     from central.db import ensure_database, normalize_dsn
     from central.pgcluster import PrivateCluster
     from central.service import GracefulServer, listen
-    from web_admin.app import create_app, read_only_engine
+    from web_admin.app import create_app
+    from web_admin.reading import read_only_engine
 
     _logging(False)
     settings = _settings(

@@ -12,23 +12,13 @@ import secrets
 from fastapi import FastAPI
 from nicegui import app as nicegui_app
 from nicegui import ui
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine
 
 from web_admin import api, signin
 from web_admin.auth import Gate, SameOrigin
 from web_admin.frame import Console
 from web_admin.live import MergeSignal
 from web_admin.pages import conflicts, installs, lists, live, overview, publishing, users
-
-
-def read_only_engine(url: str) -> Engine:
-    """``url`` is a SQLAlchemy URL with its driver (the CLI normalises what the user gave).
-
-    Every statement is planned with its values: psycopg prepares a statement run five times, and
-    a plan PostgreSQL then caches for a common free text (walk the time order) reads the whole
-    list for a rare one, which the trigram index would have served."""
-    options = "-c default_transaction_read_only=on -c jit=off -c plan_cache_mode=force_custom_plan"
-    return create_engine(url, pool_pre_ping=True, connect_args={"options": options})
 
 
 def create_app(engine: Engine, central_url: str, secret: str | None = None) -> FastAPI:
