@@ -20,7 +20,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Sequence
 from itertools import compress, repeat
-from operator import attrgetter, eq, not_
+from operator import attrgetter, eq, ne, not_
 from typing import NamedTuple
 
 from engine.formats import Entry
@@ -85,17 +85,18 @@ class _Table:
         self._fuzzy: tuple[FuzzyIndex, list[int], int] | None = None
 
     def _find_alternatives(self) -> None:
-        places: dict[str, list[int]] = {}
-        for place, key in enumerate(self.keys):
-            if key:
-                places.setdefault(key, []).append(place)
-        for found in places.values():
-            if len(found) > 1:
-                chosen = self.translations[found[0]]
-                others = dict.fromkeys(self.translations[p] for p in found[1:])
-                others.pop(chosen, None)
-                if others:
-                    self.others[found[0]] = tuple(others)
+        # The places that are not their key's first, found in C loops (a dictionary may have
+        # hundreds of thousands of keys and few repeats).
+        firsts = list(map(self.first.get, self.keys))
+        later = compress(range(len(firsts)), map(ne, firsts, range(len(firsts))))
+        for place in later:
+            first = firsts[place]
+            if first is None:  # an empty key
+                continue
+            translation = self.translations[place]
+            others = self.others.get(first, ())
+            if translation != self.translations[first] and translation not in others:
+                self.others[first] = (*others, translation)
 
     def _fuzzy_side(self) -> tuple[FuzzyIndex, list[int], int]:
         """(index over the distinct keys in order, their places, how many are split keys)."""
