@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Sequence
-from itertools import compress, repeat
+from itertools import accumulate, compress, repeat
 from operator import attrgetter, eq, ne, not_
 from typing import NamedTuple
 
@@ -68,9 +68,20 @@ class _Table:
         keys: list[str],
         translations: list[str],
         split: list[bool],
+        differing: Sequence[int] | None = None,
     ) -> None:
         whole = list(map(not_, split))
         self.keys = list(compress(keys, split)) + list(compress(keys, whole))
+        # The places whose translation's placeholders differ from their own source's (None: not
+        # known, check each exact match).
+        self.differ: set[int] | None = None if differing is None else set()
+        if differing:
+            # Entry i's place: its rank among the split entries, or after them among the whole.
+            splits_before = list(accumulate(split, initial=0))
+            total = splits_before[-1]
+            self.differ = {
+                splits_before[i] if split[i] else total + i - splits_before[i] for i in differing
+            }
         self.translations = list(compress(translations, split)) + list(
             compress(translations, whole)
         )
@@ -136,6 +147,10 @@ class Matcher:
 
     ``normalized``: the entries' sources are normalised already (dictionaries built by
     :func:`~engine.tools.xls_transfer.dictionary.build_dictionary` store them so).
+    ``differing``: the indices of the entries whose translation's placeholders differ from their
+    source's, as the build found them (see
+    :func:`~engine.tools.xls_transfer.dictionary.placeholder_mismatches`): an exact match is then
+    checked only there, since its target text is that source. None: every exact match is checked.
     """
 
     def __init__(
@@ -144,6 +159,7 @@ class Matcher:
         threshold: float,
         *,
         normalized: bool = False,
+        differing: Sequence[int] | None = None,
     ) -> None:
         # C loops over the entries: normalised sources, translations, which are split pairs.
         with gc_paused():
@@ -152,6 +168,7 @@ class Matcher:
                 list(sources if normalized else map(normalize, sources)),
                 list(map(attrgetter("translation"), entries)),
                 list(map(eq, map(attrgetter("kind"), entries), repeat(SPLIT))),
+                differing,
             )
         self.threshold = threshold
         # An exact whole-text match depends only on the dictionary place: built once each.
@@ -182,8 +199,11 @@ class Matcher:
             elif out[n] is None:
                 table = self._table
                 translation = table.translations[place]
-                missing, extra = compare(keys[n], translation)
-                alternatives = table.others.get(place, ())
+                if table.differ is None or place in table.differ:
+                    missing, extra = compare(keys[n], translation)
+                else:
+                    missing, extra = [], []
+                alternatives = table.others.get(place, ()) if table.others else ()
                 out[n] = made[place] = _new_match(
                     Match, (translation, EXACT, 1.0, missing, extra, keys[n], alternatives)
                 )
