@@ -6,7 +6,9 @@ server and dropped at the end (also on error):
 * **ingest**: ``N`` generated ``events`` changes of one site merged in batches of 5,000
   (:func:`central.merge.begin_merge` + :func:`central.batch_merge.merge_batch`, one transaction
   per batch), next to a bare ``COPY`` of the same staging tuples into an unindexed table, same
-  batches, one transaction each. Target: ingest at least 30% of the bare COPY rate.
+  batches, one transaction each, and next to cr-sqlite's own merge of the same batches into a
+  SQLite hub (``INSERT INTO crsql_changes``, one transaction each). Targets: ingest at least 30%
+  of the bare COPY rate, and at least cr-sqlite's rate.
 * **catchup**: an engine.db holding about ``changes`` own changes (transactions of 100 ``events``
   rows) is enrolled with a real ``locanext central`` process and drained by a real
   ``locanext sync --once`` process; wall time and the peak RSS of both processes (psutil, every
@@ -59,6 +61,7 @@ BATCH = 5_000
 ROWS_PER_TRANSACTION = 100
 
 INGEST_TARGET = 0.30  # of the bare COPY rate
+HUB_TARGET = 1.0  # of cr-sqlite's own merge into a SQLite hub
 CATCHUP_SECONDS = 120.0
 RSS_LIMIT_MB = 300.0
 P50_TARGET, P99_TARGET = 0.200, 1.0
@@ -189,7 +192,7 @@ class ResourceSampler:
         with self._lock:
             self._procs[name] = psutil.Process(pid)
             self.peak_rss.setdefault(name, 0)
-        self._sample()
+        self.sample()
 
     def __enter__(self) -> ResourceSampler:
         self._thread.start()
@@ -201,9 +204,9 @@ class ResourceSampler:
 
     def _run(self) -> None:
         while not self._stop.wait(self._every):
-            self._sample()
+            self.sample()
 
-    def _sample(self) -> None:
+    def sample(self) -> None:
         with self._lock:
             procs = dict(self._procs)
         for name, proc in procs.items():
@@ -227,7 +230,7 @@ class ResourceSampler:
 
 
 @dataclass
-class _Central:
+class CentralProcess:
     url: str
     dsn: str
     child: Child
@@ -235,25 +238,27 @@ class _Central:
 
 
 @contextmanager
-def _central(server_dsn: str, workdir: Path, name: str) -> Iterator[_Central]:
+def central_process(
+    server_dsn: str, workdir: Path, name: str, args: Sequence[str] = ()
+) -> Iterator[CentralProcess]:
     """A `locanext central` process on a scratch database, both gone after the block; call
-    :func:`_ready` before talking to it (its start overlaps the caller's own preparations)."""
+    :func:`wait_ready` before talking to it (its start overlaps the caller's own preparations)."""
     admin_password = secrets.token_urlsafe(12)
     with scratch_database(server_dsn) as dsn:
         port = free_port()
         child = Child(
             f"central ({name})",
-            ["central", "--dsn", dsn, "--port", str(port)],
+            ["central", "--dsn", dsn, "--port", str(port), *args],
             workdir / f"central-{name}.log",
             {"LOCANEXT_CENTRAL_ADMIN_PASSWORD": admin_password},
         )
         try:
-            yield _Central(f"http://127.0.0.1:{port}", dsn, child, admin_password)
+            yield CentralProcess(f"http://127.0.0.1:{port}", dsn, child, admin_password)
         finally:
             child.stop()
 
 
-def _ready(central: _Central) -> None:
+def wait_ready(central: CentralProcess) -> None:
     """Wait until central answers, then create the bench user."""
     central.child.wait_http(f"{central.url}/api/health", timeout=120)
     response = httpx.post(
@@ -342,6 +347,33 @@ def _merge(dsn: str, batches: list[Sequence[tuple[Change, str]]]) -> tuple[float
     return elapsed, rows, clocks
 
 
+_HUB_INSERT = (
+    'INSERT INTO crsql_changes ("table", pk, cid, val, col_version, db_version, site_id, cl, seq)'
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _hub_merge(batches: list[Sequence[tuple[Change, str]]]) -> tuple[float, int, int]:
+    """cr-sqlite's own merge of the same batches into a SQLite hub (an engine.db, one
+    transaction per batch); (seconds, events rows, events cell clocks) afterwards."""
+    with tempfile.TemporaryDirectory(prefix="locanext-bench-hub-") as tmp:
+        hub = Database(Path(tmp) / "hub.db")
+        try:
+            started = time.perf_counter()
+            for batch in batches:
+                with hub.write() as conn:
+                    conn.executemany(_HUB_INSERT, [change.as_row() for change, _ in batch])
+            elapsed = time.perf_counter() - started
+            with hub.read() as conn:
+                rows = conn.execute("SELECT count(*) FROM events").fetchone()[0]
+                clocks = conn.execute(
+                    "SELECT count(*) FROM crsql_changes WHERE \"table\" = 'events'"
+                ).fetchone()[0]
+        finally:
+            hub.close()
+    return elapsed, rows, clocks
+
+
 def run_ingest(server_dsn: str, changes: int, progress: Progress) -> Section:
     section = Section("ingest")
     site_id = uuid.uuid4().bytes
@@ -354,8 +386,11 @@ def run_ingest(server_dsn: str, changes: int, progress: Progress) -> Section:
         copy_s = _bare_copy(dsn, batches)
         progress(f"ingest: bare COPY {copy_s:.2f} s; merging...")
         merge_s, mirror_rows, clocks = _merge(dsn, batches)
-    copy_rate, merge_rate = changes / copy_s, changes / merge_s
+    progress(f"ingest: central merged in {merge_s:.2f} s; cr-sqlite hub...")
+    hub_s, hub_rows, hub_clocks = _hub_merge(batches)
+    copy_rate, merge_rate, hub_rate = changes / copy_s, changes / merge_s, changes / hub_s
     ratio = merge_rate / copy_rate
+    hub_ratio = merge_rate / hub_rate
     section.figures.update(
         changes=changes,
         rows=rows,
@@ -364,6 +399,9 @@ def run_ingest(server_dsn: str, changes: int, progress: Progress) -> Section:
         merge_seconds=merge_s,
         merge_rate=merge_rate,
         ratio=ratio,
+        hub_seconds=hub_s,
+        hub_rate=hub_rate,
+        hub_ratio=hub_ratio,
     )
     section.add(
         f"ingest: {changes:,} events changes ({rows:,} rows) of one site, "
@@ -377,13 +415,23 @@ def run_ingest(server_dsn: str, changes: int, progress: Progress) -> Section:
         f"  begin_merge + merge_batch:                         {merge_rate:,.0f} changes/s "
         f"({merge_s:.2f} s)"
     )
+    section.add(
+        f"  cr-sqlite into a SQLite hub (INSERT INTO crsql_changes): {hub_rate:,.0f} changes/s "
+        f"({hub_s:.2f} s)"
+    )
     verdict = section.target("ingest_ratio", ratio >= INGEST_TARGET)
     section.add(f"  ingest = {ratio:.0%} of bare COPY (target >= {INGEST_TARGET:.0%})  {verdict}")
+    verdict = section.target("hub_ratio", hub_ratio >= HUB_TARGET)
+    section.add(
+        f"  central / cr-sqlite = {hub_ratio:.2f}x (target >= {HUB_TARGET:.1f}x)  {verdict}"
+    )
     ok = section.check("mirror_exact", mirror_rows == rows and clocks == changes)
     section.add(
         f"  mirror: {mirror_rows:,} events rows, {clocks:,} cell clocks "
         f"(expected {rows:,} / {changes:,})  {ok}"
     )
+    ok = section.check("hub_exact", hub_rows == rows and hub_clocks == changes)
+    section.add(f"  hub:    {hub_rows:,} events rows, {hub_clocks:,} cell clocks  {ok}")
     return section
 
 
@@ -430,11 +478,11 @@ def _enroll(data_dir: Path, central_url: str) -> tuple[str, int]:
 def run_catchup(server_dsn: str, changes: int, workdir: Path, progress: Progress) -> Section:
     section = Section("catchup")
     data_dir = workdir / "catchup"
-    with _central(server_dsn, workdir, "catchup") as central:
+    with central_process(server_dsn, workdir, "catchup") as central:
         progress(f"catchup: writing about {changes:,} changes into {data_dir}/engine.db...")
         rows, queued, build_s = build_install(data_dir, changes)
         progress(f"catchup: {queued:,} changes ({rows:,} rows) written in {build_s:.1f} s")
-        _ready(central)
+        wait_ready(central)
         install_id, top = _enroll(data_dir, central.url)
         progress("catchup: running `locanext sync --once`...")
         wall, code, sampler = _timed_sync(data_dir, central.child, workdir)
@@ -534,8 +582,8 @@ def _mirror_state(dsn: str, install_id: str) -> tuple[int, int, int]:
 def run_latency(server_dsn: str, samples: int, workdir: Path, progress: Progress) -> Section:
     section = Section("latency")
     interval = 0.25
-    with _central(server_dsn, workdir, "latency") as central:
-        _ready(central)
+    with central_process(server_dsn, workdir, "latency") as central:
+        wait_ready(central)
         db = Database(workdir / "latency" / "engine.db")
         syncer = Syncer(db, interval=interval)
         try:

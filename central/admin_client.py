@@ -43,6 +43,14 @@ class AdminClient:
             raise
         return client
 
+    @classmethod
+    def with_token(cls, central_url: str, token: str) -> AdminClient:
+        """A client on a staff session opened elsewhere (the admin console's signed-in viewer);
+        closing it leaves the session open."""
+        client = cls(central_url)
+        client._http.headers["Authorization"] = f"Bearer {token}"
+        return client
+
     def __enter__(self) -> AdminClient:
         return self
 
@@ -76,14 +84,18 @@ class AdminClient:
             raise AdminApiError(
                 0, "unreachable", f"cannot reach central at {self.url}: {exc}"
             ) from None
-        if response.status_code >= 400:
-            try:
-                body = response.json()
-                code, detail = str(body["code"]), str(body["detail"])
-            except (ValueError, KeyError, TypeError):
-                code, detail = "http_error", response.text[:200] or response.reason_phrase
-            raise AdminApiError(response.status_code, code, detail)
-        return response.json() if response.content else None
+        try:
+            body = response.json() if response.content else None
+            if response.status_code >= 400:
+                raise AdminApiError(response.status_code, str(body["code"]), str(body["detail"]))
+        except (ValueError, KeyError, TypeError):  # not central's JSON: not central, or a proxy
+            raise AdminApiError(
+                response.status_code,
+                "not_central",
+                f"{self.url} answered {path} with HTTP {response.status_code} "
+                f"{response.reason_phrase}, not as LocaNext central does; check the URL",
+            ) from None
+        return body
 
     def get(self, path: str, **params: Any) -> Any:
         return self.request("GET", path, params=params)

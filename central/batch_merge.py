@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import logging
 import weakref
+from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, text
 from sqlalchemy.dialects import postgresql
@@ -52,7 +53,8 @@ CREATE TEMP TABLE merge_rows (
 ) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE merge_win ({_IN_COLUMNS}, kind text
 ) ON COMMIT DELETE ROWS;
-CREATE TEMP TABLE merge_applied (tbl text, pkv text, cid text, mval text) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE merge_applied (tbl text, pkv text, cid text, mval text, site_id bytea
+) ON COMMIT DELETE ROWS;
 """
 _WORK_TABLE_NAMES = "merge_in, merge_rows, merge_win, merge_applied"
 _COPY = (
@@ -201,8 +203,8 @@ WITH old AS MATERIALIZED (
          > {_KEY.format("c", rank=_RANK.format("c"))}
     RETURNING c.tbl, c.pk, c.cid
 )
-INSERT INTO merge_applied (tbl, pkv, cid, mval)
-SELECT w.tbl, w.pkv, w.cid, w.mval FROM up JOIN old w USING (tbl, pk, cid)
+INSERT INTO merge_applied (tbl, pkv, cid, mval, site_id)
+SELECT w.tbl, w.pkv, w.cid, w.mval, w.site_id FROM up JOIN old w USING (tbl, pk, cid)
 """
 
 # Rows no clock mentions yet (most of what installs send: new operations and events) need no
@@ -216,10 +218,23 @@ SELECT w.tbl, w.pk, w.cid, w.col_version, :dbv, w.site_id, w.seq, w.vtype,
 """
 
 
+# What each origin site's changes applied (the parts of BatchResult.applied): rows created or
+# deleted by a site's first change of them, and cells a site's change won.
+_APPLIED_BY_SITE = """
+SELECT site, sum(n) FROM (
+    SELECT first_site AS site, count(*) AS n FROM merge_rows
+     WHERE kind IN ('delete', 'create', 'new') GROUP BY first_site
+    UNION ALL SELECT site_id, count(*) FROM merge_win WHERE kind = 'new' GROUP BY site_id
+    UNION ALL SELECT site_id, count(*) FROM merge_applied GROUP BY site_id
+) parts GROUP BY site
+"""
+
+
 @dataclass(frozen=True)
 class BatchResult:
     applied: int  # rows created or deleted, plus cells that won
     ordered_rows: int  # rows merged change by change (several causal lengths in one batch)
+    by_site: dict[bytes, int] = field(default_factory=dict)  # ``applied`` per origin, if asked
 
 
 # (table, column) -> the mirror column's type, None for the sentinel and unknown columns.
@@ -266,7 +281,10 @@ def _ready_work_tables(conn: Connection) -> None:
     else:
         earlier = conn.info.get("merge_transaction")
         if earlier is not None and earlier() is conn.get_transaction():
-            conn.execute(text(f"TRUNCATE {_WORK_TABLE_NAMES}"))
+            # DELETE, not TRUNCATE: a group commit merges many small pushes in one transaction,
+            # and TRUNCATE gives each table new files every time.
+            for name in _WORK_TABLE_NAMES.split(", "):
+                conn.execute(text(f"DELETE FROM {name}"))
     conn.info["merge_transaction"] = weakref.ref(conn.get_transaction())
 
 
@@ -334,9 +352,14 @@ _MIRROR_SQL = {name: _mirror_statements(name) for name in REPLICATED}
 
 
 def merge_batch(
-    conn: Connection, batch: Sequence[tuple[Change, SqlValue]], db_version: int
+    conn: Connection,
+    batch: Sequence[tuple[Change, SqlValue]],
+    db_version: int,
+    *,
+    by_site: bool = False,
 ) -> BatchResult:
-    """Merge validated ``(change, key)`` pairs, in delivery order, stamped ``db_version``."""
+    """Merge validated ``(change, key)`` pairs, in delivery order, stamped ``db_version``;
+    ``by_site`` also counts what each origin's changes applied (one more query)."""
     if not batch:
         return BatchResult(0, 0)
     params = {"dbv": db_version}
@@ -368,25 +391,31 @@ def merge_batch(
         for table in tables:
             conn.execute(text(table.update))
     applied = cells + sum(kinds.get(kind, 0) for kind in ("delete", "create", "new"))
+    sites: Counter[bytes] = Counter()
+    if by_site:
+        sites.update({bytes(site): int(n) for site, n in conn.execute(text(_APPLIED_BY_SITE))})
     ordered = kinds.get("ordered", 0)
     if ordered:
-        applied += _merge_in_order(conn, batch, db_version)
-    return BatchResult(applied, ordered)
+        in_order = _merge_in_order(conn, batch, db_version)
+        applied += in_order.total()
+        sites.update(in_order)
+    return BatchResult(applied, ordered, dict(sites) if by_site else {})
 
 
 def _merge_in_order(
     conn: Connection, batch: Sequence[tuple[Change, SqlValue]], db_version: int
-) -> int:
+) -> Counter[bytes]:
     rows = {
         (tbl, bytes(pk))
         for tbl, pk in conn.execute(text("SELECT tbl, pk FROM merge_rows WHERE kind = 'ordered'"))
     }
     merger = Merger(conn, db_version)
+    applied: Counter[bytes] = Counter()
     for change, key in batch:
-        if (change.table, change.pk) in rows:
-            merger.apply(change, key)
+        if (change.table, change.pk) in rows and merger.apply(change, key):
+            applied[change.site_id] += 1
     log.debug("merged %d rows change by change", len(rows))
-    return merger.applied
+    return applied
 
 
 __all__ = ["SENTINEL", "BatchResult", "merge_batch"]

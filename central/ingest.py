@@ -24,12 +24,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import Connection, delete, func, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from central import sqlvalues
+from central import epoch, sqlvalues
 from central.accounts import Install
 from central.batch_merge import merge_batch
 from central.errors import Forbidden
@@ -37,13 +38,14 @@ from central.merge import begin_merge, change_from_clock
 from central.push_plan import PushPlan, check_spans, plan_push
 from central.rights import check_stored, validate
 from central.schema_policy import check_schema
-from central.tables import enrollments, parked_changes, partial_versions
+from central.tables import REPLICATED, enrollments, parked_changes, partial_versions
 from replicator.wire import (
     Change,
     PartialVersion,
     PushRequest,
     PushResponse,
     SiteState,
+    SqlValue,
     VersionSpan,
     pk,
 )
@@ -76,14 +78,6 @@ def _park(conn: Connection, changes: Sequence[Change], reason: str, schema_versi
     conn.execute(pg_insert(parked_changes).on_conflict_do_nothing(), rows)
 
 
-def _watermark(conn: Connection, install: Install) -> int:
-    return conn.execute(
-        select(enrollments.c.acked_db_version)
-        .where(enrollments.c.install_id == install.install_id)
-        .with_for_update()
-    ).scalar_one()
-
-
 def partial_version(conn: Connection, site: bytes, acked: int) -> PartialVersion | None:
     row = conn.execute(
         select(parked_changes.c.db_version, func.max(parked_changes.c.seq))
@@ -103,25 +97,46 @@ def site_state(conn: Connection, install: Install) -> SiteState:
     acked = conn.execute(
         select(enrollments.c.acked_db_version).where(enrollments.c.install_id == install.install_id)
     ).scalar_one()
-    return SiteState(acked_db_version=acked, partial=partial_version(conn, install.site_id, acked))
+    return SiteState(
+        acked_db_version=acked,
+        partial=partial_version(conn, install.site_id, acked),
+        epoch=epoch.current(conn),
+    )
 
 
-def _held(
-    conn: Connection, site: bytes, versions: list[int]
-) -> tuple[dict[int, int], dict[int, int]]:
-    """What central holds of the site's unfinished ``versions``: parked changes per version, and
-    the sizes declared by parts that carried a version's last seq."""
-    parked = conn.execute(
-        select(parked_changes.c.db_version, func.count())
-        .where(parked_changes.c.site_id == site, parked_changes.c.db_version.in_(versions))
-        .group_by(parked_changes.c.db_version)
-    ).all()
-    declared = conn.execute(
-        select(partial_versions.c.db_version, partial_versions.c.declared).where(
-            partial_versions.c.site_id == site, partial_versions.c.db_version.in_(versions)
-        )
-    ).all()
-    return {v: n for v, n in parked}, {v: n for v, n in declared}
+# The site's watermark (its enrollment row locked), and what central holds of its versions past
+# it: parked changes per version ('parked') and the sizes declared by parts that carried a
+# version's last seq ('declared'). One round trip: a push waits for the merge lock meanwhile.
+_HELD = text(
+    """
+    WITH w AS (
+        SELECT acked_db_version AS acked FROM enrollments WHERE install_id = :install FOR UPDATE
+    )
+    SELECT 'acked' AS kind, acked AS db_version, 0 AS n FROM w
+    UNION ALL
+    SELECT 'parked', p.db_version, count(*) FROM parked_changes p, w
+     WHERE p.site_id = :site AND p.db_version > w.acked GROUP BY p.db_version
+    UNION ALL
+    SELECT 'declared', d.db_version, d.declared FROM partial_versions d, w
+     WHERE d.site_id = :site AND d.db_version > w.acked
+    """
+)
+
+
+@dataclass(frozen=True)
+class _Held:
+    acked: int
+    parked: dict[int, int]  # versions past the watermark: changes parked
+    declared: dict[int, int]  # versions past the watermark: declared size
+
+
+def _held(conn: Connection, install: Install) -> _Held:
+    rows = conn.execute(_HELD, {"install": install.install_id, "site": install.site_id}).all()
+    by_kind: dict[str, dict[int, int]] = {"acked": {}, "parked": {}, "declared": {}}
+    for kind, version, n in rows:
+        by_kind[kind][version] = n
+    (acked,) = by_kind["acked"]
+    return _Held(acked, by_kind["parked"], by_kind["declared"])
 
 
 def _unpark(conn: Connection, site: bytes, version: int) -> list[Change]:
@@ -158,8 +173,20 @@ def _declare(conn: Connection, site: bytes, spans: Sequence[VersionSpan]) -> Non
         )
 
 
-def push(conn: Connection, install: Install, request: PushRequest) -> PushResponse:
-    """Take in a push inside the caller's transaction: check it, plan it, apply the plan."""
+@dataclass(frozen=True)
+class CheckedPush:
+    """A push that passed every check needing no database: its versions and its changes."""
+
+    install: Install
+    request: PushRequest
+    spans: dict[int, VersionSpan]
+    checked: list[tuple[Change, SqlValue]]
+    unknown: list[Change]
+
+
+def check(install: Install, request: PushRequest) -> CheckedPush:
+    """The checks of a push that read nothing stored (schema, site, spans, rights per change);
+    made before it waits for the merge lock."""
     check_schema(request.schema_version)
     if request.site_id != install.site_id:
         raise Forbidden(
@@ -167,46 +194,134 @@ def push(conn: Connection, install: Install, request: PushRequest) -> PushRespon
         )
     spans = check_spans(request)
     checked, unknown = validate(request.changes, install)
-    db_version = begin_merge(conn)
-    acked = _watermark(conn, install)
-    parked, declared = _held(conn, install.site_id, [v for v in spans if v > acked])
+    return CheckedPush(install, request, spans, checked, unknown)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A push planned and applied but for the merge itself: its changes ready to merge."""
+
+    push: CheckedPush
+    plan: PushPlan
+    ready: list[tuple[Change, SqlValue]]
+    partial_possible: bool  # something of the site stays parked past the new watermark
+
+
+@dataclass
+class Group:
+    """What the pushes merged together in one transaction share: the upstream rows they write
+    (a row another of them writes is another install's) and the watermarks they moved, written
+    in one statement at the end (:func:`record_watermarks`)."""
+
+    claims: dict[tuple[str, bytes], bytes] = field(default_factory=dict)
+    watermarks: dict[str, int] = field(default_factory=dict)
+
+
+def prepare(conn: Connection, push: CheckedPush, group: Group | None = None) -> Prepared:
+    """Everything of taking a push but the merge, inside the caller's merge transaction (which
+    holds the merge lock): plan it from what is stored, park, complete, check against central's
+    clocks, and move the watermark (at once, or in ``group``). A refusal changes nothing."""
+    install = push.install
+    held = _held(conn, install)
+    acked = held.acked if group is None else group.watermarks.get(install.install_id, held.acked)
     plan = plan_push(
-        spans, checked, unknown, since=request.since, acked=acked, parked=parked, declared=declared
+        push.spans,
+        push.checked,
+        push.unknown,
+        since=push.request.since,
+        acked=acked,
+        parked=held.parked,
+        declared=held.declared,
     )
-    return _apply(conn, install, plan, request, db_version)
+    writes = plan.park_unknown or plan.park_incomplete or plan.declare or plan.unpark
+    if writes:  # undone by the savepoint when a check below refuses the push
+        with conn.begin_nested():
+            ready = _park_and_complete(conn, push, plan, group)
+    else:
+        ready = _checked(conn, sorted(plan.merge, key=_order), install, group)
+    if group is None:
+        record_watermarks(conn, {install.install_id: plan.watermark})
+    else:
+        group.watermarks[install.install_id] = plan.watermark
+    partial = bool(plan.park_incomplete) or any(v > plan.watermark for v in held.parked)
+    return Prepared(push, plan, ready, partial)
 
 
-def _apply(
-    conn: Connection, install: Install, plan: PushPlan, request: PushRequest, db_version: int
-) -> PushResponse:
-    """Park, complete, merge and move the watermark, all in the caller's transaction."""
-    site = install.site_id
-    _park(conn, plan.park_unknown, UNKNOWN_COLUMN, request.schema_version)
-    _park(conn, plan.park_incomplete, INCOMPLETE, request.schema_version)
+def _order(pair: tuple[Change, SqlValue]) -> tuple[int, int]:
+    return pair[0].db_version, pair[0].seq
+
+
+def _park_and_complete(
+    conn: Connection, push: CheckedPush, plan: PushPlan, group: Group | None
+) -> list[tuple[Change, SqlValue]]:
+    site = push.install.site_id
+    _park(conn, plan.park_unknown, UNKNOWN_COLUMN, push.request.schema_version)
+    _park(conn, plan.park_incomplete, INCOMPLETE, push.request.schema_version)
     _declare(conn, site, plan.declare)
     ready = list(plan.merge)
     for version in plan.unpark:
         ready += [(c, pk.unpack(c.pk)[0]) for c in _unpark(conn, site, version)]
-    ready.sort(key=lambda pair: (pair[0].db_version, pair[0].seq))
+    return _checked(conn, sorted(ready, key=_order), push.install, group)
+
+
+def _checked(
+    conn: Connection, ready: list[tuple[Change, SqlValue]], install: Install, group: Group | None
+) -> list[tuple[Change, SqlValue]]:
     check_stored(conn, ready, install)
-    merged = merge_batch(conn, ready, db_version)
+    if group is not None:
+        rows = {(c.table, c.pk) for c, _ in ready if REPLICATED[c.table].direction == "up"}
+        for table, key in rows:
+            if group.claims.get((table, key), install.site_id) != install.site_id:
+                raise Forbidden(f"{table} row {pk.unpack(key)[0]!r} belongs to another install")
+        group.claims.update(dict.fromkeys(rows, install.site_id))
+    return ready
+
+
+def record_watermarks(conn: Connection, watermarks: dict[str, int]) -> None:
+    """Move installs' watermarks (and their last push time), in one statement."""
+    if not watermarks:
+        return
     conn.execute(
-        update(enrollments)
-        .where(enrollments.c.install_id == install.install_id)
-        .values(acked_db_version=plan.watermark, last_push=datetime.now(UTC))
+        text(
+            "UPDATE enrollments e SET acked_db_version = m.acked, last_push = :now"
+            " FROM unnest(CAST(:ids AS text[]), CAST(:acked AS bigint[])) AS m(id, acked)"
+            " WHERE e.install_id = m.id"
+        ),
+        {"ids": list(watermarks), "acked": list(watermarks.values()), "now": datetime.now(UTC)},
     )
+
+
+def answer(conn: Connection, prepared: Prepared, applied: int) -> PushResponse:
+    """The push's answer once its changes are merged (``applied`` of them changed the mirror)."""
+    install, plan = prepared.push.install, prepared.plan
     log.info(
         "install %s pushed %d changes: %d merged (%d applied), %d parked, acked %d",
         install.install_id,
-        len(request.changes),
-        len(ready),
-        merged.applied,
+        len(prepared.push.request.changes),
+        len(prepared.ready),
+        applied,
         plan.parked,
         plan.watermark,
     )
-    return PushResponse(
-        acked_db_version=plan.watermark,
-        applied=merged.applied,
-        parked=plan.parked,
-        partial=partial_version(conn, site, plan.watermark),
+    partial = (
+        partial_version(conn, install.site_id, plan.watermark)
+        if prepared.partial_possible
+        else None
     )
+    return PushResponse(
+        acked_db_version=plan.watermark, applied=applied, parked=plan.parked, partial=partial
+    )
+
+
+def take(conn: Connection, push: CheckedPush, db_version: int) -> PushResponse:
+    """Take in a checked push inside the caller's merge transaction (which holds the merge lock
+    and stamps ``db_version``): plan it from what is stored, apply the plan, merge."""
+    prepared = prepare(conn, push)
+    merged = merge_batch(conn, prepared.ready, db_version)
+    return answer(conn, prepared, merged.applied)
+
+
+def push(conn: Connection, install: Install, request: PushRequest) -> PushResponse:
+    """Take in a push inside the caller's transaction: check it, plan it, apply the plan."""
+    checked = check(install, request)
+    return take(conn, checked, begin_merge(conn))

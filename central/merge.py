@@ -29,7 +29,7 @@ from replicator.wire import Change, SqlValue
 log = logging.getLogger(__name__)
 
 SENTINEL = "-1"
-_MERGE_LOCK = 0x4C4E58  # "LNX": one advisory lock serializes merges cluster-wide
+MERGE_LOCK = 0x4C4E58  # "LNX": one advisory lock serializes merges cluster-wide
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ def begin_merge(conn: Connection) -> int:
     Holding the lock until commit means versions become visible in the order they were handed
     out, so a puller's cursor never skips a version that commits late.
     """
-    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MERGE_LOCK})
+    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MERGE_LOCK})
     return int(conn.execute(text("SELECT nextval('central_db_version')")).scalar_one())
 
 

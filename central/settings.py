@@ -11,7 +11,7 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from replicator.wire import MAX_BODY_BYTES
+from replicator.wire import MAX_BODY_BYTES, MIN_BODY_BYTES
 
 # A PostgreSQL server on this machine, as Debian's package sets it up: where `locanext bench` and
 # `locanext fuzz` make their scratch databases unless told otherwise.
@@ -38,6 +38,11 @@ class CentralSettings(BaseSettings):
         default=None,
         description="PostgreSQL URL of the mirror; without one, a private cluster in the data dir.",
     )
+    read_dsn: str | None = Field(
+        default=None,
+        description="PostgreSQL URL of a streaming replica of the mirror that serves pulls; "
+        "without one, pulls read the primary.",
+    )
     data_dir: Path = Field(
         default_factory=default_data_dir, description="Where the private cluster lives."
     )
@@ -49,14 +54,24 @@ class CentralSettings(BaseSettings):
     )
     max_body_bytes: int = Field(
         default=MAX_BODY_BYTES,
-        gt=0,
-        description="Largest push body in bytes, before and after gzip.",
+        ge=MIN_BODY_BYTES,
+        description="Largest push body in bytes, before and after gzip; at least 8 MiB.",
     )
     max_request_bytes: int = Field(
         default=256 * 1024, description="Body limit of every request but a sync push."
     )
     staff_idle_timeout_s: int = Field(
         default=1800, description="An administrator's session ends after this long unused."
+    )
+    workers: int = Field(
+        default=1,
+        ge=1,
+        description="Processes serving HTTP on one port, all on one PostgreSQL.",
+    )
+    pool_size: int = Field(
+        default=15,
+        ge=1,
+        description="Most PostgreSQL connections one process opens (workers x this in all).",
     )
     tls_cert: Path | None = Field(
         default=None,
@@ -101,6 +116,16 @@ class AdminSettings(BaseSettings):
     )
     host: str = Field(default="127.0.0.1", description="Interface to listen on.")
     port: int = Field(default=8701, ge=1, le=65535, description="Port to listen on.")
+    central_url: str = Field(
+        default="http://127.0.0.1:8700",
+        validation_alias="LOCANEXT_CENTRAL_URL",
+        description="Central's URL: the console signs staff in and sends every change there.",
+    )
+    secret: str | None = Field(
+        default=None,
+        description="Key that signs the console's session cookies; without one, a new key at "
+        "every start (everyone signs in again after a restart).",
+    )
 
     @property
     def cluster_dir(self) -> Path:

@@ -19,6 +19,13 @@ class EngineError(Exception):
         return str(self)
 
 
+class NoSync(EngineError):
+    """Asked to sync, but this app runs without a replicator."""
+
+    status = 409
+    code = "no_sync"
+
+
 class ExtensionMissing(EngineError):
     """The cr-sqlite loadable extension is not built or cannot be loaded."""
 
@@ -50,3 +57,10 @@ class BadParams(EngineError):
 
     status = 422
     code = "bad_params"
+
+
+class ValueTooLarge(EngineError):
+    """A write would put a value larger than a push can carry into a replicated table."""
+
+    status = 413
+    code = "value_too_large"

@@ -22,6 +22,9 @@ from engine.telemetry import Level
 
 # Of a run's warnings, the ones its event keeps (the count is its value).
 WARNINGS_KEPT = 20
+# Of a failed run's message, what its row keeps: far below the largest value engine.db lets a
+# replicated row hold, so recording how a run ended is never refused.
+ERROR_CHARS = 10_000
 
 
 class RunState(StrEnum):
@@ -126,6 +129,7 @@ class OperationLog:
         if status == RunState.RUNNING or status not in RECORDED:
             raise ValueError(f"unknown final status {status!r}")
         finished = utc_now()
+        error = None if error is None else error[:ERROR_CHARS]
         with self._db.write() as conn:
             started, tool, function = conn.execute(
                 "SELECT started, tool, function FROM operations WHERE id = ?", (op_id,)

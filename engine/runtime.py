@@ -12,28 +12,25 @@ import logging
 import platform
 import threading
 import time
+from typing import TYPE_CHECKING
 
 from engine import __version__, access, account, install, telemetry, token_store
-from engine.app import create_app
 from engine.context import EngineContext
 from engine.db import Database
 from engine.operations import OperationLog
-from engine.server import BackgroundServer
 from engine.settings import EngineSettings
 from engine.tasks import TaskManager, provided
 from engine.telemetry import Level
 
+if TYPE_CHECKING:
+    from engine.server import BackgroundServer
+
 log = logging.getLogger(__name__)
 
-# The tools (numpy, openpyxl...) are imported this long after the server starts, off the first
-# page's path, so that the Apps page opens at once later.
+# The tools (numpy, openpyxl...) are imported, and the spare workers started, this long after the
+# server starts, off the first page's path, so that the Apps page opens and a run starts at once
+# later.
 WARM_TOOLS_AFTER = 2.0
-
-
-def _warm_tools() -> None:
-    from engine.tools.registry import registry
-
-    registry()
 
 
 class EngineRuntime:
@@ -51,6 +48,7 @@ class EngineRuntime:
                 OperationLog(self.db),
                 settings.data_dir,
                 max_workers=task_workers,
+                spare_workers=settings.spare_workers,
                 provide=provided.provider(self.db, settings.data_dir),
             )
             self.context = EngineContext(
@@ -91,6 +89,11 @@ class EngineRuntime:
 
         Only this launch's key opens it (``engine.access``): :meth:`launch_url` hands it to a
         browser, ``<data dir>/api-key`` to the user's scripts."""
+        # Here, not at the top: `locanext tool` runs a runtime that never serves, and FastAPI and
+        # uvicorn are a good part of its start.
+        from engine.app import create_app
+        from engine.server import BackgroundServer
+
         app = create_app(self.context)
         if with_ui:
             # Imported here: NiceGUI takes about a second to import, and `locanext tool` runs a
@@ -104,10 +107,19 @@ class EngineRuntime:
         access.write_key(self.settings.data_dir, self.keys.key)
         self._server = BackgroundServer(app)
         url = self._server.start()
-        self._warm = threading.Timer(WARM_TOOLS_AFTER, _warm_tools)
+        self._warm = threading.Timer(WARM_TOOLS_AFTER, self._warm_tools)
         self._warm.daemon = True
         self._warm.start()
         return url
+
+    def _warm_tools(self) -> None:
+        from engine.tools.registry import registry
+
+        registry()
+        try:
+            self.tasks.start_spares()
+        except Exception:  # runs then start their own workers
+            log.exception("could not start the spare workers")
 
     def launch_url(self, path: str = "/") -> str:
         """A one-time link that lets a browser (or the window) in; the server must be running."""

@@ -59,6 +59,13 @@ class EngineSettings(BaseSettings):
         description="Allow plain http:// to a central on another machine (passwords and tokens "
         "in clear).",
     )
+    spare_workers: int = Field(
+        default=1,
+        ge=0,
+        le=4,
+        description="Worker processes started ahead of the tool runs, tools imported, so a run "
+        "starts at once; 0 starts each run's worker when the run is asked for.",
+    )
 
     @property
     def db_path(self) -> Path:

@@ -2,21 +2,25 @@
 through central's administration API (the same routes as the web console).
 
 Each command signs in once (the administrator's password is prompted, or read from the first
-line of standard input with --password-stdin), does its work and signs out. Refusals print
-central's one-line reason and exit with code 1.
+line of standard input with --password-stdin), does its work and signs out. Central's refusals
+(:class:`AdminApiError`) are printed as one line by :mod:`locanext.failures`, exit code 1.
 """
 
 from __future__ import annotations
 
-import getpass
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from central.admin_client import AdminApiError, AdminClient
+from locanext import prompts
+from locanext.addresses import central_url
+from locanext.failures import Failure
+
+if TYPE_CHECKING:
+    from central.admin_client import AdminClient
 
 users_app = typer.Typer(
     help="Manage users: list, add, edit, disable, enable, reset-password, delete."
@@ -57,37 +61,25 @@ def register(app: typer.Typer) -> None:
     app.add_typer(release_app, name="release")
 
 
-def _fail(message: str) -> typer.Exit:
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-    return typer.Exit(1)
-
-
 def _central_url(option: str | None) -> str:
     if option:
-        return option
+        return central_url(option)
     from central.settings import CentralSettings
 
     settings = CentralSettings()
     return f"http://{settings.host}:{settings.port}"
 
 
-def _line(what: str) -> str:
-    line = sys.stdin.readline()
-    if not line:
-        raise _fail(f"expected {what} on standard input")
-    return line.rstrip("\n")
-
-
 @contextmanager
 def _signed_in(central: str | None, admin: str, password_stdin: bool) -> Iterator[AdminClient]:
-    """A client signed in as ``admin``; every refusal inside becomes a one-line error."""
+    """A client signed in as ``admin``, signed out after."""
+    # Here, not at the top: httpx is not worth importing for the CLI's other commands.
+    from central.admin_client import AdminClient
+
     url = _central_url(central)
-    password = _line("the password") if password_stdin else getpass.getpass(f"{admin}'s password: ")
-    try:
-        with AdminClient.signed_in(url, admin, password) as client:
-            yield client
-    except AdminApiError as exc:
-        raise _fail(str(exc)) from None
+    password = prompts.password(f"{admin}'s password: ", from_stdin=password_stdin)
+    with AdminClient.signed_in(url, admin, password) as client:
+        yield client
 
 
 def _table(rows: Sequence[dict[str, Any]], columns: dict[str, Callable[[dict], Any]]) -> None:
@@ -142,7 +134,9 @@ def users_add(
     import secrets
 
     with _signed_in(central, admin, password_stdin) as client:
-        password = _line("the new password") if new_password_stdin else secrets.token_urlsafe(12)
+        password = (
+            prompts.line("the new password") if new_password_stdin else secrets.token_urlsafe(12)
+        )
         body = {"username": username, "password": password, "display_name": display_name}
         client.post("/api/admin/users", body | {"team": team, "language": language, "role": role})
     typer.echo(f"created user {username} ({role})")
@@ -173,7 +167,7 @@ def users_edit(
         if v is not None
     }
     if not changes:
-        raise _fail("nothing to change: give --display-name, --team, --language or --role")
+        raise Failure("nothing to change: give --display-name, --team, --language or --role")
     with _signed_in(central, admin, password_stdin) as client:
         user = client.patch(f"/api/admin/users/{username}", changes)
     typer.echo(f"{username}: " + ", ".join(f"{k} {user[k]!r}" for k in changes))
@@ -217,7 +211,7 @@ def users_reset_password(
 ) -> None:
     """Give a user a new password (made by central and printed once, or read from stdin)."""
     with _signed_in(central, admin, password_stdin) as client:
-        chosen = _line("the new password") if new_password_stdin else None
+        chosen = prompts.line("the new password") if new_password_stdin else None
         answer = client.post(f"/api/admin/users/{username}/password", {"password": chosen})
     typer.echo(
         f"new password for {username}" + (f": {answer['password']}" if not chosen else " set")
@@ -234,8 +228,12 @@ def users_delete(
 ) -> None:
     """Delete a user: their profile and password go, their installs are revoked; their history
     (runs, events) stays under their name."""
+    if not yes and not sys.stdin.isatty():
+        raise Failure(
+            f"deleting {username} asks for confirmation, but there is no terminal: add --yes"
+        )
     if not yes and not typer.confirm(f"delete user {username}?"):
-        raise typer.Exit(1)
+        raise Failure(f"{username} not deleted (--yes deletes without asking)")
     with _signed_in(central, admin, password_stdin) as client:
         client.delete(f"/api/admin/users/{username}")
     typer.echo(f"deleted {username}")

@@ -1,12 +1,9 @@
-"""`locanext`: the one console script. Each command composes the packages; errors from them are
-turned into a one-line message and a non-zero exit code here, and only here."""
+"""`locanext`: the one console script. Each command composes the packages; the errors they raise
+are turned into one line on stderr and a non-zero exit code by :mod:`locanext.failures`."""
 
 from __future__ import annotations
 
-import getpass
-import json
 import logging
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
@@ -17,11 +14,15 @@ from pydantic_settings import BaseSettings
 # The settings classes hold every default; the options below show them and only override them.
 from central.settings import DEFAULT_SERVER_DSN, AdminSettings, CentralSettings
 from engine.settings import EngineSettings
+from locanext import failures, prompts
+from locanext.addresses import central_url
+from locanext.failures import Failure
 from locanext.settings import option_help, variables
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from engine.account import Notice
     from engine.db import Database
     from locanext.fuzz.campaign import FuzzPlan, Outcome
 
@@ -37,6 +38,7 @@ app = typer.Typer(
 
 from locanext.admin_commands import register as register_admin_commands  # noqa: E402
 from locanext.bench_commands import bench_app  # noqa: E402
+from locanext.tool_command import register as register_tool_command  # noqa: E402
 
 app.add_typer(bench_app, name="bench")
 register_admin_commands(app)
@@ -74,9 +76,8 @@ def _logging(verbose: bool) -> None:
     )
 
 
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-    return typer.Exit(code)
+def _fail(message: str, code: int = 1) -> Failure:
+    return Failure(message, code)
 
 
 def _settings(cls: type[S], **options: object) -> S:
@@ -97,14 +98,13 @@ def _engine_settings(data_dir: Path | None, **options: object) -> EngineSettings
     return _settings(EngineSettings, data_dir=data_dir, **options)
 
 
+register_tool_command(app, _engine_settings)
+
+
 def _open_db(settings: EngineSettings) -> Database:
     from engine.db import Database
-    from engine.errors import EngineError
 
-    try:
-        return Database(settings.db_path)
-    except EngineError as exc:
-        raise _fail(str(exc)) from None
+    return Database(settings.db_path)
 
 
 @app.command("app")
@@ -121,7 +121,6 @@ def app_command(
     """Run the desktop app: a window on the engine's UI (headless without a display).
 
     The UI opens only through the link it prints (once, in one browser) or in its window."""
-    from engine.errors import EngineError
     from shell.desktop import run_desktop
 
     _logging(verbose)
@@ -130,13 +129,11 @@ def app_command(
 
     def ready(url: str, windowed: bool, token_storage: str) -> None:
         how = "" if windowed else "  (headless; Ctrl-C to stop)"
+        if not windowed and not headless:  # asked for a window, but there is no display
+            how = "  (no display found, so no window: open the link in a browser; Ctrl-C to stop)"
         typer.echo(f"LocaNext app: {url}{how}  [central token: {token_storage}]")
 
-    try:
-        code = run_desktop(settings, headless=headless, sync=not no_sync, on_ready=ready)
-    except EngineError as exc:
-        raise _fail(str(exc)) from None
-    raise typer.Exit(code)
+    raise typer.Exit(run_desktop(settings, headless=headless, sync=not no_sync, on_ready=ready))
 
 
 def _configure_link(settings: EngineSettings) -> None:
@@ -164,102 +161,85 @@ def _warn_insecure(settings: EngineSettings) -> None:
 
 
 @app.command()
-def tool(
-    name: Annotated[str, typer.Argument(help="Tool name; `locanext tool list` shows them.")],
-    function: Annotated[
-        str | None,
-        typer.Option("--function", "-f", help="The tool's function, when it has several."),
-    ] = None,
-    inputs: Annotated[list[Path] | None, typer.Argument(help="Input files.")] = None,
-    param: Annotated[
-        list[str] | None, typer.Option("--param", "-p", help="Tool parameter KEY=VALUE.")
-    ] = None,
-    data_dir: DataDir = None,
-) -> None:
-    """Run a localization tool as a task in a worker process, recorded like a run from the UI.
-
-    Progress goes to stderr; Ctrl-C cancels the run (recorded as cancelled, exit code 130). The
-    summary is printed as JSON on stdout; a failed run exits with code 1 and says why.
-    """
-    from engine.errors import EngineError
-    from engine.operations import RunState
-    from engine.runtime import EngineRuntime
-    from engine.tasks.terminal import follow
-    from engine.tools.registry import registry
-
-    if name == "list":
-        for t in registry().values():
-            typer.echo(f"{t.name:16} {t.description}")
-            for f in t.functions:
-                typer.echo(f"  --function {f.name:20} {f.description}")
-        return
-    bad = [p for p in (param or []) if "=" not in p]
-    if bad:
-        raise _fail(f"parameters are KEY=VALUE; got {', '.join(map(repr, bad))}")
-    params = dict(p.split("=", 1) for p in (param or []))
-    try:
-        runtime = EngineRuntime(_engine_settings(data_dir), task_workers=1)
-    except EngineError as exc:
-        raise _fail(str(exc)) from None
-    try:
-        submitted = runtime.tasks.submit(
-            name, list(inputs or []), params, username=runtime.username, function=function
-        )
-        task = follow(runtime.tasks, submitted.id, sys.stderr)
-    except EngineError as exc:
-        raise _fail(str(exc)) from None
-    finally:
-        runtime.close("tool finished")
-    for warning in task.warnings:
-        typer.secho(f"warning: {warning}", fg=typer.colors.YELLOW, err=True)
-    if task.state is RunState.CANCELLED:
-        raise _fail(f"{name} cancelled (operation {task.id})", code=130)
-    if task.state is not RunState.SUCCEEDED:
-        raise _fail(f"{name} {task.state}: {task.error} (operation {task.id})")
-    typer.echo(json.dumps(task.summary, ensure_ascii=False))
-    for output in task.outputs:
-        typer.echo(f"wrote {output}")
-    typer.echo(f"operation {task.id} succeeded")
-
-
-@app.command()
 def enroll(
-    central: Annotated[str, typer.Option(help="Central's URL, e.g. http://127.0.0.1:8700")],
+    central: Annotated[
+        str, typer.Option(help="Central's URL, e.g. https://central.example:8700 or 127.0.0.1:8700")
+    ],
     user: Annotated[str, typer.Option(help="Your LocaNext user name.")],
     password_stdin: Annotated[
         bool, typer.Option(help="Read the password from standard input instead of a prompt.")
+    ] = False,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Enroll again although enrolled: central issues a new token."),
     ] = False,
     insecure: Insecure = None,
     ca_cert: CaCert = None,
     data_dir: DataDir = None,
 ) -> None:
-    """Link this install to central with your user's password; stores a per-install token."""
-    from engine.errors import EngineError
+    """Link this install to central with your user's password; stores a per-install token.
+
+    A bare HOST:PORT means http:// on this machine and https:// elsewhere. An install that is
+    already enrolled is refused unless --force (or sign out in the app first)."""
     from engine.token_store import open_store
     from replicator import link, transport
-    from replicator.errors import SyncError
 
     settings = _engine_settings(data_dir, insecure=insecure, ca_cert=ca_cert)
-    try:  # refused before the password is asked for
-        transport.check_url(central, insecure=settings.insecure)
-    except SyncError as exc:
-        raise _fail(str(exc)) from None
+    url = central_url(central)
+    transport.check_url(url, insecure=settings.insecure)  # refused before the password is asked
     _warn_insecure(settings)
-    password = (
-        sys.stdin.readline().rstrip("\n") if password_stdin else getpass.getpass("Password: ")
-    )
     db = _open_db(settings)
     try:
+        enrolled = link.enrolled_as(db)
+        if enrolled is not None and not force:
+            raise _fail(
+                f"this install is already enrolled at {enrolled[0]} as {enrolled[1]}; enrolling "
+                "again makes central issue a new token in place of its current one: add --force "
+                "to do so (or sign out in the app first)"
+            )
+        password = prompts.password("Password: ", from_stdin=password_stdin)
         response = link.enroll(
-            db, central, user, password, insecure=settings.insecure, ca_cert=settings.ca_cert
+            db, url, user, password, insecure=settings.insecure, ca_cert=settings.ca_cert
         )
         where = open_store(db).where
-    except (SyncError, EngineError) as exc:
+    finally:
+        db.close()
+    again = "re-enrolled (new token) " if enrolled is not None else "enrolled "
+    typer.echo(f"{again}install {response.install_id} as {response.username} at {url}")
+    typer.echo(f"central token kept in {where}")
+
+
+@app.command()
+def rekey(
+    force: Annotated[
+        bool, typer.Option("--force", help="Re-key even though central has not flagged a copy.")
+    ] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Give a copied or restored install an identity of its own, keeping every row; then enroll
+    again. Close the app first."""
+    from engine import sync_state
+    from engine.errors import EngineError
+    from replicator.rekey import rekey as rekey_install
+
+    settings = _engine_settings(data_dir)
+    db = _open_db(settings)
+    try:
+        with db.read() as conn:
+            failure = sync_state.status(conn).last_failure
+        if not force and (
+            failure is None or failure.kind != sync_state.FailureKind.COPIED_DATABASE
+        ):
+            raise _fail("central has not flagged this install as a copy; --force re-keys anyway")
+        report = rekey_install(db, settings.install_name)
+    except EngineError as exc:
         raise _fail(str(exc)) from None
     finally:
         db.close()
-    typer.echo(f"enrolled install {response.install_id} as {response.username} at {central}")
-    typer.echo(f"central token kept in {where}")
+    typer.echo(
+        f"install {report.old_install_id} is now {report.new_install_id}: "
+        f"{report.to_send} changes to send; enroll again (`locanext enroll`) to send them"
+    )
 
 
 @app.command()
@@ -274,7 +254,10 @@ def sync(
     data_dir: DataDir = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
-    """Push this install's changes to central and pull shared ones (loop, or --once)."""
+    """Push this install's changes to central and pull shared ones (loop, or --once).
+
+    When sync waits for you (revoked, disabled, signed out, update required, a copied database)
+    or is stuck on the same refusal, it says why and what to do."""
     from replicator.errors import SyncError
     from replicator.loop import Syncer, sync_once
     from shell.desktop import wait_for_signal
@@ -287,21 +270,39 @@ def sync(
     db = _open_db(settings)
     try:
         if once:
-            report = sync_once(db)
+            try:
+                report = sync_once(db)
+            except SyncError as exc:
+                notice = _sync_notice(db)
+                raise _fail(f"{notice.title}: {notice.message}" if notice else str(exc)) from None
             typer.echo(
                 f"pushed {report.pushed} changes, pulled {report.pulled} "
                 f"(acked db_version {report.acked_db_version}, cursor {report.pull_cursor})"
             )
             return
-        syncer = Syncer(db, interval=settings.sync_interval)
+        shown: list[str | None] = [None]
+
+        def say_what_waits() -> None:  # each change of what the user must know, once
+            notice = _sync_notice(db)
+            line = f"{notice.title}: {notice.message}" if notice else None
+            if line != shown[0]:
+                typer.echo(line or "sync works again", err=line is not None)
+                shown[0] = line
+
+        syncer = Syncer(db, interval=settings.sync_interval, on_round=say_what_waits)
         syncer.start()
         typer.echo(f"syncing every {settings.sync_interval:g} s; Ctrl-C to stop")
         wait_for_signal()
         syncer.stop()
-    except SyncError as exc:
-        raise _fail(str(exc)) from None
     finally:
         db.close()
+
+
+def _sync_notice(db: Database) -> Notice | None:
+    from engine import account, sync_state
+
+    with db.read() as conn:
+        return account.notice(account.state(conn), sync_state.status(conn))
 
 
 @app.command()
@@ -319,14 +320,29 @@ def central(
     tls_key: Annotated[
         Path | None, typer.Option(help=option_help(CentralSettings, "tls_key"))
     ] = None,
+    restored: Annotated[
+        bool,
+        typer.Option(
+            "--restored",
+            help="The database was just restored from a backup (pg_restore): start a new epoch, "
+            "so installs send and pull everything again. Once, at the first start after it.",
+        ),
+    ] = False,
+    read_dsn: Annotated[
+        str | None, typer.Option(help=option_help(CentralSettings, "read_dsn"))
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(help=option_help(CentralSettings, "workers"))
+    ] = None,
+    pool_size: Annotated[
+        int | None, typer.Option(help=option_help(CentralSettings, "pool_size"))
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Run the central server: sync API, enrollment, administration, PostgreSQL mirror.
 
     With --tls-cert and --tls-key it serves HTTPS itself; else put it behind a TLS proxy."""
     from central import service
-    from central.db import InvalidDsn
-    from central.pgcluster import ClusterError
 
     _logging(verbose)
     settings = _settings(
@@ -337,19 +353,29 @@ def central(
         port=port,
         tls_cert=tls_cert,
         tls_key=tls_key,
+        read_dsn=read_dsn,
+        workers=workers,
+        pool_size=pool_size,
     )
     for path in (settings.tls_cert, settings.tls_key):
         if path is not None and not path.is_file():
             raise _fail(f"no such file: {path} (--tls-cert / --tls-key)")
+    service.check_tls(settings)
+    listener = service.listen(settings.host, settings.port)  # taken before anything starts
     try:
         with service.database(settings) as url:
-            prepared = service.prepare(settings, url)
+            prepared = service.prepare(settings, url, restored=restored)
+            mirror = url.split("@")[-1]
+            if prepared.created_database:
+                typer.echo(f"created database {mirror}")
+            if restored:
+                typer.echo("central restored: a new epoch; installs send and pull everything again")
             if prepared.generated_admin_password:
                 typer.echo(f"created account admin / {prepared.generated_admin_password}")
-            typer.echo(f"LocaNext central: {settings.url}/  (mirror {url.split('@')[-1]})")
-            service.serve(settings, prepared.engine)
-    except (ClusterError, InvalidDsn) as exc:
-        raise _fail(str(exc)) from None
+            typer.echo(f"LocaNext central: {settings.url}/  (mirror {mirror})")
+            service.serve(settings, prepared.engine, listener, url)
+    finally:
+        listener.close()
 
 
 @app.command()
@@ -360,33 +386,47 @@ def admin(
     ] = None,
     host: Annotated[str | None, typer.Option(help=option_help(AdminSettings, "host"))] = None,
     port: Annotated[int | None, typer.Option(help=option_help(AdminSettings, "port"))] = None,
+    central: Annotated[
+        str | None, typer.Option(help=option_help(AdminSettings, "central_url"))
+    ] = None,
 ) -> None:
-    """Run the admin dashboard; it reads the PostgreSQL mirror directly, read-only."""
+    """Run the admin console: it reads the PostgreSQL mirror as a read-only role and sends every
+    change to central (LOCANEXT_CENTRAL_URL)."""
     import uvicorn
 
-    from central.db import InvalidDsn, normalize_dsn
+    from central.db import ensure_database, normalize_dsn
     from central.pgcluster import PrivateCluster
+    from central.service import GracefulServer, listen
     from web_admin.app import create_app, read_only_engine
 
     _logging(False)
-    settings = _settings(AdminSettings, dsn=dsn, central_data_dir=data_dir, host=host, port=port)
-    given = settings.dsn or PrivateCluster(settings.cluster_dir).dsn()
+    settings = _settings(
+        AdminSettings,
+        dsn=dsn,
+        central_data_dir=data_dir,
+        host=host,
+        port=port,
+        central_url=central,
+    )
+    given = settings.dsn or PrivateCluster(settings.cluster_dir).reader_dsn()
     if not given:
         raise _fail(
-            f"no --dsn given and no running central cluster in {settings.cluster_dir}; "
-            "start `locanext central` first or pass --dsn"
+            f"no --dsn given and no running central cluster in {settings.cluster_dir} (or one "
+            "whose read-only role has no password yet); start `locanext central` first or pass "
+            "--dsn"
         )
+    url = normalize_dsn(given)
+    listener = listen(settings.host, settings.port)
     try:
-        url = normalize_dsn(given)
-    except InvalidDsn as exc:
-        raise _fail(str(exc)) from None
-    typer.echo(f"LocaNext admin: http://{settings.host}:{settings.port}/")
-    uvicorn.run(
-        create_app(read_only_engine(url)),
-        host=settings.host,
-        port=settings.port,
-        log_level="warning",
-    )
+        ensure_database(url, create=False)
+        typer.echo(f"LocaNext admin: http://{settings.host}:{settings.port}/")
+        console = create_app(read_only_engine(url), settings.central_url, settings.secret)
+        config = uvicorn.Config(
+            console, host=settings.host, port=settings.port, log_level="warning"
+        )
+        GracefulServer(config).run(sockets=[listener])
+    finally:
+        listener.close()
 
 
 @app.command()
@@ -403,13 +443,10 @@ def demo(
     Starts central with a private PostgreSQL, the admin dashboard, and a desktop app enrolled
     against central with a few sample tool runs; prints every URL and the logins.
     """
-    from locanext.demo import DemoError, run_demo
+    from locanext.demo import run_demo
 
     _logging(False)
-    try:
-        run_demo(data_dir.resolve(), until_synced=until_synced, echo=typer.echo)
-    except DemoError as exc:
-        raise _fail(str(exc)) from None
+    run_demo(data_dir.resolve(), until_synced=until_synced, echo=typer.echo)
 
 
 @app.command()
@@ -442,17 +479,14 @@ def fuzz(
     On failure: the shrunk steps are printed and a replay file is written."""
     from locanext.fuzz import campaign as fuzzing
 
-    try:
-        saved = fuzzing.Replay.load(replay) if replay is not None else None
-        fuzzing.check_mutation(mutation)
-        with fuzzing.scratch_central(dsn) as engine:
-            if saved is not None:
-                outcome = fuzzing.replay(engine, saved)
-            else:
-                plan = fuzzing.FuzzPlan(seed, installs, steps, examples, minutes, mutation)
-                outcome = _fuzz_showing_progress(engine, plan)
-    except fuzzing.FuzzError as exc:
-        raise _fail(str(exc)) from None
+    saved = fuzzing.Replay.load(replay) if replay is not None else None
+    fuzzing.check_mutation(mutation)
+    with fuzzing.scratch_central(dsn) as engine:
+        if saved is not None:
+            outcome = fuzzing.replay(engine, saved)
+        else:
+            plan = fuzzing.FuzzPlan(seed, installs, steps, examples, minutes, mutation)
+            outcome = _fuzz_showing_progress(engine, plan)
     if saved is not None:
         typer.echo(outcome.failure or "the replayed example passes now")
         raise typer.Exit(0 if outcome.failure is None else 1)
@@ -488,4 +522,4 @@ def _fuzz_showing_progress(engine: Engine, plan: FuzzPlan) -> Outcome:
 
 
 def main() -> None:
-    app(prog_name="locanext")
+    failures.main(app, "locanext")

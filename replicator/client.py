@@ -13,9 +13,11 @@ from pydantic import BaseModel, ValidationError
 
 from replicator.errors import CentralFailed, CentralRejected, CentralUnavailable
 from replicator.wire import (
+    MACHINE_HEADER,
     EnrollRequest,
     EnrollResponse,
     ErrorBody,
+    HeldNotice,
     PullResponse,
     PushRequest,
     PushResponse,
@@ -35,8 +37,11 @@ class CentralClient:
         timeout: float = 30.0,
         transport: httpx.BaseTransport | None = None,
         verify: ssl.SSLContext | bool = True,
+        machine: str | None = None,
     ) -> None:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
+        if machine:
+            headers[MACHINE_HEADER] = machine
         self._http = httpx.Client(
             base_url=base_url.rstrip("/"),
             headers=headers,
@@ -61,19 +66,24 @@ class CentralClient:
             raise CentralUnavailable(
                 f"cannot reach central at {self._http.base_url}: {exc}"
             ) from exc
-        if response.status_code >= 500:
-            raise CentralFailed(f"central failed ({response.status_code}): {response.text[:200]}")
         if response.status_code >= 400:
             try:
                 body = ErrorBody.model_validate_json(response.content)
-                code, detail = body.code, body.detail
-            except ValidationError:
-                code, detail = "http_error", response.text[:200]
-            raise CentralRejected(response.status_code, code, detail)
+            except ValidationError:  # not central's own error body: a proxy, or not central
+                raise CentralFailed(
+                    f"{self._http.base_url} answered {path} with HTTP {response.status_code} "
+                    f"{response.reason_phrase}, not as LocaNext central does; check the URL"
+                ) from None
+            if response.status_code >= 500:
+                raise CentralFailed(f"central failed ({response.status_code}): {body.detail}")
+            raise CentralRejected(response.status_code, body.code, body.detail)
         try:
             return model.model_validate_json(response.content)
         except ValidationError as exc:
-            raise CentralFailed(f"central sent an unreadable {path} response: {exc}") from exc
+            raise CentralFailed(
+                f"{self._http.base_url} sent an unreadable {path} response (is it LocaNext "
+                "central, and of a version this LocaNext can talk to?)"
+            ) from exc
 
     def enroll(self, request: EnrollRequest) -> EnrollResponse:
         return self._call(
@@ -83,6 +93,10 @@ class CentralClient:
     def unlink(self) -> UnlinkResponse:
         """End this install's token at central (its user signs out)."""
         return self._call(UnlinkResponse, "POST", "/api/enroll/unlink")
+
+    def held(self, code: str) -> HeldNotice:
+        """Tell central this install stopped sending on its own (``restored_database``)."""
+        return self._call(HeldNotice, "POST", "/api/sync/held", json={"code": code})
 
     def site_state(self) -> SiteState:
         return self._call(SiteState, "GET", "/api/sync/state")

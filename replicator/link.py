@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine import account, local_settings, token_store
+from engine import account, local_settings, machine, token_store
 from engine.db import Database
 from engine.migrations import SCHEMA_VERSION
 from replicator import transport
@@ -21,11 +21,14 @@ class CentralLink:
     token: str
     insecure: bool = False  # plain HTTP to another machine was allowed on purpose
     ca_cert: Path | None = None  # the team's CA bundle, else the system's store
+    machine: str | None = None  # this engine.db's nonce on this PC (engine.machine)
 
     def client(self) -> CentralClient:
         transport.check_url(self.url, insecure=self.insecure)
         transport.warn_if_in_clear(self.url)
-        return CentralClient(self.url, self.token, verify=transport.tls_context(self.ca_cert))
+        return CentralClient(
+            self.url, self.token, verify=transport.tls_context(self.ca_cert), machine=self.machine
+        )
 
 
 def load(db: Database) -> CentralLink:
@@ -36,7 +39,19 @@ def load(db: Database) -> CentralLink:
     token = token_store.open_store(db).get() if url else None
     if not url or not token:
         raise NotEnrolled()
-    return CentralLink(url, token, insecure, Path(ca_cert) if ca_cert else None)
+    return CentralLink(
+        url, token, insecure, Path(ca_cert) if ca_cert else None, machine.nonce(db.path.parent)
+    )
+
+
+def enrolled_as(db: Database) -> tuple[str, str] | None:
+    """The central URL and user this install is enrolled with, while it holds a token."""
+    with db.read() as conn:
+        url = local_settings.get(conn, "central_url")
+        user = local_settings.get(conn, "enrolled_user")
+    if not url or not token_store.open_store(db).get():
+        return None
+    return url, user or "?"
 
 
 def configure(db: Database, *, insecure: bool = False, ca_cert: Path | None = None) -> None:
@@ -63,7 +78,8 @@ def enroll(
     Enrolling again sends the current token: central binds an install id to its first enrollment
     and rotates the token only for whoever holds it. The token goes only to the central it came
     from. Plain HTTP to another machine is refused before the password is sent, unless
-    ``insecure``."""
+    ``insecure``. A bare ``HOST:PORT`` is read as :func:`transport.with_scheme` says."""
+    central_url = transport.with_scheme(central_url)
     transport.check_url(central_url, insecure=insecure)
     store = token_store.open_store(db)
     with db.read() as conn:
@@ -76,6 +92,7 @@ def enroll(
         install_name=install_name,
         schema_version=SCHEMA_VERSION,
         token=current,
+        machine=machine.nonce(db.path.parent),
     )
     transport.warn_if_in_clear(central_url)
     with CentralClient(central_url, verify=transport.tls_context(ca_cert)) as client:

@@ -54,6 +54,17 @@ def in_clear(url: str) -> bool:
     return parts.scheme == "http" and not is_loopback(parts.hostname)
 
 
+def with_scheme(url: str) -> str:
+    """``url``, with a bare ``HOST[:PORT]`` made a URL: ``http://`` to this machine (nothing
+    crosses the network), ``https://`` to any other."""
+    if "://" in url:
+        return url
+    host = urlsplit(f"//{url}").hostname
+    if not host:
+        return url
+    return f"{'http' if is_loopback(host) else 'https'}://{url}"
+
+
 def check_url(url: str, *, insecure: bool) -> None:
     """Refuse a URL that is not http(s) with a host, or plain HTTP off this machine unless
     ``insecure``."""

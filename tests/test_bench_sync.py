@@ -38,7 +38,7 @@ def test_bench_sync_reports_three_parts_and_an_exact_mirror(pg_server: str, tmp_
     assert [s.name for s in report.sections] == ["ingest", "catchup", "latency"]
     ingest, catchup, latency = report.sections
     for section, names in (
-        (ingest, ("copy_rate", "merge_rate", "ratio")),
+        (ingest, ("copy_rate", "merge_rate", "ratio", "hub_rate", "hub_ratio")),
         (catchup, ("seconds", "rate", "sync_rss_mb", "central_rss_mb")),
         (latency, ("p50_ms", "p99_ms")),
     ):
@@ -50,12 +50,13 @@ def test_bench_sync_reports_three_parts_and_an_exact_mirror(pg_server: str, tmp_
     assert catchup.figures["changes"] >= 5_000
     assert catchup.figures["mirror_rows"] == catchup.figures["rows"]
     assert latency.figures["samples"] == 5
-    assert ingest.checks == {"mirror_exact": True}
+    assert ingest.checks == {"mirror_exact": True, "hub_exact": True}
     assert catchup.checks == {"mirror_exact": True}
     assert report.checks_passed
 
     lines = report.lines()
     assert any("ingest =" in line and "of bare COPY" in line for line in lines)
+    assert any("central / cr-sqlite =" in line for line in lines)
     assert any(line.startswith("  wall time") for line in lines)
     assert any(line.startswith("  p99") for line in lines)
     assert all(("PASS" in line) != ("MISS" in line) for line in lines if "target <" in line)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 from fastapi import FastAPI, Request
@@ -11,13 +12,16 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
 from central import enrollments
 from central.api import admin, enroll, publications, sync
 from central.api.body_limit import DeclaredBodyLimit
+from central.db import DatabaseUnavailable, unavailable
 from central.errors import CentralError, TooManyRequests
+from central.group_commit import GroupCommit
 from central.settings import CentralSettings
 from central.throttle import SignInThrottle
 from replicator.wire import ErrorBody
@@ -58,10 +62,21 @@ def create_app(
     *,
     clock: Callable[[], datetime] = _now,
     throttle: SignInThrottle | None = None,
+    read_engine: Engine | None = None,
 ) -> FastAPI:
-    app = FastAPI(title="LocaNext central", version="0.1.0")
+    """Central's app on ``engine``; pulls read ``read_engine`` (a streaming replica) if given."""
+    group_commit = GroupCommit(engine)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await run_in_threadpool(group_commit.close)
+
+    app = FastAPI(title="LocaNext central", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
     app.state.engine = engine
+    app.state.read_engine = read_engine or engine
+    app.state.group_commit = group_commit
     app.state.clock = clock
     app.state.throttle = throttle or SignInThrottle()
 
@@ -96,6 +111,16 @@ def create_app(
         code = _HTTP_CODES.get(exc.status_code, "http_error")
         await _record_refusal(request, exc.status_code, code)
         return _error(exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(PoolTimeout)
+    async def database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+        log.error("%s %s failed: %s", request.method, request.url.path, unavailable(exc))
+        return _error(
+            DatabaseUnavailable.status,
+            DatabaseUnavailable.code,
+            "central's database is unavailable or has no free connection; try again later",
+        )
 
     @app.get("/api/health")
     def health() -> dict[str, str]:

@@ -9,12 +9,13 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from central import enrollments, staff
 from central.accounts import Install
 from central.errors import AdminOnly, Unauthorized
 from central.staff import Staff
+from replicator.wire import MACHINE_HEADER
 
 _bearer = HTTPBearer(auto_error=False)
 
@@ -34,7 +35,12 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+def get_read_engine(request: Request) -> Engine:
+    return request.app.state.read_engine
+
+
 DbEngine = Annotated[Engine, Depends(get_engine)]
+ReadEngine = Annotated[Engine, Depends(get_read_engine)]
 Now = Annotated[datetime, Depends(get_now)]
 
 
@@ -47,10 +53,19 @@ def _admit_install(
         row = enrollments.find(conn, auth.credentials)
         # From here on, a refusal of this request is recorded against the install.
         request.state.install_id = row.install_id
-        install = enrollments.admit(conn, row, now)
+        install = enrollments.admit(conn, row, now, _machine(request))
         if pulled is not None:
             enrollments.record_pull(conn, install.install_id, pulled, now)
+            # Sync health only, written on every pull: a crash may lose the newest of these
+            # (the next pull writes it again), so the commit need not wait for the WAL flush.
+            conn.execute(text("SET LOCAL synchronous_commit = off"))
         return install
+
+
+def _machine(request: Request) -> str | None:
+    """The machine nonce the install presented; anything but a well-formed one is none."""
+    value = request.headers.get(MACHINE_HEADER, "")
+    return value if len(value) == 32 and all(c in "0123456789abcdef" for c in value) else None
 
 
 def current_install(request: Request, engine: DbEngine, auth: Bearer, now: Now) -> Install:

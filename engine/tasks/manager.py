@@ -5,6 +5,10 @@ task; at most ``max_workers`` run at once, each watched by a thread of its own (
 :mod:`engine.tasks.supervisor`). When a task ends, its row is finished (succeeded, failed,
 cancelled, or interrupted when the app closes under it) before the final state is published, so
 whoever waits for a task can read its row at once. Subscribers get every new snapshot.
+
+With ``spare_workers`` and :meth:`TaskManager.start_spares`, that many workers are started ahead
+and wait with the tools imported (:mod:`engine.tasks.spares`); a task runs in one of them when one
+waits, and a replacement is started when the task ends.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from engine.tasks import provided, supervisor
 from engine.tasks.model import Task
 from engine.tasks.progress import RateMeter
 from engine.tasks.results import ResultStore
+from engine.tasks.spares import Spares
 from engine.tasks.worker import WorkOrder
 from engine.tools.base import Function
 
@@ -88,6 +93,7 @@ class TaskManager:
         data_dir: Path,
         *,
         max_workers: int = 2,
+        spare_workers: int = 0,
         results: ResultStore | None = None,
         provide: provided.Provider = provided.nothing,
     ) -> None:
@@ -96,6 +102,8 @@ class TaskManager:
         self.results = results or ResultStore(data_dir)
         self._ops = operations
         self._max_workers = max(1, max_workers)
+        self.spares = Spares(spare_workers)
+        self._keep_spares = False
         self._changed = threading.Condition()
         self._tasks: dict[str, Task] = {}
         self._orders: dict[str, tuple[WorkOrder, list[Path]]] = {}
@@ -110,6 +118,15 @@ class TaskManager:
     @property
     def operations(self) -> OperationLog:
         return self._ops
+
+    def start_spares(self, *, replace: bool = True) -> None:
+        """Start the spare workers now; with ``replace``, start a new one after each run that
+        used one (a command that runs one task and exits passes False)."""
+        with self._changed:
+            if self._closed:
+                return
+            self._keep_spares = replace
+        self.spares.fill()
 
     # --- asking -------------------------------------------------------------------------------
 
@@ -219,6 +236,7 @@ class TaskManager:
 
     def shutdown(self, timeout: float = 15.0) -> None:
         """Stop every task (their rows end ``interrupted``) and take no new ones."""
+        self.spares.close()
         with self._changed:
             self._closed = True
             queued = list(self._queue)
@@ -259,6 +277,11 @@ class TaskManager:
             self._threads[task_id] = thread
             thread.start()
 
+    def _assigned(self, task_id: str, pid: int) -> None:
+        with self._changed:
+            task = self._set(task_id, pid=pid)
+        self._publish(task)
+
     def _started(self, task_id: str, pid: int) -> None:
         with self._changed:
             task = self._set(task_id, state=RunState.RUNNING, pid=pid, started_at=time.monotonic())
@@ -278,9 +301,11 @@ class TaskManager:
             outcome = supervisor.run(
                 order,
                 name=f"locanext-task-{task_id[:8]}",
+                on_worker=lambda pid: self._assigned(task_id, pid),
                 on_start=lambda pid: self._started(task_id, pid),
                 on_progress=lambda d, t, s: self._progress(task_id, d, t, s),
                 cancelled=self._cancels[task_id],
+                spare=self.spares.take(),
             )
         except Exception as exc:
             log.exception("task %s: could not run a worker process", task_id)
@@ -291,6 +316,16 @@ class TaskManager:
             for tmp in supervisor.remove_stray_temporaries(declared, launched):
                 log.info("task %s: removed the unfinished output %s", task_id, tmp.name)
         self._finish(task_id, outcome)
+        self._replace_spares()
+
+    def _replace_spares(self) -> None:
+        with self._changed:
+            keep = self._keep_spares and not self._closed
+        if keep:
+            try:
+                self.spares.fill()
+            except Exception:  # the next run starts its own worker
+                log.exception("could not start a spare worker")
 
     def _finish(self, task_id: str, outcome: supervisor.Outcome) -> None:
         status, error = outcome.status, outcome.error

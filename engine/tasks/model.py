@@ -28,7 +28,7 @@ class Task:
     rate: float | None = None  # units of ``done`` per second, over the last few seconds
     eta: float | None = None  # seconds
     pid: int | None = None
-    started_at: float | None = None  # time.monotonic() when the worker started
+    started_at: float | None = None  # time.monotonic() when the tool function began
     duration: float | None = None  # seconds the worker ran, once finished
     cancel_requested: bool = False
     error: str | None = None

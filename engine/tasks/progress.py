@@ -10,6 +10,11 @@ from collections import deque
 WINDOW_SECONDS = 5.0
 
 
+def waiting(has_worker: bool) -> str:
+    """What a queued task waits for: a free worker, or its worker to finish starting."""
+    return "starting its worker" if has_worker else "waiting for a free worker"
+
+
 class RateMeter:
     def __init__(self, window: float = WINDOW_SECONDS) -> None:
         self._window = window

@@ -1,4 +1,8 @@
-"""The engine's side of one worker process: start it, relay its progress, stop it on a cancel.
+"""The engine's side of one worker process: start it, hand it its task, relay its progress, stop
+it on a cancel.
+
+A worker is started before its task is known (:func:`start_worker`) and handed the order over its
+pipe: :func:`run` takes a spare one (see :mod:`engine.tasks.spares`) or starts one on the spot.
 
 Workers are started with the "spawn" method: the engine runs threads (uvicorn, the sync loop), and
 a forked copy of a threaded process can inherit locks held by threads that do not exist in it.
@@ -75,9 +79,60 @@ def stop(process: BaseProcess, grace: float = TERMINATE_GRACE) -> None:
         process.join(5.0)
 
 
+class Worker:
+    """A started worker process and the engine's end of its pipe (both directions)."""
+
+    def __init__(self, process: BaseProcess, conn: Connection) -> None:
+        self.process = process
+        self.conn = conn
+        self.pid = process.pid or 0  # kept after close(), for the logs and the task's row
+        self._ready = False
+        self._closed = False
+
+    def alive(self) -> bool:
+        return not self._closed and self.process.is_alive()
+
+    def ready(self) -> bool:
+        """Whether it has imported the tools and waits for its order (does not block). Only for
+        a worker not handed an order yet: it reads from the pipe."""
+        if not self._ready:
+            with contextlib.suppress(EOFError, OSError):
+                while self.conn.poll(0):
+                    if self.conn.recv()[0] == "ready":
+                        self._ready = True
+                        break
+        return self._ready
+
+    def close(self) -> None:
+        """Stop the process if it still runs, and let go of the pipe."""
+        if self._closed:
+            return
+        self._closed = True
+        self.conn.close()
+        stop(self.process)
+        with contextlib.suppress(ValueError):
+            self.process.close()
+
+
+def start_worker(name: str) -> Worker:
+    """A new worker process that imports the tools and then waits for its order."""
+    ctx = multiprocessing.get_context("spawn")
+    mine, theirs = ctx.Pipe(duplex=True)
+    process = ctx.Process(target=worker.serve, args=(theirs,), name=name, daemon=True)
+    try:
+        with _signals_blocked():
+            process.start()
+    except BaseException:
+        mine.close()
+        raise
+    finally:
+        theirs.close()  # the worker holds the only other end now: EOF means it is gone
+    return Worker(process, mine)
+
+
 def _pump(
-    reader: Connection,
-    process: BaseProcess,
+    worker_: Worker,
+    on_start: Callable[[int], None],
     on_progress: ProgressSink,
     cancelled: threading.Event,
 ) -> tuple[Any, ...] | None:
@@ -85,52 +140,66 @@ def _pump(
     while True:
         wait = 0.0 if cancelled.is_set() else POLL_SECONDS
         try:
-            ready = reader.poll(wait)
-            message = reader.recv() if ready else None
+            ready = worker_.conn.poll(wait)
+            message = worker_.conn.recv() if ready else None
         except (EOFError, OSError):
             return None
         if message is None:
-            if cancelled.is_set() or not process.is_alive():
+            if cancelled.is_set() or not worker_.alive():
                 return None
             continue
-        if message[0] != "progress":
+        if message[0] == "started":
+            on_start(worker_.pid)
+        elif message[0] == "progress":
+            on_progress(*message[1])
+        elif message[0] != "ready":
             return message
-        on_progress(*message[1])
+
+
+def _hand(order: worker.WorkOrder, spare: Worker | None, name: str) -> Worker:
+    """The worker now holding ``order``: the spare if it is still there, else a new one."""
+    if spare is not None:
+        try:
+            spare.conn.send(order)
+            return spare
+        except OSError:  # the spare died while it waited
+            spare.close()
+    fresh = start_worker(name)
+    try:
+        fresh.conn.send(order)
+    except BaseException:
+        fresh.close()
+        raise
+    return fresh
 
 
 def run(
     order: worker.WorkOrder,
     *,
     name: str,
+    on_worker: Callable[[int], None],
     on_start: Callable[[int], None],
     on_progress: ProgressSink,
     cancelled: threading.Event,
+    spare: Worker | None = None,
 ) -> Outcome:
-    """Run ``order`` in a new worker process and wait for its end, a crash, or a cancel."""
-    ctx = multiprocessing.get_context("spawn")
-    reader, writer = ctx.Pipe(duplex=False)
-    process = ctx.Process(target=worker.main, args=(writer, order), name=name, daemon=True)
+    """Run ``order`` in ``spare`` (or a new worker process) and wait for its end, a crash, or a
+    cancel; ``on_worker(pid)`` is called once the worker holds the order, ``on_start(pid)`` when
+    the tool function begins in it."""
+    held = _hand(order, spare, name)
+    started = time.monotonic()
     try:
-        with _signals_blocked():
-            process.start()
-        started = time.monotonic()
-        writer.close()  # the worker holds the only writer now: EOF means it is gone
-        on_start(process.pid or 0)
-        message = _pump(reader, process, on_progress, cancelled)
+        on_worker(held.pid)
+        message = _pump(held, on_start, on_progress, cancelled)
         if message is None and cancelled.is_set():
-            stop(process)
+            stop(held.process)
             return Outcome(RunState.CANCELLED, time.monotonic() - started, error="cancelled")
         duration = time.monotonic() - started
-        process.join(TERMINATE_GRACE)
-        stop(process)  # a worker that lingers after its last word is not kept
-        return _outcome(message, duration, process.exitcode)
+        held.process.join(TERMINATE_GRACE)
+        stop(held.process)  # a worker that lingers after its last word is not kept
+        return _outcome(message, duration, held.process.exitcode)
     finally:
-        reader.close()
-        writer.close()
-        if process.exitcode is None and process.is_alive():
-            stop(process)
-        with contextlib.suppress(ValueError):
-            process.close()
+        held.close()
 
 
 def _outcome(message: tuple[Any, ...] | None, duration: float, exitcode: int | None) -> Outcome:

@@ -17,14 +17,14 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
 from engine.operations import RunState
 from engine.tasks.manager import TaskManager, UnknownTask
 from engine.tasks.model import Task
-from engine.tasks.progress import describe, format_seconds
+from engine.tasks.progress import describe, format_seconds, waiting
 
 PLAIN_INTERVAL = 1.0
 
 
 def _detail(task: Task) -> str:
     if task.state is RunState.QUEUED:
-        return "waiting for a free worker"
+        return waiting(task.pid is not None)
     if task.finished:
         return task.state
     return describe(task.done, task.total, task.step, task.rate, task.eta)

@@ -1,8 +1,14 @@
 """The worker process's side of a task: run one tool function, report progress, send the result.
 
-The worker never opens engine.db; everything it has to say goes over one pipe to the engine:
-``("progress", (done, total, step))`` at most ten times a second, then exactly one final message,
-``("succeeded", ToolResult)``, ``("failed", message)`` or ``("crashed", message, traceback)``.
+A worker starts ahead of its task (:func:`serve`): it imports the tools, says ``("ready",)`` and
+waits for one :class:`WorkOrder` on its pipe to the engine, so a spare worker started before the
+run is asked for saves the run Python's start and those imports. It runs exactly one task, then
+exits; the next task gets a fresh process.
+
+The worker never opens engine.db; everything it has to say goes over the same pipe:
+``("started",)`` when the tool function begins, ``("progress", (done, total, step))`` at most ten
+times a second, then exactly one final message, ``("succeeded", ToolResult)``,
+``("failed", message)`` or ``("crashed", message, traceback)``.
 It ignores Ctrl-C (the engine decides what a Ctrl-C means) and leaves through ``SystemExit`` on
 SIGTERM, so temporary outputs written with ``atomic_output`` are removed on a cancel.
 """
@@ -11,6 +17,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 import traceback
 from dataclasses import dataclass, field
@@ -110,6 +117,7 @@ def _run(order: WorkOrder, progress: _Sender) -> tuple[Any, ...]:
         _, fn = resolve(order.tool, order.function)
         params = validate_params(fn, order.params)
         call = ToolCall(list(order.inputs), params, order.data_dir, progress.progress)
+        progress.send(("started",))
         return ("succeeded", fn.run(call))
     except ToolFailed as exc:
         return ("failed", str(exc))
@@ -117,9 +125,28 @@ def _run(order: WorkOrder, progress: _Sender) -> tuple[Any, ...]:
         return ("crashed", f"{type(exc).__name__}: {exc}", traceback.format_exc())
 
 
-def main(conn: Connection, order: WorkOrder) -> None:
-    """The worker process's entry point (multiprocessing target)."""
+def serve(conn: Connection) -> None:
+    """The worker process's entry point (multiprocessing target): get ready, then run the one
+    order the engine sends; leave quietly if the engine lets the worker go (closes the pipe)."""
     _install_signals()
+    from engine.tools.registry import registry
+
+    registry()  # the tools' imports (numpy, openpyxl...), done before there is work
+    try:
+        conn.send(("ready",))
+        order = conn.recv()
+    except (EOFError, OSError):
+        return
+    run(conn, order)
+    # All is said and every output closed: Python's teardown of the tools' modules (numpy,
+    # openpyxl...) would only hold the run's end back, by a few hundred milliseconds.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
+def run(conn: Connection, order: WorkOrder) -> None:
+    """Run ``order`` and send its progress and its end over ``conn``."""
     sender = _Sender(conn, order.parent_pid)
     sender.start()
     try:

@@ -13,7 +13,7 @@ from engine.operations import RunState
 from engine.sync_state import FailureKind, SyncStatus
 from engine.tasks import opener
 from engine.tasks.model import Task
-from engine.tasks.progress import describe, format_seconds
+from engine.tasks.progress import describe, format_seconds, waiting
 from engine.ui import account_menu, banners, theme
 
 STATE_COLORS = {
@@ -37,6 +37,7 @@ FAILURE_BADGES = {
     FailureKind.UPDATE_REQUIRED: ("Update required", "negative"),
     FailureKind.REFUSED: ("Refused", "warning"),
     FailureKind.BAD_PULL: ("Sync error", "negative"),
+    FailureKind.COPIED_DATABASE: ("Copied database", "negative"),
 }
 
 
@@ -53,6 +54,10 @@ def sync_text(s: SyncStatus) -> tuple[str, str]:
     label, color = FAILURE_BADGES[failure.kind]
     if failure.kind is FailureKind.REFUSED and failure.code:
         label += f" ({failure.code})"
+    if s.parked:
+        label = f"Sync paused: {label}"
+    elif s.stuck:
+        label, color = f"Sync stuck: {label}, {s.repeated} rounds in a row", "negative"
     return " · ".join([label, *parts, failure.detail]), color
 
 
@@ -130,7 +135,7 @@ class TaskProgress:
         else:
             self.bar.props(remove="indeterminate")
         if task.state is RunState.QUEUED:
-            line = "waiting for a free worker"
+            line = waiting(task.pid is not None)
         elif task.finished:
             line = f"{task.state} after {format_seconds(task.elapsed)}"
         else:

@@ -26,13 +26,14 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 
 from central.db import make_engine, migrate, normalize_dsn, scratch_database
 from engine.crsqlite import cache_dir
+from locanext.failures import Failure
 from locanext.fuzz.machine import ReplicationMachine
 from locanext.fuzz.mutations import MUTATIONS
 
 _BLOB = re.compile(r"@reproduce_failure\('([^']+)', b'([^']+)'\)")
 
 
-class FuzzError(Exception):
+class FuzzError(Failure):
     """A fuzz run that cannot start: an unreadable replay file, an unknown mutation."""
 
 

@@ -7,7 +7,7 @@ exactly one row of cr-sqlite's ``crsql_changes``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -18,6 +18,7 @@ __all__ = [
     "Change",
     "EnrollRequest",
     "EnrollResponse",
+    "HeldNotice",
     "ErrorBody",
     "PullResponse",
     "PushRequest",
@@ -29,11 +30,28 @@ __all__ = [
     "SqlValue",
     "MAX_CHANGES_PER_PUSH",
     "MAX_BODY_BYTES",
+    "MACHINE_HEADER",
+    "MIN_BODY_BYTES",
+    "MAX_VALUE_BYTES",
+    "MAX_KEY_BYTES",
     "storable_text",
 ]
 
 MAX_CHANGES_PER_PUSH = 5_000
 MAX_BODY_BYTES = 16 * 1024 * 1024
+# The smallest body limit central may be given: a push of any one change the engine lets an
+# install write (one value of at most 1 MiB, its text escaped at worst six bytes a character)
+# fits under it, so no single change can be too large to push.
+MIN_BODY_BYTES = 8 * 1024 * 1024
+# The largest text (UTF-8) or blob value of a change, in bytes: what the engine lets an install
+# write (engine.db.MAX_VALUE_BYTES, the same figure; the engine imports nothing of ours).
+MAX_VALUE_BYTES = 1024 * 1024
+# The largest packed primary key of a change: central indexes keys, and an index entry holds a few
+# KB at most; the engine refuses a longer key at the write (engine.db.MAX_KEY_BYTES, same figure).
+MAX_KEY_BYTES = 1024
+# Every request of an install names its machine nonce in this header (see EnrollRequest.machine).
+MACHINE_HEADER = "X-LocaNext-Machine"
+_NONCE = r"^[0-9a-f]{32}$"
 
 _bytes_b64 = ConfigDict(ser_json_bytes="base64", val_json_bytes="base64", frozen=True)
 
@@ -55,7 +73,7 @@ class Change(BaseModel):
     model_config = _bytes_b64
 
     table: str = Field(min_length=1, max_length=128)
-    pk: bytes = _b64_bytes(1, 4096)
+    pk: bytes = _b64_bytes(1, MAX_KEY_BYTES)
     cid: str = Field(min_length=1, max_length=128)
     val: WireValue = None
     col_version: int = Field(ge=0, le=2**63 - 1)
@@ -124,6 +142,13 @@ class SiteState(BaseModel):
 
     acked_db_version: int
     partial: PartialVersion | None = None
+    max_body_bytes: int = Field(
+        MAX_BODY_BYTES,
+        ge=MIN_BODY_BYTES,
+        description="central's body limit: every push must encode to fewer bytes",
+    )
+    # Central's epoch: a new one means central was restored or wiped (start over against it).
+    epoch: str = ""
 
 
 class PullResponse(BaseModel):
@@ -134,6 +159,7 @@ class PullResponse(BaseModel):
     changes: list[Change]
     cursor: int = Field(description="pass back as `since` on the next pull")
     more: bool
+    epoch: str = Field("", description="central's epoch; the cursor means nothing in another")
 
 
 def storable_text(value: object) -> object:
@@ -159,6 +185,9 @@ class EnrollRequest(BaseModel):
     # The install's current token when it enrolls again (central rotates it); a first
     # enrollment has none.
     token: str | None = Field(default=None, max_length=256)
+    # The nonce of this engine.db on this machine: central binds the link to it, and a request
+    # with the same token from another machine is a copy of the install (409 copied_database).
+    machine: str | None = Field(default=None, pattern=_NONCE)
 
     @field_validator("username", "password", "install_name", "token")
     @classmethod
@@ -177,6 +206,13 @@ class UnlinkResponse(BaseModel):
 
     install_id: str
     username: str
+
+
+class HeldNotice(BaseModel):
+    """An install tells central it stopped sending on its own: engine.db is behind what central
+    merged from it (restored from an older copy). Central records it in the install's health."""
+
+    code: Literal["restored_database"]
 
 
 class ErrorBody(BaseModel):

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import gzip
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from engine.db import MAX_VALUE_BYTES
 from replicator import inbox, outbox
-from replicator.wire import PartialVersion
+from replicator.wire import MIN_BODY_BYTES, Change, PartialVersion
 
 
 def _insert_terms(db, count: int, prefix: str) -> None:
@@ -67,3 +73,101 @@ def test_changes_received_from_elsewhere_are_not_sent_back(make_db) -> None:
         assert conn.execute("SELECT count(*) FROM glossary_terms").fetchone()[0] == 3
     assert len(mine.changes) == 5
     assert {c.site_id for c in mine.changes} == {here.site_id}
+
+
+# --- cutting by size (pure: synthetic crsql_changes rows, no database) -------------------------
+
+SITE = bytes(range(16))
+SMALL_LIMIT = 64 * 1024  # a body limit small enough for quick examples
+
+
+def _row(version: int, seq: int, value: str | bytes, pk: bytes = b"\x01\x0b\x01a") -> tuple:
+    return ("glossary_terms", pk, "note", value, 1, version, SITE, 1, seq)
+
+
+def _versions(draw_sizes: list[list[tuple[int, bool]]]) -> list[tuple]:
+    """Rows of consecutive versions; each value of the drawn size, text or blob."""
+    rows = []
+    for version, values in enumerate(draw_sizes, start=1):
+        for seq, (size, blob) in enumerate(values):
+            rows.append(_row(version, seq, b"\xff" * size if blob else "\x01" * size))
+    return rows
+
+
+def _describe_from(rows: list[tuple]):
+    def describe(version: int) -> tuple[int, int]:
+        seqs = [r[8] for r in rows if r[5] == version]
+        return len(seqs), max(seqs)
+
+    return describe
+
+
+# Values up to an eighth of the limit, as the engine's largest value is of central's smallest
+# limit; escaped text takes six bytes a character, so single changes nearly fill a push.
+VALUES = st.lists(
+    st.lists(st.tuples(st.integers(0, SMALL_LIMIT // 8), st.booleans()), min_size=1, max_size=12),
+    min_size=1,
+    max_size=25,
+)
+
+
+@given(VALUES, st.integers(1, 8))
+def test_every_push_encodes_under_the_limit_and_carries_each_change_once(sizes, target) -> None:
+    rows = _versions(sizes)
+    requests = list(
+        outbox.cut(
+            rows, _describe_from(rows), SITE, 2, False,
+            target=target, limit=target + 4, max_bytes=SMALL_LIMIT,
+        )
+    )  # fmt: skip
+    sent = [c.as_row() for r in requests for c in r.changes]
+    assert sent == [Change.from_row(row).as_row() for row in rows]  # all, once, in order
+    budget = outbox.push_budget(SMALL_LIMIT)
+    for request in requests:
+        body = request.model_copy(update={"since": 2**63 - 1}).model_dump_json().encode()
+        assert len(request.changes) <= target + 4
+        assert len(body) <= SMALL_LIMIT and len(gzip.compress(body)) <= SMALL_LIMIT
+        for span in request.versions:  # each span describes its whole version
+            assert (span.count, span.last_seq) == _describe_from(rows)(span.db_version)
+    pushes_of = {}
+    for n, request in enumerate(requests):
+        for span in request.versions:
+            pushes_of.setdefault(span.db_version, []).append(n)
+    for version, values in enumerate(sizes, start=1):
+        size = sum(outbox.encoded_size(Change.from_row(r)) for r in rows if r[5] == version)
+        if size + outbox.SPAN_BYTES <= budget // 4 and len(values) <= 4:
+            assert len(pushes_of[version]) == 1, f"version {version} fits but was split"
+
+
+def test_a_push_of_the_largest_value_the_engine_allows_fits_the_smallest_limit() -> None:
+    # the worst encoding: every character escaped as \u0001, the longest key and names
+    pk = b"\x01\x0c" + b"\x10\x00" + b"k" * 4092
+    worst = (
+        "t" * 128,
+        pk,
+        "c" * 128,
+        "\x01" * MAX_VALUE_BYTES,
+        2**63 - 1,
+        2**63 - 1,
+        SITE,
+        2**63 - 1,
+        0,
+    )
+    [request] = outbox.cut(
+        [worst], _describe_from([worst]), SITE, 2, False,
+        target=4000, limit=5000, max_bytes=MIN_BODY_BYTES,
+    )  # fmt: skip
+    body = request.model_copy(update={"since": 2**63 - 1}).model_dump_json().encode()
+    assert 6 * MAX_VALUE_BYTES < len(body) < MIN_BODY_BYTES
+    assert outbox.encoded_size(request.changes[0]) < outbox.push_budget(MIN_BODY_BYTES)
+
+
+def test_large_changes_are_cut_by_size_at_version_boundaries() -> None:
+    # twelve versions of one 20 KB value: a 64 KiB push holds three of them whole
+    rows = [_row(v, 0, "n" * 20_000) for v in range(1, 13)]
+    requests = list(
+        outbox.cut(rows, _describe_from(rows), SITE, 2, False, target=4000, limit=5000,
+                   max_bytes=SMALL_LIMIT)
+    )  # fmt: skip
+    assert [len(r.changes) for r in requests] == [3, 3, 3, 3]
+    assert [c.db_version for r in requests for c in r.changes] == list(range(1, 13))

@@ -1,0 +1,585 @@
+"""`locanext bench load`: a fleet of simulated installs against a real `locanext central`.
+
+Central runs as its own process on a scratch database; the installs are asynchronous HTTP
+clients in this process (one shared connection pool), each with its own enrolled token and site
+id, sending changes replayed from a real cr-sqlite tool run (:mod:`bench.fleet`). Parts:
+
+* **steady**: each install commits a tool run every ``commit_every`` s on average (exponential
+  gaps) and then pushes and pulls, and pulls every ``interval`` s otherwise (the Syncer's rhythm),
+  at growing fleet sizes; per size: pushes/s, changes/s, push and pull p50/p99, errors, central's
+  CPU and RSS, PostgreSQL connections. The largest size with push p99 under 500 ms and no error
+  is the figure. During the largest size an administrator publishes an announcement (**fan-out**):
+  every install must see it in a pull within one interval plus 1 s.
+* **monday**: ``monday_installs`` installs come back with ``monday_changes`` queued changes each,
+  all at once: time until everything is merged, and each install's wait for its first
+  acknowledgement (fairness: the slowest at most 3x the median).
+* **workers**: the same pull-heavy load (installs pulling everything shared, back to back)
+  on ``locanext central --workers 1`` and ``--workers 2``: pulls/s and their ratio.
+* **mirror** (always): every up-table row and cell the fleet sent is in the mirror exactly once,
+  every watermark is at its install's last version, and the glossary equals a cr-sqlite hub fed
+  the same changes.
+
+Figures are printed with their targets (PASS/MISS); only the checks decide the exit code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import secrets
+import statistics
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import psycopg
+
+from bench import fleet as fleet_mod
+from bench.fleet import Ledger, SimInstall, Template
+from bench.sync import (
+    USER,
+    CentralProcess,
+    Report,
+    ResourceSampler,
+    Section,
+    central_process,
+    wait_ready,
+)
+from central.admin_client import session_headers
+from replicator.wire import Change
+
+PUSH_P99_TARGET = 0.500
+FLEET_TARGET = 1_000
+MONDAY_SECONDS = 60.0
+FAIRNESS = 3.0
+FANOUT_SLACK = 1.0
+PUSH_CHANGES = 4_000  # the replicator's push size
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Sizes:
+    levels: tuple[int, ...] = (100, 250, 500, 1_000)
+    duration: float = 20.0
+    interval: float = 5.0
+    commit_every: float = 5.0
+    monday_installs: int = 200
+    monday_changes: int = 5_000
+    connections: int = 256
+    pull_installs: int = 100
+
+    @classmethod
+    def quick(cls) -> Sizes:
+        return cls(
+            levels=(5, 20),
+            duration=4.0,
+            interval=1.0,
+            commit_every=1.0,
+            monday_installs=5,
+            monday_changes=300,
+            connections=32,
+            pull_installs=10,
+        )
+
+
+def _percentile(values: Sequence[float], fraction: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    return ordered[max(0, round(fraction * len(ordered) + 0.4999) - 1)]
+
+
+@dataclass
+class Traffic:
+    push: list[float] = field(default_factory=list)
+    pull: list[float] = field(default_factory=list)
+    changes: int = 0
+    errors: Counter[str] = field(default_factory=Counter)
+
+
+def _limits(sizes: Sizes) -> httpx.Limits:
+    # Idle connections are dropped before central's keep-alive timeout (uvicorn's 5 s) would
+    # close them under a request just sent.
+    return httpx.Limits(
+        max_connections=sizes.connections,
+        max_keepalive_connections=sizes.connections,
+        keepalive_expiry=4.0,
+    )
+
+
+class ConnectionWatch:
+    """The most PostgreSQL connections to the scratch database seen since the last reset."""
+
+    def __init__(self, dsn: str, every: float = 0.5) -> None:
+        self._dsn, self._every = dsn, every
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="pg-connections", daemon=True)
+
+    def __enter__(self) -> ConnectionWatch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        with psycopg.connect(self._dsn, autocommit=True) as conn:
+            while not self._stop.wait(self._every):
+                row = conn.execute(
+                    "SELECT count(*) - 1 FROM pg_stat_activity WHERE datname = current_database()"
+                ).fetchone()
+                self.peak = max(self.peak, row[0] if row else 0)
+
+
+class Fleet:
+    """The simulated installs talking to central over one HTTP connection pool."""
+
+    def __init__(
+        self, client: httpx.AsyncClient, template: Template, sites: list[SimInstall], seed: int
+    ) -> None:
+        self.client = client
+        self.template = template
+        self.sites = sites
+        self.ledger = Ledger()
+        self.queues: dict[str, list[list[Change]]] = {s.install_id: [] for s in sites}
+        self.rng = random.Random(seed)
+        self.marker: str | None = None  # an announcement's title, as a pull's JSON carries it
+        self.seen: dict[str, float] = {}
+
+    def commit(self, site: SimInstall) -> None:
+        versions = fleet_mod.tool_run(self.template, site, self.rng)
+        self.ledger.add(c for v in versions for c in v)
+        self.queues[site.install_id] += versions
+
+    async def push_queue(
+        self, site: SimInstall, traffic: Traffic, on_ack: Callable[[], object] | None = None
+    ) -> bool:
+        """Push what the install has queued (cut like the replicator); False on a failure."""
+        queue = self.queues[site.install_id]
+        while queue:
+            batch, size = [], 0
+            while queue and (not batch or size + len(queue[0]) <= PUSH_CHANGES):
+                size += len(queue[0])
+                batch.append(queue.pop(0))
+            body = fleet_mod.push_body(site, batch, site.acked)
+            if not await self._push(site, body, size, traffic):
+                queue[:0] = batch
+                return False
+            if on_ack is not None:
+                on_ack()
+        return True
+
+    async def _push(self, site: SimInstall, body: bytes, size: int, traffic: Traffic) -> bool:
+        started = time.perf_counter()
+        try:
+            response = await self.client.post(
+                "/api/sync/push",
+                content=body,
+                headers={
+                    **site.headers,
+                    "Content-Type": "application/json",
+                    "Content-Encoding": "gzip",
+                },
+            )
+        except httpx.HTTPError as exc:
+            traffic.errors[type(exc).__name__] += 1
+            return False
+        if response.status_code != 200:
+            traffic.errors[f"push {response.status_code}"] += 1
+            return False
+        traffic.push.append(time.perf_counter() - started)
+        traffic.changes += size
+        site.acked = response.json()["acked_db_version"]
+        return True
+
+    async def pull(self, site: SimInstall, traffic: Traffic, published: float | None) -> None:
+        more = True
+        while more:
+            started = time.perf_counter()
+            try:
+                response = await self.client.get(
+                    "/api/sync/pull", params={"since": site.cursor}, headers=site.headers
+                )
+            except httpx.HTTPError as exc:
+                traffic.errors[type(exc).__name__] += 1
+                return
+            if response.status_code != 200:
+                traffic.errors[f"pull {response.status_code}"] += 1
+                return
+            traffic.pull.append(time.perf_counter() - started)
+            if (
+                self.marker
+                and published is not None
+                and site.install_id not in self.seen
+                and self.marker in response.text
+            ):
+                self.seen[site.install_id] = time.perf_counter() - published
+            body = response.json()
+            site.cursor, more = body["cursor"], body["more"]
+
+    async def drain(self, traffic: Traffic, attempts: int = 5) -> None:
+        """Push everything still queued (after a failure), retrying a few times."""
+        for _ in range(attempts):
+            waiting = [s for s in self.sites if self.queues[s.install_id]]
+            if not waiting:
+                return
+            await asyncio.gather(*(self.push_queue(s, traffic) for s in waiting))
+
+
+# --- steady state and fan-out -----------------------------------------------------------------
+
+
+@dataclass
+class Level:
+    installs: int
+    seconds: float
+    traffic: Traffic
+    central_cpu: float
+    central_rss_mb: float
+    pg_connections: int
+
+    @property
+    def holds(self) -> bool:
+        return bool(self.traffic.push) and (
+            _percentile(self.traffic.push, 0.99) < PUSH_P99_TARGET and not self.traffic.errors
+        )
+
+
+async def _steady(
+    fleet: Fleet, count: int, sizes: Sizes, publish: Callable[[], Awaitable[str]]
+) -> tuple[Traffic, float | None]:
+    traffic = Traffic()
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    end = start + sizes.duration
+    published: list[float] = []
+
+    async def install(site: SimInstall, rng: random.Random) -> None:
+        next_commit = start + rng.expovariate(1 / sizes.commit_every)
+        next_pull = start + rng.uniform(0, sizes.interval)
+        while (due := min(next_commit, next_pull)) < end:
+            await asyncio.sleep(max(0.0, due - loop.time()))
+            if next_commit <= due:
+                fleet.commit(site)
+                next_commit = due + rng.expovariate(1 / sizes.commit_every)
+                await fleet.push_queue(site, traffic)
+            await fleet.pull(site, traffic, published[0] if published else None)
+            next_pull = loop.time() + sizes.interval
+
+    async def announce() -> None:
+        await asyncio.sleep(sizes.duration / 3)
+        published.append(time.perf_counter())
+        await publish()
+
+    sites = fleet.sites[:count]
+    await asyncio.gather(announce(), *(install(s, random.Random(i)) for i, s in enumerate(sites)))
+    if published:  # one more round each, so every install has pulled after the publication
+        await asyncio.gather(*(fleet.pull(s, Traffic(), published[0]) for s in sites))
+    return traffic, published[0] if published else None
+
+
+def _publisher(central: CentralProcess, fleet: Fleet) -> Callable[[], Awaitable[str]]:
+    headers = session_headers(central.url, "admin", central.admin_password)
+
+    async def publish() -> str:
+        # A title no pull carried before: set as the marker before it can be pulled.
+        title = f"Build {secrets.token_hex(6)} is out"
+        fleet.marker = json.dumps(title)
+        response = await fleet.client.post(
+            "/api/admin/announcements",
+            json={"title": title, "body": "Please update before Friday."},
+            headers=headers,
+        )
+        response.raise_for_status()
+        return title
+
+    return publish
+
+
+def _level_line(level: Level) -> str:
+    t, s = level.traffic, level.seconds
+    errors = sum(t.errors.values())
+    return (
+        f"  N={level.installs:>5}: {len(t.push) / s:6.1f} pushes/s {t.changes / s:8,.0f} "
+        f"changes/s {len(t.pull) / s:6.1f} pulls/s | push p50 "
+        f"{statistics.median(t.push) * 1000 if t.push else float('nan'):5.0f} ms p99 "
+        f"{_percentile(t.push, 0.99) * 1000:6.0f} ms | pull p50 "
+        f"{statistics.median(t.pull) * 1000 if t.pull else float('nan'):5.0f} ms p99 "
+        f"{_percentile(t.pull, 0.99) * 1000:6.0f} ms | errors {errors}"
+        f"{' ' + str(dict(t.errors)) if errors else ''} | central CPU {level.central_cpu:.2f} "
+        f"cores, RSS {level.central_rss_mb:.0f} MB | PG connections {level.pg_connections}"
+        f"  {'holds' if level.holds else 'does not hold'}"
+    )
+
+
+async def run_steady(
+    fleet: Fleet,
+    central: CentralProcess,
+    sizes: Sizes,
+    sampler: ResourceSampler,
+    watch: ConnectionWatch,
+    progress: Progress,
+) -> tuple[Section, Section]:
+    section, fanout = Section("steady"), Section("fanout")
+    section.add(
+        f"steady: each install commits a tool run every {sizes.commit_every:g} s on average, "
+        f"pushes and pulls, pulls every {sizes.interval:g} s; {sizes.duration:g} s per size"
+    )
+    levels: list[Level] = []
+    fanouts: list[tuple[int, dict[str, float], float | None]] = []
+    for count in sorted(sizes.levels):
+        if levels and not levels[-1].holds:  # larger sizes would only queue longer
+            section.add(f"  (larger sizes not run: N={levels[-1].installs} did not hold)")
+            break
+        progress(f"steady: {count} installs for {sizes.duration:g} s...")
+        sampler.sample()
+        cpu_before = sampler.cpu.get("central", 0.0)
+        watch.peak = 0
+        fleet.marker, fleet.seen = None, {}  # an announcement during every size
+        started = time.perf_counter()
+        traffic, published = await _steady(fleet, count, sizes, _publisher(central, fleet))
+        seconds = time.perf_counter() - started
+        fanouts.append((count, dict(fleet.seen), published))
+        await fleet.drain(traffic)
+        sampler.sample()
+        level = Level(
+            count,
+            seconds,
+            traffic,
+            (sampler.cpu.get("central", 0.0) - cpu_before) / seconds,
+            sampler.peak_rss.get("central", 0) / 1e6,
+            watch.peak,
+        )
+        levels.append(level)
+        section.add(_level_line(level))
+        f = section.figures
+        f[f"n{count}_push_p99_ms"] = _percentile(traffic.push, 0.99) * 1000
+        f[f"n{count}_pushes_per_s"] = len(traffic.push) / seconds
+        f[f"n{count}_changes_per_s"] = traffic.changes / seconds
+        f[f"n{count}_errors"] = sum(traffic.errors.values())
+    count, seen, published = fanouts[-1]
+    _fanout(fanout, count, seen, sizes, published)
+    holding = [lv.installs for lv in levels if lv.holds]
+    largest = max(holding, default=0)
+    section.figures["largest_n"] = largest
+    verdict = section.target("fleet", largest >= FLEET_TARGET)
+    section.add(
+        f"  largest N with push p99 < {PUSH_P99_TARGET * 1000:.0f} ms and no error: {largest} "
+        f"(target {FLEET_TARGET:,})  {verdict}"
+    )
+    return section, fanout
+
+
+def _fanout(
+    section: Section, count: int, seen: dict[str, float], sizes: Sizes, published: float | None
+) -> None:
+    budget = sizes.interval + FANOUT_SLACK
+    delays = sorted(seen.values())
+    worst = delays[-1] if delays else float("nan")
+    section.figures.update(installs=count, seen=len(delays), worst_s=worst)
+    section.add(
+        f"fanout: an announcement published during N={count}: seen by {len(delays)}/{count} "
+        f"installs; p50 {statistics.median(delays) if delays else float('nan'):.2f} s, "
+        f"slowest {worst:.2f} s after it was sent"
+    )
+    met = count >= FLEET_TARGET and len(delays) == count and worst <= budget
+    verdict = section.target("within_budget", met)
+    section.add(
+        f"  every install within {budget:g} s (interval + {FANOUT_SLACK:g} s) at N >= "
+        f"{FLEET_TARGET:,}  {verdict}"
+    )
+    ok = section.check("seen_by_all", published is not None and len(delays) == count)
+    section.add(f"  every install saw it  {ok}")
+
+
+# --- Monday morning ----------------------------------------------------------------------------
+
+
+async def run_monday(fleet: Fleet, sizes: Sizes, progress: Progress) -> Section:
+    section = Section("monday")
+    sites = fleet.sites[: sizes.monday_installs]
+    for site in sites:
+        while sum(len(v) for v in fleet.queues[site.install_id]) < sizes.monday_changes:
+            fleet.commit(site)
+    total = sum(len(v) for s in sites for v in fleet.queues[s.install_id])
+    progress(f"monday: {len(sites)} installs with {total:,} queued changes, all at once...")
+    traffic = Traffic()
+    first_ack: dict[str, float] = {}
+    started = time.perf_counter()
+
+    async def come_back(site: SimInstall) -> None:
+        response = await fleet.client.get("/api/sync/state", headers=site.headers)
+        if response.status_code != 200:
+            traffic.errors[f"state {response.status_code}"] += 1
+            return
+        site.acked = response.json()["acked_db_version"]
+
+        def acked() -> None:
+            first_ack.setdefault(site.install_id, time.perf_counter() - started)
+
+        await fleet.push_queue(site, traffic, on_ack=acked)
+
+    await asyncio.gather(*(come_back(s) for s in sites))
+    seconds = time.perf_counter() - started
+    await fleet.drain(traffic)
+    acks = sorted(first_ack.values())
+    median = statistics.median(acks) if acks else float("nan")
+    slowest = acks[-1] if acks else float("nan")
+    section.figures.update(
+        installs=len(sites),
+        changes=total,
+        seconds=seconds,
+        rate=total / seconds,
+        first_ack_median_s=median,
+        first_ack_max_s=slowest,
+        errors=sum(traffic.errors.values()),
+    )
+    section.add(
+        f"monday: {len(sites)} installs back at once with {total:,} queued changes "
+        f"({sizes.monday_changes:,} each, pushes of up to {PUSH_CHANGES:,})"
+    )
+    verdict = section.target("all_merged", seconds < MONDAY_SECONDS and not traffic.errors)
+    section.add(
+        f"  everything merged in {seconds:.1f} s = {total / seconds:,.0f} changes/s, errors "
+        f"{sum(traffic.errors.values())}{' ' + str(dict(traffic.errors)) if traffic.errors else ''}"
+        f" (target < {MONDAY_SECONDS:.0f} s)  {verdict}"
+    )
+    verdict = section.target("fairness", len(acks) == len(sites) and slowest <= FAIRNESS * median)
+    section.add(
+        f"  first acknowledgement: median {median:.2f} s, slowest {slowest:.2f} s "
+        f"(target <= {FAIRNESS:g}x median)  {verdict}"
+    )
+    return section
+
+
+# --- several central processes -----------------------------------------------------------------
+
+
+async def _pull_heavy(central: CentralProcess, template: Template, sizes: Sizes) -> float:
+    """Pulls/s of ``pull_installs`` installs each pulling everything shared again and again."""
+    sites = fleet_mod.enroll(central.dsn, USER, sizes.pull_installs)
+    limits = _limits(sizes)
+    async with httpx.AsyncClient(base_url=central.url, timeout=120.0, limits=limits) as client:
+        fleet = Fleet(client, template, sites, seed=7)
+        writer = sites[0]
+        for _ in range(20):  # shared rows to pull: glossary terms
+            versions = fleet_mod.tool_run(template, writer, fleet.rng)
+            fleet.queues[writer.install_id] += versions
+        traffic = Traffic()
+        await fleet.push_queue(writer, traffic)
+        loop = asyncio.get_running_loop()
+        end = loop.time() + sizes.duration
+
+        async def puller(site: SimInstall) -> None:
+            while loop.time() < end:
+                site.cursor = 0
+                await fleet.pull(site, traffic, None)
+
+        await asyncio.gather(*(puller(s) for s in sites[1:]))
+        if traffic.errors:
+            raise RuntimeError(f"pull-heavy load failed: {dict(traffic.errors)}")
+        return len(traffic.pull) / sizes.duration
+
+
+def run_workers(
+    dsn: str, template: Template, sizes: Sizes, workdir: Path, say: Progress
+) -> Section:
+    section = Section("workers")
+    rates = {}
+    for workers in (1, 2):
+        say(f"workers: pull-heavy load on `locanext central --workers {workers}`...")
+        args = ["--workers", str(workers)]
+        with central_process(dsn, workdir, f"workers-{workers}", args) as central:
+            wait_ready(central)
+            rates[workers] = asyncio.run(_pull_heavy(central, template, sizes))
+    ratio = rates[2] / rates[1]
+    section.figures.update(one=rates[1], two=rates[2], ratio=ratio)
+    section.add(
+        f"workers: {sizes.pull_installs - 1} installs pulling everything shared, back to back, "
+        f"{sizes.duration:g} s: --workers 1 {rates[1]:,.0f} pulls/s, --workers 2 "
+        f"{rates[2]:,.0f} pulls/s = {ratio:.2f}x (on {os.cpu_count()} cores shared with "
+        "the fleet and PostgreSQL)"
+    )
+    return section
+
+
+# --- the mirror afterwards ---------------------------------------------------------------------
+
+
+def check_mirror(dsn: str, fleet: Fleet, data_dir: Path) -> Section:
+    section = Section("mirror")
+    ok, detail = fleet_mod.up_tables_exact(dsn, fleet.ledger, fleet.sites)
+    section.add(f"mirror: {fleet.ledger.changes:,} changes sent by the fleet")
+    section.add(f"  up tables: {detail}  {section.check('exactly_once', ok)}")
+    ok, detail = fleet_mod.shared_equals_hub(dsn, fleet.ledger, data_dir)
+    section.add(f"  shared: {detail}  {section.check('equals_hub', ok)}")
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT pg_database_size(current_database()), (SELECT count(*) FROM operations)"
+        ).fetchone()
+    size, operations = row if row else (0, 0)
+    if operations:
+        per_million = size / operations  # bytes per operation = MB per million operations
+        section.figures.update(
+            database_mb=size / 1e6, operations=operations, mb_per_million=per_million
+        )
+        section.add(
+            f"  storage: {size / 1e6:,.0f} MB for {operations:,} tool runs with their events = "
+            f"{per_million:,.0f} MB per million runs (whole database, indexes included)"
+        )
+    return section
+
+
+# --- all ---------------------------------------------------------------------------------------
+
+
+async def _drive(
+    central: CentralProcess, template: Template, sizes: Sizes, workdir: Path, say: Progress
+) -> list[Section]:
+    count = max(max(sizes.levels), sizes.monday_installs)
+    sites = fleet_mod.enroll(central.dsn, USER, count)
+    limits = _limits(sizes)
+    async with httpx.AsyncClient(base_url=central.url, timeout=120.0, limits=limits) as client:
+        fleet = Fleet(client, template, sites, seed=len(sites))
+        with ResourceSampler(every=0.5) as sampler, ConnectionWatch(central.dsn) as watch:
+            sampler.watch("central", central.child.process.pid)
+            steady, fanout = await run_steady(fleet, central, sizes, sampler, watch, say)
+            monday = await run_monday(fleet, sizes, say)
+    say("mirror: checking...")
+    return [steady, fanout, monday, check_mirror(central.dsn, fleet, workdir)]
+
+
+def run(
+    *,
+    dsn: str,
+    sizes: Sizes | None = None,
+    workers: int = 1,
+    compare_workers: bool = True,
+    workdir: Path | None = None,
+    progress: Progress | None = None,
+) -> Report:
+    """Run the load bench against a `locanext central` (``workers`` processes) on a scratch
+    database of the server ``dsn``."""
+    sizes = sizes or Sizes()
+    say = progress or (lambda _line: None)
+    with tempfile.TemporaryDirectory(prefix="locanext-bench-load-") as tmp:
+        base = Path(workdir) if workdir is not None else Path(tmp)
+        base.mkdir(parents=True, exist_ok=True)
+        args = ["--workers", str(workers)] if workers > 1 else []
+        with central_process(dsn, base, "load", args) as central:
+            template = fleet_mod.record_template(base / "template", USER)
+            wait_ready(central)
+            sections = asyncio.run(_drive(central, template, sizes, base, say))
+        if compare_workers:
+            sections.append(run_workers(dsn, template, sizes, base, say))
+    return Report(sections)
