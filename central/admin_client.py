@@ -43,6 +43,14 @@ class AdminClient:
             raise
         return client
 
+    @classmethod
+    def with_token(cls, central_url: str, token: str) -> AdminClient:
+        """A client on a staff session opened elsewhere (the admin console's signed-in viewer);
+        closing it leaves the session open."""
+        client = cls(central_url)
+        client._http.headers["Authorization"] = f"Bearer {token}"
+        return client
+
     def __enter__(self) -> AdminClient:
         return self
 

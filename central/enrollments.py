@@ -22,6 +22,7 @@ from central.accounts import Install
 from central.errors import (
     AccountDisabled,
     AlreadyEnrolled,
+    CopiedDatabase,
     InstallRevoked,
     InstallTaken,
     NotFound,
@@ -44,8 +45,19 @@ def _bound(conn: Connection, install_id: str) -> Any:
     ).first()
 
 
-def _may_rebind(row: Any, username: str, token: str | None) -> None:
-    """Raise unless ``username`` (holding ``token``, if any) may enroll this enrolled install."""
+def _copied(install_id: str) -> CopiedDatabase:
+    return CopiedDatabase(
+        f"install {install_id} is linked to central from another PC: this engine.db is a copy. "
+        "Re-key this copy (`locanext rekey`, or the app's account page) to give it an identity "
+        "of its own; nothing is lost"
+    )
+
+
+def _may_rebind(row: Any, request: EnrollRequest, username: str) -> None:
+    """Raise unless ``username`` may enroll this enrolled install with ``request``."""
+    token = request.token
+    if row.machine and request.machine and row.machine != request.machine and not row.rebind_user:
+        raise _copied(row.install_id)  # only an administrator's reset moves a link to a new PC
     owner = row.rebind_user or row.username
     if username != owner and row.unlinked is None:
         raise InstallTaken(f"install {row.install_id} is enrolled to another user")
@@ -74,6 +86,8 @@ def enroll(conn: Connection, request: EnrollRequest, now: datetime) -> EnrollRes
         "rebind_user": None,
         "unlinked": None,
     }
+    if request.machine:
+        values["machine"] = request.machine
     row = _bound(conn, install_id)
     if row is None:
         inserted = conn.execute(
@@ -86,7 +100,7 @@ def enroll(conn: Connection, request: EnrollRequest, now: datetime) -> EnrollRes
             raise AlreadyEnrolled(f"install {install_id} is already enrolled")
         log.info("install %s enrolled", install_id)
     else:
-        _may_rebind(row, user.username, request.token)
+        _may_rebind(row, request, user.username)
         # The old token stops working; the watermark and the history stay.
         conn.execute(
             update(enrollments).where(enrollments.c.install_id == install_id).values(**values)
@@ -120,8 +134,19 @@ def unlink(conn: Connection, token: str, now: datetime) -> UnlinkResponse:
     return UnlinkResponse(install_id=row.install_id, username=row.username)
 
 
-def admit(conn: Connection, row: Any, now: datetime) -> Install:
-    """The install of an enrollment ``find`` returned, if it may sync now; renews its token."""
+def admit(conn: Connection, row: Any, now: datetime, machine: str | None = None) -> Install:
+    """The install of an enrollment ``find`` returned, if it may sync now; renews its token.
+
+    ``machine`` is the nonce the request presented: another than the one the link is bound to
+    means a copy of the install (bound here when the enrollment predates nonces)."""
+    if row.machine and machine and machine != row.machine:
+        raise _copied(row.install_id)
+    if machine and not row.machine:
+        conn.execute(
+            update(enrollments)
+            .where(enrollments.c.install_id == row.install_id)
+            .values(machine=machine)
+        )
     if row.revoked is not None:
         raise InstallRevoked(f"install {row.install_id} has been revoked by an administrator")
     if not row.active:

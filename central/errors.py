@@ -59,9 +59,22 @@ class Conflict(CentralError):
     code = "conflict"
 
 
+class CopiedDatabase(Conflict):
+    """The install's link is used from another machine than the one it was enrolled on: a copy
+    of its engine.db. Pushing would have central drop the copy's changes as already merged."""
+
+    code = "copied_database"
+
+
 class PayloadTooLarge(CentralError):
     status = 413
     code = "payload_too_large"
+
+
+class ValueTooLarge(PayloadTooLarge):
+    """A change carries a value larger than any install may write."""
+
+    code = "value_too_large"
 
 
 class UpdateRequired(CentralError):

@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, delete, func, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from central import sqlvalues
+from central import epoch, sqlvalues
 from central.accounts import Install
 from central.batch_merge import merge_batch
 from central.errors import Forbidden
@@ -97,7 +97,11 @@ def site_state(conn: Connection, install: Install) -> SiteState:
     acked = conn.execute(
         select(enrollments.c.acked_db_version).where(enrollments.c.install_id == install.install_id)
     ).scalar_one()
-    return SiteState(acked_db_version=acked, partial=partial_version(conn, install.site_id, acked))
+    return SiteState(
+        acked_db_version=acked,
+        partial=partial_version(conn, install.site_id, acked),
+        epoch=epoch.current(conn),
+    )
 
 
 # The site's watermark (its enrollment row locked), and what central holds of its versions past

@@ -8,6 +8,10 @@ superuser's password (scram-sha-256). The password is generated at initdb and ke
 ``locanext.password`` inside PGDATA (mode 0600 in a 0700 directory), so only root and the
 cluster's owner can read it, which are the users who could read the data files anyway. A cluster
 made by an earlier LocaNext with ``--auth=trust`` gets a password at its next start.
+
+The admin console reads the mirror as ``locanext_reader`` (SELECT only, made by a migration);
+central gives that role a password of its own at every start, kept in
+``locanext.reader-password`` beside the superuser's.
 """
 
 from __future__ import annotations
@@ -40,6 +44,8 @@ _LOG_TAIL = 20
 # killed postmaster still holding the old shared memory interlock.
 _TRANSIENT = ("Address already in use", "could not bind", "pre-existing shared memory block")
 PASSWORD_FILE = "locanext.password"
+READER = "locanext_reader"
+READER_PASSWORD_FILE = "locanext.reader-password"
 _AUTH = "scram-sha-256"
 _AUTH_FAILED = ("28P01", "28000")  # invalid password, invalid authorization: retrying won't help
 
@@ -177,6 +183,31 @@ class PrivateCluster:
         port = self._running_port()
         return None if port is None else self._dsn(port, self._password())
 
+    def reader_dsn(self) -> str | None:
+        """The read-only role's URL, once central has started the cluster and given the role a
+        password; None before."""
+        port = self._running_port()
+        password = self._secret(READER_PASSWORD_FILE)
+        return None if port is None or password is None else self._dsn(port, password, READER)
+
+    def provision_reader(self) -> None:
+        """Give the read-only role (central's migrations make it) its password: the one kept in
+        the cluster, else a new one."""
+        port = self._running_port()
+        if port is None:
+            raise ClusterError(f"no PostgreSQL running in {self.directory}")
+        password = self._secret(READER_PASSWORD_FILE)
+        if password is None:
+            password = secrets.token_urlsafe(32)
+            _write_private(self.directory / READER_PASSWORD_FILE, password + "\n", self.directory)
+        with self._connect(port, self._password()) as conn:
+            conn.execute(f"SET password_encryption = '{_AUTH}'")
+            conn.execute(
+                sql.SQL("ALTER ROLE {} PASSWORD {}").format(
+                    sql.Identifier(READER), sql.Literal(password)
+                )
+            )
+
     def stop(self) -> None:
         if not self._started:
             return
@@ -222,13 +253,16 @@ class PrivateCluster:
         log.info("made a standby of %s in %s", self.directory, standby.directory)
         return standby
 
-    def _dsn(self, port: int, password: str | None) -> str:
-        user = PG_USER if password is None else f"{PG_USER}:{quote(password, safe='')}"
+    def _dsn(self, port: int, password: str | None, role: str = PG_USER) -> str:
+        user = role if password is None else f"{role}:{quote(password, safe='')}"
         return f"postgresql+psycopg://{user}@127.0.0.1:{port}/{quote(self.database, safe='')}"
 
     def _password(self) -> str | None:
         """The superuser's password, None for a cluster made before there was one."""
-        path = self.directory / PASSWORD_FILE
+        return self._secret(PASSWORD_FILE)
+
+    def _secret(self, name: str) -> str | None:
+        path = self.directory / name
         try:
             return path.read_text(encoding="utf-8").strip() or None
         except FileNotFoundError:

@@ -13,10 +13,17 @@ from collections.abc import Sequence
 from sqlalchemy import Connection, text
 
 from central.accounts import Install
-from central.errors import BadChangeset, ClockOutOfRange, Forbidden, RestrictedRow, WrongUser
+from central.errors import (
+    BadChangeset,
+    ClockOutOfRange,
+    Forbidden,
+    RestrictedRow,
+    ValueTooLarge,
+    WrongUser,
+)
 from central.merge import SENTINEL
 from central.tables import REPLICATED
-from replicator.wire import Change, SqlValue, pk
+from replicator.wire import MAX_VALUE_BYTES, Change, SqlValue, pk
 
 # None means any column.
 WRITABLE_BY_INSTALLS: dict[str, frozenset[str] | None] = {
@@ -47,8 +54,22 @@ def _key(table: str, packed: bytes) -> str:
     return key[0]
 
 
+def _oversized(value: SqlValue) -> int:
+    """The size in bytes of a text or blob value over MAX_VALUE_BYTES, else 0."""
+    if isinstance(value, str) and len(value) * 4 > MAX_VALUE_BYTES:  # else surely under
+        value = value.encode("utf-8")
+    if isinstance(value, bytes) and len(value) > MAX_VALUE_BYTES:
+        return len(value)
+    return 0
+
+
 def _check(change: Change, key: str, install: Install) -> None:
     """One change's rights; raises with the reason."""
+    size = _oversized(change.val)
+    if size:
+        raise ValueTooLarge(
+            f"a value of {size:,} bytes; installs write values of at most {MAX_VALUE_BYTES:,}"
+        )
     if change.site_id != install.site_id:
         raise Forbidden(
             f"site_id {change.site_id.hex()} is not this install's ({install.install_id}); "
@@ -94,7 +115,7 @@ def validate(
             if key is None:
                 key = keys[(change.table, change.pk)] = _key(change.table, change.pk)
             _check(change, key, install)
-        except (BadChangeset, Forbidden) as exc:
+        except (BadChangeset, Forbidden, ValueTooLarge) as exc:
             where = f"change #{index} ({change.table}, cid {change.cid!r})"
             raise type(exc)(f"{where}: {exc.detail}") from None
         spec = REPLICATED[change.table]

@@ -18,7 +18,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 from uvicorn.supervisors import Multiprocess
 
-from central import accounts
+from central import accounts, epoch
 from central.api.app import create_app
 from central.db import ensure_database, make_engine, migrate
 from central.errors import CentralError
@@ -100,16 +100,22 @@ class Prepared:
     created_database: bool = False
 
 
-def prepare(settings: CentralSettings, dsn: str) -> Prepared:
+def prepare(settings: CentralSettings, dsn: str, *, restored: bool = False) -> Prepared:
+    """Migrate and bootstrap; ``restored``: the database was just restored from a backup, so
+    central takes a new epoch (installs then send and pull everything again)."""
     created = ensure_database(dsn, create=True)
     engine = make_engine(dsn, pool_size=settings.pool_size)
     migrate(engine)
+    if not settings.dsn:  # the admin console reads the private cluster as the read-only role
+        PrivateCluster(settings.cluster_dir).provision_reader()
     with engine.begin() as conn:
         generated = accounts.ensure_admin(conn, settings.admin_password)
+        if restored:
+            epoch.renew(conn)
     return Prepared(engine, generated if not settings.admin_password else None, created)
 
 
-class _Server(uvicorn.Server):
+class GracefulServer(uvicorn.Server):
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         # uvicorn re-raises a captured SIGTERM after shutting down, which would end the process
         # before the private PostgreSQL is stopped; a plain graceful return is what we want.
@@ -169,4 +175,4 @@ def serve(settings: CentralSettings, engine: Engine, sock: socket.socket, dsn: s
         ssl_certfile=settings.tls_cert,
         ssl_keyfile=settings.tls_key,
     )
-    _Server(config).run(sockets=[sock])
+    GracefulServer(config).run(sockets=[sock])

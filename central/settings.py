@@ -116,6 +116,16 @@ class AdminSettings(BaseSettings):
     )
     host: str = Field(default="127.0.0.1", description="Interface to listen on.")
     port: int = Field(default=8701, ge=1, le=65535, description="Port to listen on.")
+    central_url: str = Field(
+        default="http://127.0.0.1:8700",
+        validation_alias="LOCANEXT_CENTRAL_URL",
+        description="Central's URL: the console signs staff in and sends every change there.",
+    )
+    secret: str | None = Field(
+        default=None,
+        description="Key that signs the console's session cookies; without one, a new key at "
+        "every start (everyone signs in again after a restart).",
+    )
 
     @property
     def cluster_dir(self) -> Path:

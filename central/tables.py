@@ -15,6 +15,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     Double,
     Index,
@@ -33,6 +34,19 @@ metadata = MetaData()
 
 def _ts(name: str) -> Column:
     return Column(name, DateTime(timezone=True))
+
+
+# The admin console's lists sort by time with a fixed stand-in for NULL, then id (migration 0010).
+NEVER = "'0001-01-01 00:00:00+00'::timestamptz"
+
+
+def _listed(time_column: str) -> str:
+    return f"coalesce({time_column}, {NEVER}) DESC"
+
+
+def _list_indexes(*columns: str) -> list[tuple[str, tuple[str, ...]]]:
+    """(name part, leading columns) of each list index: the sort key alone, then per filter."""
+    return [("", ()), *((f"_{c}", (c,)) for c in columns)]
 
 
 # --- mirror tables: "up" (install -> central) --------------------------------------------------
@@ -77,6 +91,12 @@ operations = Table(
     Index("ix_operations_install_id", "install_id"),
     Index("ix_operations_username", "username"),
     Index("operations_started_idx", text("started DESC")),
+    *(
+        # the admin console's lists (migration 0010)
+        Index(f"operations{part}_list_idx", *lead, text(f"{_listed('started')}"), text("id DESC"))
+        for part, lead in _list_indexes("tool", "username", "install_id", "status")
+    ),
+    Index("operations_duration_list_idx", text("coalesce(duration, -1.0) DESC"), text("id DESC")),
 )
 events = Table(
     "events",
@@ -89,6 +109,10 @@ events = Table(
     Column("message", Text),
     Column("data", JSONB),
     Column("value", Double),  # numbers here; any SQLite type exactly in crr_clock
+    *(
+        Index(f"events{part}_list_idx", *lead, text(f"{_listed('time')}"), text("id DESC"))
+        for part, lead in _list_indexes("level", "install_id", "component")
+    ),
 )
 # --- mirror tables: "shared" (both ways) --------------------------------------------------------
 users = Table(
@@ -223,6 +247,38 @@ merge_conflicts = Table(
     Index("merge_conflicts_at_idx", text("at DESC")),
 )
 
+# --- rollups of operations for the admin console's overview (migration 0011) -----------------
+# Kept by statement triggers on ``operations``; hours and days are UTC.
+operation_hours = Table(
+    "operation_hours",
+    metadata,
+    Column("hour", DateTime(timezone=True), primary_key=True),
+    Column("tool", Text, primary_key=True),
+    Column("status", Text, primary_key=True),
+    Column("runs", BigInteger, nullable=False),
+)
+operation_durations = Table(
+    "operation_durations",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("tool", Text, primary_key=True),
+    Column("bucket", SmallInteger, primary_key=True),  # floor(4 * log2(ms + 1))
+    Column("runs", BigInteger, nullable=False),
+)
+install_days = Table(
+    "install_days",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("install_id", Text, primary_key=True),
+    Column("hours", Integer, nullable=False),  # bit h: active in UTC hour h of the day
+)
+user_days = Table(
+    "user_days",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("username", Text, primary_key=True),
+)
+
 # --- central-only tables ------------------------------------------------------------------------
 central_meta = Table(
     "central_meta",
@@ -254,6 +310,10 @@ enrollments = Table(
     # Set when its user signed out (POST /api/enroll/unlink): no token works, and any user may
     # enroll the install next. Cleared by that enrollment.
     _ts("unlinked"),
+    # The nonce of the machine that enrolled it (see engine/machine.py): a token presented with
+    # another nonce comes from a copy of the install (409 copied_database). NULL until the
+    # install first presents one.
+    Column("machine", Text),
     # Sync health, one UPDATE per request: the latest pull and the cursor it started from, and
     # the latest refusal of one of the install's requests.
     _ts("last_pull"),

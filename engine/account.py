@@ -74,6 +74,10 @@ class Linker(Protocol):
     def set_sync_interval(self, seconds: float) -> None:
         """Seconds between sync rounds from now on."""
 
+    def rekey(self) -> str:
+        """Give this copied or restored install a new identity, keeping every row; returns the
+        new install id. The user signs in again afterwards."""
+
 
 @dataclass(frozen=True)
 class AccountState:
@@ -258,10 +262,29 @@ def notice(account: AccountState, status: SyncStatus) -> Notice | None:
             "How to update",
             "/account",
         )
+    if kind is FailureKind.COPIED_DATABASE:
+        return Notice(
+            kind,
+            "Copied database",
+            f"{failure.detail} {_WAITS}, so no change is dropped. Re-key this PC: it gets an "
+            "identity of its own, keeps every row, and you sign in again.",
+            "Re-key this PC",
+            "/account",
+        )
     if kind.offline:
         return None
     # Any other refusal (central's code says which), or changes this install must not apply.
     code = f" ({failure.code})" if failure.code else ""
+    if status.stuck:
+        return Notice(
+            kind,
+            "Sync stuck",
+            f"Central refused this PC's changes the same way {status.repeated} times in a "
+            f"row{code}: {failure.detail}. The app keeps working and your changes stay here; "
+            "sync retries now and then. Send the sync log to your administrator.",
+            "Sync log",
+            "/sync-log",
+        )
     return Notice(
         kind,
         "Sync refused" if kind is FailureKind.REFUSED else "Sync error",

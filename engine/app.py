@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from engine import __version__
 from engine.context import EngineContext
-from engine.errors import EngineError
+from engine.errors import EngineError, NoSync
 from engine.operations import RunState
 from engine.tasks import api as task_api
 
@@ -110,6 +110,14 @@ def create_app(ctx: EngineContext) -> FastAPI:
 
     @app.get("/api/sync")
     def sync() -> dict[str, object]:
+        return ctx.sync_status().as_dict()
+
+    @app.post("/api/sync/now")
+    def sync_now() -> dict[str, object]:
+        """A round now, even when sync waits for the user (this is the user acting)."""
+        if ctx.linker is None:
+            raise NoSync("this app runs without sync (locanext sync does it)")
+        ctx.linker.sync_now()
         return ctx.sync_status().as_dict()
 
     @app.get("/api/account")

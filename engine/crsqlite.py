@@ -75,3 +75,44 @@ def close(conn: sqlite3.Connection) -> None:
         conn.execute("SELECT crsql_finalize()")
     finally:
         conn.close()
+
+
+def rekey_site(
+    conn: sqlite3.Connection,
+    new_site: bytes,
+    synced_up_to: int,
+    tables: tuple[str, ...],
+    owned_rows: tuple[str, ...],
+    self_rows: tuple[str, ...],
+) -> int:
+    """Give this database the site id ``new_site``, inside the caller's transaction; returns how
+    many of its own changes are the new site's.
+
+    cr-sqlite keeps its own site id at ordinal 0 of ``crsql_site_id`` and every clock names its
+    site by ordinal, 0 meaning "ours". The old id moves to a new ordinal, with the own changes
+    central already holds (``db_version <= synced_up_to``): they become the old site's, as if
+    merged from it. The rest stay at 0, now the new site's, so they are sent again under the new
+    id. Rows of ``owned_rows`` tables that central holds a part of belong to the old site (central
+    lets no other site write them), and rows of ``self_rows`` (the site describing itself) too,
+    so all their clocks go with the old id. Connections opened before this still know the old id:
+    reopen them."""
+    old = conn.execute("SELECT coalesce(max(ordinal), 0) + 1 FROM crsql_site_id").fetchone()[0]
+    conn.execute("UPDATE crsql_site_id SET ordinal = ? WHERE ordinal = 0", (old,))
+    conn.execute("INSERT INTO crsql_site_id (site_id, ordinal) VALUES (?, 0)", (new_site,))
+    kept = 0
+    for table in tables:
+        clock = f'"{table}__crsql_clock"'
+        conn.execute(
+            f"UPDATE {clock} SET site_id = ? WHERE site_id = 0 AND db_version <= ?",  # noqa: S608
+            (old, synced_up_to),
+        )
+        if table in self_rows:
+            conn.execute(f"UPDATE {clock} SET site_id = ? WHERE site_id = 0", (old,))  # noqa: S608
+        elif table in owned_rows:
+            conn.execute(
+                f"UPDATE {clock} SET site_id = ? WHERE site_id = 0"  # noqa: S608
+                f" AND key IN (SELECT key FROM {clock} WHERE site_id = ?)",
+                (old, old),
+            )
+        kept += conn.execute(f"SELECT count(*) FROM {clock} WHERE site_id = 0").fetchone()[0]  # noqa: S608
+    return int(kept)

@@ -14,13 +14,14 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pysqlite3.dbapi2 as sqlite3
 
-from engine import crsqlite, migrations
+from engine import crsqlite, migrations, schema
 from engine.errors import DatabaseUnusable, ValueTooLarge
 
 log = logging.getLogger(__name__)
@@ -79,6 +80,8 @@ class Database:
             )
         self._writer = self._open()
         try:
+            # An acknowledged push must survive a power cut: see ARCHITECTURE.md, Durability.
+            self._writer.execute("PRAGMA synchronous = FULL")
             migrations.migrate(self._writer)
             self.site_id: bytes = self._writer.execute("SELECT crsql_site_id()").fetchone()[0]
             self._reader = self._open()
@@ -101,7 +104,7 @@ class Database:
             ) from exc
         if mode.lower() != "wal":
             log.warning("engine.db journal mode is %s, not WAL", mode)
-        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA synchronous = NORMAL")  # readers; the writer raises it to FULL
         return conn
 
     @property
@@ -152,6 +155,42 @@ class Database:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             crsqlite.close(conn)
+
+    def rekey(self, synced_up_to: int) -> int:
+        """Give this database a new cr-sqlite site id (:func:`engine.crsqlite.rekey_site`): own
+        changes central holds (up to ``synced_up_to``) stay the old site's, the rest become the
+        new site's. Both connections are reopened so they know the new id; the caller must hold
+        no snapshot. Returns how many own changes the new site has to send."""
+        with self._write_lock, self._read_lock:
+            for conn in (self._reader, self._writer):
+                crsqlite.close(conn)
+            conn = crsqlite.connect(self.path)
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    kept = crsqlite.rekey_site(
+                        conn,
+                        uuid.uuid4().bytes,
+                        synced_up_to,
+                        schema.REPLICATED_TABLES,
+                        owned_rows=schema.UP_TABLES,
+                        self_rows=("installs",),
+                    )
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+            finally:
+                crsqlite.close(conn)
+            self._writer = self._open()
+            self._writer.execute("PRAGMA synchronous = FULL")
+            self._reader = self._open()
+            old, self.site_id = (
+                self.site_id,
+                self._writer.execute("SELECT crsql_site_id()").fetchone()[0],
+            )
+        log.warning("engine.db re-keyed: site %s is now %s", old.hex(), self.install_id)
+        return kept
 
     def on_commit(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` after every committed write (the replicator's nudge)."""

@@ -19,6 +19,13 @@ class EngineError(Exception):
         return str(self)
 
 
+class NoSync(EngineError):
+    """Asked to sync, but this app runs without a replicator."""
+
+    status = 409
+    code = "no_sync"
+
+
 class ExtensionMissing(EngineError):
     """The cr-sqlite loadable extension is not built or cannot be loaded."""
 

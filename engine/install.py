@@ -8,7 +8,7 @@ import uuid
 
 from engine import __version__
 from engine.clock import utc_now
-from engine.db import Database
+from engine.db import Connection, Database
 
 
 def register(db: Database, name: str = "") -> None:
@@ -47,3 +47,18 @@ def end_session(db: Database, session_id: str, reason: str) -> None:
             "UPDATE sessions SET ended = ?, end_reason = ? WHERE id = ?",
             (utc_now(), reason, session_id),
         )
+
+
+def move_rows(conn: Connection, old_id: str, new_id: str) -> int:
+    """After a re-key: the runs, sessions and events central holds nothing of yet (every clock
+    of the row is this site's) now name the new install id. Rows central holds a part of stay
+    the old install's. Returns how many rows moved."""
+    moved = 0
+    for table in ("sessions", "operations", "events"):  # our names, not input
+        moved += conn.execute(
+            f"UPDATE {table} SET install_id = ? WHERE install_id = ? AND NOT EXISTS"  # noqa: S608
+            f" (SELECT 1 FROM {table}__crsql_pks p JOIN {table}__crsql_clock c"
+            f" ON c.key = p.__crsql_key WHERE p.id = {table}.id AND c.site_id <> 0)",
+            (new_id, old_id),
+        ).rowcount
+    return moved

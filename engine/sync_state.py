@@ -43,16 +43,36 @@ class FailureKind(StrEnum):
     UPDATE_REQUIRED = "update_required"  # 426: central does not serve this schema version
     REFUSED = "refused"  # any other 4xx; central's code says which
     BAD_PULL = "bad_pull"  # central sent changes this install must not apply
+    # A second PC presents this install's link, or engine.db went back to an older copy: pushing
+    # would have central drop this copy's changes as already merged (re-key to go on).
+    COPIED_DATABASE = "copied_database"
 
     @property
     def offline(self) -> bool:
         """True when the round never got an answer from a working central."""
         return self in _OFFLINE
 
+    @property
+    def needs_person(self) -> bool:
+        """True when retrying cannot help until someone acts (signs in again, updates, asks an
+        administrator, re-keys): sync waits for that instead of retrying."""
+        return self in _NEEDS_PERSON
+
 
 _OFFLINE = frozenset(
     {FailureKind.NOT_ENROLLED, FailureKind.UNREACHABLE, FailureKind.CENTRAL_FAILED}
 )
+_NEEDS_PERSON = frozenset(
+    {
+        FailureKind.UNAUTHORIZED,
+        FailureKind.REVOKED,
+        FailureKind.ACCOUNT_DISABLED,
+        FailureKind.UPDATE_REQUIRED,
+        FailureKind.COPIED_DATABASE,
+    }
+)
+# Rounds refused the same way in a row after which sync is called stuck.
+STUCK_ROUNDS = 3
 
 
 @dataclass(frozen=True)
@@ -73,9 +93,27 @@ class SyncStatus:
     last_attempt: str | None
     last_success: str | None
     last_failure: SyncFailure | None
+    repeated: int = 0  # rounds in a row that ended with this failure
+
+    @property
+    def parked(self) -> bool:
+        """Sync waits for the user (see :attr:`FailureKind.needs_person`)."""
+        return self.last_failure is not None and self.last_failure.kind.needs_person
+
+    @property
+    def stuck(self) -> bool:
+        """Central refused the same way :data:`STUCK_ROUNDS` rounds in a row, and retrying
+        alone will not change that (it goes on, slowly, in case central's side is fixed)."""
+        failure = self.last_failure
+        return (
+            failure is not None
+            and not failure.kind.offline
+            and not failure.kind.needs_person
+            and self.repeated >= STUCK_ROUNDS
+        )
 
     def as_dict(self) -> dict[str, object]:
-        return asdict(self)
+        return {**asdict(self), "parked": self.parked, "stuck": self.stuck}
 
 
 class BadInterval(EngineError):
@@ -114,6 +152,38 @@ def advance_acked(conn: Connection, db_version: int) -> None:
 
 def advance_cursor(conn: Connection, cursor: int) -> None:
     conn.execute("UPDATE sync_state SET pull_cursor = max(pull_cursor, ?) WHERE id = 1", (cursor,))
+
+
+def start_over(conn: Connection) -> None:
+    """Forget what central was known to hold: the next round reads central's watermark afresh
+    and pulls every shared change again (merging is idempotent). For a new site id (re-key) and
+    for a central restored from a backup."""
+    conn.execute("UPDATE sync_state SET acked_db_version = 0, pull_cursor = 0 WHERE id = 1")
+
+
+EPOCH_KEY = "central_epoch"
+
+
+def epoch(conn: Connection) -> str | None:
+    """Central's epoch as this install last saw it (None before the first round)."""
+    return local_settings.get(conn, EPOCH_KEY)
+
+
+def adopt_epoch(conn: Connection, seen: str) -> bool:
+    """Keep central's epoch ``seen``; True when it replaced another one, after which the install
+    starts over (:func:`start_over`): central was restored or wiped."""
+    known = epoch(conn)
+    if not seen or known == seen:
+        return False
+    local_settings.put(conn, EPOCH_KEY, seen)
+    if known is None:
+        return False
+    start_over(conn)
+    telemetry.record(
+        conn, Level.WARNING, "sync", "central was restored or wiped: sending and pulling again",
+        {"previous_epoch": known, "epoch": seen},
+    )  # fmt: skip
+    return True
 
 
 def _previous_failure(conn: Connection) -> tuple[str | None, str | None]:
@@ -279,6 +349,10 @@ def status(conn: Connection) -> SyncStatus:
     ).fetchone()
     url = conn.execute("SELECT value FROM settings WHERE key = 'central_url'").fetchone()
     kind, code, detail = row[5:8]
+    latest = conn.execute(
+        "SELECT rounds, error_kind, error_code FROM sync_log ORDER BY id DESC LIMIT 1"
+    ).fetchone()
+    repeated = latest[0] if kind and latest and tuple(latest[1:]) == (kind, code) else 0
     return SyncStatus(
         enrolled=url is not None,
         central_url=url[0] if url else None,
@@ -289,6 +363,7 @@ def status(conn: Connection) -> SyncStatus:
         last_attempt=row[2],
         last_success=row[3],
         last_failure=SyncFailure(_kind(kind), detail or "", code) if kind else None,
+        repeated=repeated,
     )
 
 

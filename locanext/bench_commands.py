@@ -154,3 +154,39 @@ def app_start(
 
     for line in bench_app_start.run(runs=runs).lines():
         typer.echo(line)
+
+
+@bench_app.command("admin")
+def admin(
+    dsn: Annotated[
+        str,
+        typer.Option(
+            help="PostgreSQL server; the bench works in a scratch database locanext_bench_<hex> "
+            "created there and dropped at the end."
+        ),
+    ] = DEFAULT_SERVER_DSN,
+    operations: Annotated[int, typer.Option(help="Operations seeded into the mirror.")] = 1_000_000,
+    events: Annotated[int, typer.Option(help="Events seeded into the mirror.")] = 2_000_000,
+    installs: Annotated[int, typer.Option(help="Installs (with enrollments) seeded.")] = 300,
+    users: Annotated[int, typer.Option(help="Users seeded.")] = 200,
+    repeats: Annotated[int, typer.Option(help="Timed loads of each page's data.")] = 30,
+    samples: Annotated[int, typer.Option(help="Merges timed by the live part.")] = 100,
+) -> None:
+    """Admin console at team scale: each page's data load (p50, p95), a streamed 1M-row CSV
+    export (rows/s, RSS growth), merge commit to live row (p50, p99), on a seeded mirror."""
+    from bench import admin as bench_admin
+
+    report = bench_admin.run(
+        dsn=dsn,
+        users=users,
+        installs=installs,
+        operations=operations,
+        events=events,
+        repeats=repeats,
+        samples=samples,
+        progress=lambda line: typer.echo(line, err=True),
+    )
+    for line in report.lines():
+        typer.echo(line)
+    if not report.checks_passed:
+        raise typer.Exit(1)

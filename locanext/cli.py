@@ -22,6 +22,7 @@ from locanext.settings import option_help, variables
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from engine.account import Notice
     from engine.db import Database
     from locanext.fuzz.campaign import FuzzPlan, Outcome
 
@@ -209,6 +210,39 @@ def enroll(
 
 
 @app.command()
+def rekey(
+    force: Annotated[
+        bool, typer.Option("--force", help="Re-key even though central has not flagged a copy.")
+    ] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Give a copied or restored install an identity of its own, keeping every row; then enroll
+    again. Close the app first."""
+    from engine import sync_state
+    from engine.errors import EngineError
+    from replicator.rekey import rekey as rekey_install
+
+    settings = _engine_settings(data_dir)
+    db = _open_db(settings)
+    try:
+        with db.read() as conn:
+            failure = sync_state.status(conn).last_failure
+        if not force and (
+            failure is None or failure.kind != sync_state.FailureKind.COPIED_DATABASE
+        ):
+            raise _fail("central has not flagged this install as a copy; --force re-keys anyway")
+        report = rekey_install(db, settings.install_name)
+    except EngineError as exc:
+        raise _fail(str(exc)) from None
+    finally:
+        db.close()
+    typer.echo(
+        f"install {report.old_install_id} is now {report.new_install_id}: "
+        f"{report.to_send} changes to send; enroll again (`locanext enroll`) to send them"
+    )
+
+
+@app.command()
 def sync(
     once: Annotated[bool, typer.Option("--once", help="One round, then exit.")] = False,
     interval: Annotated[
@@ -220,7 +254,11 @@ def sync(
     data_dir: DataDir = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
-    """Push this install's changes to central and pull shared ones (loop, or --once)."""
+    """Push this install's changes to central and pull shared ones (loop, or --once).
+
+    When sync waits for you (revoked, disabled, signed out, update required, a copied database)
+    or is stuck on the same refusal, it says why and what to do."""
+    from replicator.errors import SyncError
     from replicator.loop import Syncer, sync_once
     from shell.desktop import wait_for_signal
 
@@ -232,19 +270,39 @@ def sync(
     db = _open_db(settings)
     try:
         if once:
-            report = sync_once(db)
+            try:
+                report = sync_once(db)
+            except SyncError as exc:
+                notice = _sync_notice(db)
+                raise _fail(f"{notice.title}: {notice.message}" if notice else str(exc)) from None
             typer.echo(
                 f"pushed {report.pushed} changes, pulled {report.pulled} "
                 f"(acked db_version {report.acked_db_version}, cursor {report.pull_cursor})"
             )
             return
-        syncer = Syncer(db, interval=settings.sync_interval)
+        shown: list[str | None] = [None]
+
+        def say_what_waits() -> None:  # each change of what the user must know, once
+            notice = _sync_notice(db)
+            line = f"{notice.title}: {notice.message}" if notice else None
+            if line != shown[0]:
+                typer.echo(line or "sync works again", err=line is not None)
+                shown[0] = line
+
+        syncer = Syncer(db, interval=settings.sync_interval, on_round=say_what_waits)
         syncer.start()
         typer.echo(f"syncing every {settings.sync_interval:g} s; Ctrl-C to stop")
         wait_for_signal()
         syncer.stop()
     finally:
         db.close()
+
+
+def _sync_notice(db: Database) -> Notice | None:
+    from engine import account, sync_state
+
+    with db.read() as conn:
+        return account.notice(account.state(conn), sync_state.status(conn))
 
 
 @app.command()
@@ -262,6 +320,14 @@ def central(
     tls_key: Annotated[
         Path | None, typer.Option(help=option_help(CentralSettings, "tls_key"))
     ] = None,
+    restored: Annotated[
+        bool,
+        typer.Option(
+            "--restored",
+            help="The database was just restored from a backup (pg_restore): start a new epoch, "
+            "so installs send and pull everything again. Once, at the first start after it.",
+        ),
+    ] = False,
     read_dsn: Annotated[
         str | None, typer.Option(help=option_help(CentralSettings, "read_dsn"))
     ] = None,
@@ -298,10 +364,12 @@ def central(
     listener = service.listen(settings.host, settings.port)  # taken before anything starts
     try:
         with service.database(settings) as url:
-            prepared = service.prepare(settings, url)
+            prepared = service.prepare(settings, url, restored=restored)
             mirror = url.split("@")[-1]
             if prepared.created_database:
                 typer.echo(f"created database {mirror}")
+            if restored:
+                typer.echo("central restored: a new epoch; installs send and pull everything again")
             if prepared.generated_admin_password:
                 typer.echo(f"created account admin / {prepared.generated_admin_password}")
             typer.echo(f"LocaNext central: {settings.url}/  (mirror {mirror})")
@@ -318,35 +386,45 @@ def admin(
     ] = None,
     host: Annotated[str | None, typer.Option(help=option_help(AdminSettings, "host"))] = None,
     port: Annotated[int | None, typer.Option(help=option_help(AdminSettings, "port"))] = None,
+    central: Annotated[
+        str | None, typer.Option(help=option_help(AdminSettings, "central_url"))
+    ] = None,
 ) -> None:
-    """Run the admin dashboard; it reads the PostgreSQL mirror directly, read-only."""
+    """Run the admin console: it reads the PostgreSQL mirror as a read-only role and sends every
+    change to central (LOCANEXT_CENTRAL_URL)."""
     import uvicorn
 
     from central.db import ensure_database, normalize_dsn
     from central.pgcluster import PrivateCluster
-    from central.service import listen
+    from central.service import GracefulServer, listen
     from web_admin.app import create_app, read_only_engine
 
     _logging(False)
-    settings = _settings(AdminSettings, dsn=dsn, central_data_dir=data_dir, host=host, port=port)
-    given = settings.dsn or PrivateCluster(settings.cluster_dir).dsn()
+    settings = _settings(
+        AdminSettings,
+        dsn=dsn,
+        central_data_dir=data_dir,
+        host=host,
+        port=port,
+        central_url=central,
+    )
+    given = settings.dsn or PrivateCluster(settings.cluster_dir).reader_dsn()
     if not given:
         raise _fail(
-            f"no --dsn given and no running central cluster in {settings.cluster_dir}; "
-            "start `locanext central` first or pass --dsn"
+            f"no --dsn given and no running central cluster in {settings.cluster_dir} (or one "
+            "whose read-only role has no password yet); start `locanext central` first or pass "
+            "--dsn"
         )
     url = normalize_dsn(given)
     listener = listen(settings.host, settings.port)
     try:
         ensure_database(url, create=False)
         typer.echo(f"LocaNext admin: http://{settings.host}:{settings.port}/")
+        console = create_app(read_only_engine(url), settings.central_url, settings.secret)
         config = uvicorn.Config(
-            create_app(read_only_engine(url)),
-            host=settings.host,
-            port=settings.port,
-            log_level="warning",
+            console, host=settings.host, port=settings.port, log_level="warning"
         )
-        uvicorn.Server(config).run(sockets=[listener])
+        GracefulServer(config).run(sockets=[listener])
     finally:
         listener.close()
 

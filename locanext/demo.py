@@ -1,5 +1,6 @@
-"""`locanext demo`: central with a private PostgreSQL, the admin dashboard and one desktop app
-enrolled against it with a few sample operations, each in its own process."""
+"""`locanext demo`: central with a private PostgreSQL, the admin console and a desktop app
+enrolled against it, each in its own process, with a team's worth of content
+(:mod:`locanext.demo_team`)."""
 
 from __future__ import annotations
 
@@ -11,47 +12,47 @@ from pathlib import Path
 import httpx
 
 from central.admin_client import session_headers
+from engine import __version__
+from locanext import demo_team
 from locanext.failures import Failure
 from shell.desktop import wait_for_signal
 from shell.processes import Child, free_port
 
 ADMIN_PASSWORD = "locanext-admin"
-DEMO_USER, DEMO_PASSWORD = "mina", "mina-demo-pass"
-SAMPLE_FILES = {
-    "ui_strings_ko.txt": "시작하기\n설정\n\n게임 종료\n{0}개의 아이템을 얻었습니다\n",
-    "quests_ko.txt": "<PAColor0xffe9bd23>전설의 검<PAOldColor>을 찾아라\n마을로 돌아가기\n",
-    "items_ko.txt": "체력 물약\n마나 물약\n강화석\n",
-}
+DEMO_MEMBER = demo_team.MINA
+DEMO_USER, DEMO_PASSWORD = DEMO_MEMBER.username, DEMO_MEMBER.password
 
 
 class DemoError(Failure):
     pass
 
 
-def _prepare_app(app_dir: Path, central_url: str) -> int:
-    """Enroll the demo install and record sample runs (once); returns how many runs it has."""
+def _prepare_install(
+    app_dir: Path, central_url: str, member: demo_team.Member, name: str, sync: bool
+) -> int:
+    """Enroll an install of the demo team and record its sample runs and its offline glossary
+    edit (once; with ``sync``, sent at once). Returns how many runs it has."""
     from engine.operations import OperationLog
     from engine.runtime import EngineRuntime
     from engine.settings import EngineSettings
     from replicator import link
     from replicator.errors import NotEnrolled
+    from replicator.loop import sync_once
 
-    runtime = EngineRuntime(EngineSettings(data_dir=app_dir, install_name="demo-pc"))
+    runtime = EngineRuntime(EngineSettings(data_dir=app_dir, install_name=name))
     try:
         try:
             link.load(runtime.db)
         except NotEnrolled:
-            link.enroll(runtime.db, central_url, DEMO_USER, DEMO_PASSWORD, "demo-pc")
+            link.enroll(runtime.db, central_url, member.username, member.password, name)
         operations = OperationLog(runtime.db)
         if not operations.recent(1):
-            samples = app_dir / "samples"
-            samples.mkdir(exist_ok=True)
-            for name, text in SAMPLE_FILES.items():
-                (samples / name).write_text(text, encoding="utf-8")
-            # the last sample is missing, so the dashboard shows a failed run too
-            for name in [*SAMPLE_FILES, "missing.txt"]:
-                task = runtime.tasks.submit("text_stats", [samples / name], username=DEMO_USER)
-                runtime.tasks.wait(task.id)
+            demo_team.write_samples(app_dir / "samples")
+            demo_team.record_runs(runtime, member, app_dir / "samples")
+            # the same term translated on two installs before either synced: a conflict
+            demo_team.translate_offline(runtime, "Sword" if member is DEMO_MEMBER else "Blade")
+            if sync:  # a later demo's central has another port: this install keeps the first
+                sync_once(runtime.db)
         return len(operations.recent(1000))
     finally:
         runtime.close("demo setup")
@@ -87,45 +88,44 @@ def run_demo(data_dir: Path, *, until_synced: bool, echo: Callable[[str], None])
         )
         children.append(central)
         central.wait_http(f"{central_url}/api/health", timeout=120)
-        response = httpx.post(
-            f"{central_url}/api/admin/users",
-            json={
-                "username": DEMO_USER,
-                "password": DEMO_PASSWORD,
-                "display_name": "Mina Park",
-                "team": "Korean → English",
-                "language": "en",
-            },
-            headers=session_headers(central_url, "admin", ADMIN_PASSWORD),
-        )
-        if response.status_code not in (201, 409):
-            raise DemoError(f"could not create the demo user: {response.text}")
+        demo_team.create_users(central_url, "admin", ADMIN_PASSWORD)
+        major, minor, *_ = __version__.split(".")
+        demo_team.publish(central_url, "admin", ADMIN_PASSWORD, f"{major}.{int(minor) + 1}.0")
 
         admin = Child(
             "admin",
-            ["admin", "--data-dir", str(central_dir), "--port", str(admin_port)],
+            [
+                "admin",
+                *("--data-dir", str(central_dir), "--port", str(admin_port)),
+                *("--central", central_url),
+            ],
             logs / "admin.log",
         )
         children.append(admin)
-        admin.wait_http(f"{admin_url}/api/operations")
+        admin.wait_http(f"{admin_url}/api/health")
 
-        runs = _prepare_app(data_dir / "app", central_url)
+        runs = _prepare_install(
+            data_dir / "tokyo-pc", central_url, demo_team.JUN, "tokyo-pc", sync=True
+        )
+        runs += _prepare_install(data_dir / "app", central_url, DEMO_MEMBER, "demo-pc", sync=False)
         app = Child(
             "app",
             ["app", "--headless", "--data-dir", str(data_dir / "app")],
             logs / "app.log",
-            {"LOCANEXT_APP_SYNC_INTERVAL": "2"},
+            {"LOCANEXT_APP_SYNC_INTERVAL": "2", "LOCANEXT_APP_INSTALL_NAME": "demo-pc"},
         )
         children.append(app)
-        synced = _wait_for_operations(admin_url, runs, timeout=60)
+        staff = session_headers(central_url, "admin", ADMIN_PASSWORD)
+        synced = _wait_for_operations(admin_url, staff, runs, timeout=60)
         app_url = app.launch_url()
         echo("")
         echo(f"  central         {central_url}/docs")
         echo(f"  admin          {admin_url}/        ({synced} operations in the mirror)")
         echo(f"  desktop app    {app_url}  (headless; the link opens once, in one browser)")
+        lead = demo_team.HANA
         echo(
-            f"  logins         admin / {ADMIN_PASSWORD} (admin), "
-            f"{DEMO_USER} / {DEMO_PASSWORD} (translator)"
+            f"  logins         admin / {ADMIN_PASSWORD} (admin), {lead.username} /"
+            f" {lead.password} (lead), {DEMO_USER} / {DEMO_PASSWORD} (translator)"
         )
         echo(f"  data           {data_dir} (PostgreSQL in {central_dir / 'pg'})")
         echo(f"  logs           {logs}")
@@ -139,13 +139,19 @@ def run_demo(data_dir: Path, *, until_synced: bool, echo: Callable[[str], None])
             child.stop()
 
 
-def _wait_for_operations(admin_url: str, expected: int, timeout: float) -> int:
+def _wait_for_operations(
+    admin_url: str, staff: dict[str, str], expected: int, timeout: float
+) -> int:
+    """Until the console (asked with an administrator's session) lists ``expected`` runs."""
     deadline = time.monotonic() + timeout
     seen = 0
     while time.monotonic() < deadline:
         try:
-            seen = len(httpx.get(f"{admin_url}/api/operations", timeout=5).json())
-        except httpx.HTTPError:
+            listed = httpx.get(
+                f"{admin_url}/api/operations", params={"size": 500}, headers=staff, timeout=5
+            )
+            seen = len(listed.json()["rows"])
+        except (httpx.HTTPError, ValueError, KeyError):
             seen = 0
         if seen >= expected:
             return seen

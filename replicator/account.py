@@ -23,6 +23,7 @@ from engine.db import Database
 from replicator import link
 from replicator.errors import CentralRejected, NotEnrolled, SyncError
 from replicator.loop import Syncer, sync_once
+from replicator.rekey import rekey
 
 log = logging.getLogger(__name__)
 
@@ -147,8 +148,17 @@ class AccountLink:
         return True
 
     def sync_now(self) -> None:
+        """A round now, even when sync waits for the user (the user asked for it)."""
         if self._syncer is not None:
-            self._syncer.nudge()
+            self._syncer.resume()
+
+    def rekey(self) -> str:
+        with self._lock:
+            # The app session ends (and the next begins) before: rows central holds a part of
+            # stay the old install's, and the new one may not write them.
+            self._on_user_change("re-keyed")
+            report = rekey(self._db, self._install_name)
+        return report.new_install_id
 
     def set_sync_interval(self, seconds: float) -> None:
         with self._db.write() as conn:

@@ -13,9 +13,11 @@ from pydantic import BaseModel, ValidationError
 
 from replicator.errors import CentralFailed, CentralRejected, CentralUnavailable
 from replicator.wire import (
+    MACHINE_HEADER,
     EnrollRequest,
     EnrollResponse,
     ErrorBody,
+    HeldNotice,
     PullResponse,
     PushRequest,
     PushResponse,
@@ -35,8 +37,11 @@ class CentralClient:
         timeout: float = 30.0,
         transport: httpx.BaseTransport | None = None,
         verify: ssl.SSLContext | bool = True,
+        machine: str | None = None,
     ) -> None:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
+        if machine:
+            headers[MACHINE_HEADER] = machine
         self._http = httpx.Client(
             base_url=base_url.rstrip("/"),
             headers=headers,
@@ -88,6 +93,10 @@ class CentralClient:
     def unlink(self) -> UnlinkResponse:
         """End this install's token at central (its user signs out)."""
         return self._call(UnlinkResponse, "POST", "/api/enroll/unlink")
+
+    def held(self, code: str) -> HeldNotice:
+        """Tell central this install stopped sending on its own (``restored_database``)."""
+        return self._call(HeldNotice, "POST", "/api/sync/held", json={"code": code})
 
     def site_state(self) -> SiteState:
         return self._call(SiteState, "GET", "/api/sync/state")

@@ -51,6 +51,7 @@ _KIND_OF_CODE = {
     "update_required": FailureKind.UPDATE_REQUIRED,
     "revoked": FailureKind.REVOKED,
     "account_disabled": FailureKind.ACCOUNT_DISABLED,
+    "copied_database": FailureKind.COPIED_DATABASE,
 }
 _KIND_OF_STATUS = {401: FailureKind.UNAUTHORIZED, 426: FailureKind.UPDATE_REQUIRED}
 
@@ -70,6 +71,28 @@ class CentralRejected(SyncError):
     def is_update_required(self) -> bool:
         """This LocaNext speaks a schema central no longer serves: the user must update."""
         return self.kind is FailureKind.UPDATE_REQUIRED
+
+
+class CentralRestored(CentralFailed):
+    """A pull answered from another epoch than the round began in: central was restored or
+    wiped meanwhile. Nothing of it is applied; the next round starts over."""
+
+
+class RestoredDatabase(SyncError):
+    """Central holds versions of this site past this engine.db's own counter: engine.db went
+    back to an older copy (a restored backup, or a copy taken earlier). Pushing now would have
+    central drop its new versions as already merged, so sync stops before it."""
+
+    kind = FailureKind.COPIED_DATABASE
+    code = "restored_database"
+
+    def __init__(self, central: int, local: int) -> None:
+        super().__init__(
+            f"central already holds this install's changes up to version {central}, but this "
+            f"engine.db only reaches version {local}: it was restored from an older copy. "
+            "Re-key it (`locanext rekey`, or the app's account page) so its changes are sent "
+            "under an identity of their own; nothing is lost"
+        )
 
 
 class BadPull(SyncError):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine import account, local_settings, token_store
+from engine import account, local_settings, machine, token_store
 from engine.db import Database
 from engine.migrations import SCHEMA_VERSION
 from replicator import transport
@@ -21,11 +21,14 @@ class CentralLink:
     token: str
     insecure: bool = False  # plain HTTP to another machine was allowed on purpose
     ca_cert: Path | None = None  # the team's CA bundle, else the system's store
+    machine: str | None = None  # this engine.db's nonce on this PC (engine.machine)
 
     def client(self) -> CentralClient:
         transport.check_url(self.url, insecure=self.insecure)
         transport.warn_if_in_clear(self.url)
-        return CentralClient(self.url, self.token, verify=transport.tls_context(self.ca_cert))
+        return CentralClient(
+            self.url, self.token, verify=transport.tls_context(self.ca_cert), machine=self.machine
+        )
 
 
 def load(db: Database) -> CentralLink:
@@ -36,7 +39,9 @@ def load(db: Database) -> CentralLink:
     token = token_store.open_store(db).get() if url else None
     if not url or not token:
         raise NotEnrolled()
-    return CentralLink(url, token, insecure, Path(ca_cert) if ca_cert else None)
+    return CentralLink(
+        url, token, insecure, Path(ca_cert) if ca_cert else None, machine.nonce(db.path.parent)
+    )
 
 
 def enrolled_as(db: Database) -> tuple[str, str] | None:
@@ -87,6 +92,7 @@ def enroll(
         install_name=install_name,
         schema_version=SCHEMA_VERSION,
         token=current,
+        machine=machine.nonce(db.path.parent),
     )
     transport.warn_if_in_clear(central_url)
     with CentralClient(central_url, verify=transport.tls_context(ca_cert)) as client:

@@ -11,18 +11,23 @@ import logging
 import random
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from engine import sync_state
 from engine.db import Database
 from engine.migrations import SCHEMA_VERSION
-from replicator import inbox, link, outbox
+from replicator import backoff, inbox, link, outbox
 from replicator.client import CentralClient
-from replicator.errors import NotEnrolled, SyncError
+from replicator.errors import CentralRestored, NotEnrolled, RestoredDatabase, SyncError
 from replicator.prefetch import Prefetch
 from replicator.wire import MAX_CHANGES_PER_PUSH
 
 log = logging.getLogger(__name__)
+
+# While sync waits for the user, one round this often still asks central: an administrator may
+# have lifted the refusal (restored the install, enabled the account, relaxed the schema).
+PARKED_PROBE = 600.0
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,20 @@ def push_all(db: Database, client: CentralClient, target: int = 4000) -> tuple[i
     """
     state = client.site_state()
     acked, sent = state.acked_db_version, 0
+    with db.read() as conn:
+        known = sync_state.epoch(conn)
+        local = int(conn.execute("SELECT crsql_db_version()").fetchone()[0])
+    if state.epoch and state.epoch != known:
+        with db.write() as conn:
+            if sync_state.adopt_epoch(conn, state.epoch):
+                log.warning("central was restored or wiped: sending from %d, pulling again", acked)
+    if acked > local:
+        refusal = RestoredDatabase(acked, local)
+        try:  # the admins see it with the install's sync health
+            client.held("restored_database")
+        except SyncError as exc:
+            log.info("could not tell central that sync waits: %s", exc)
+        raise refusal
     with db.snapshot() as snapshot:
         requests = outbox.pushes(
             snapshot,
@@ -75,9 +94,12 @@ def pull_all(db: Database, client: CentralClient, limit: int = 5000) -> tuple[in
     """Apply every shared change central has past our cursor; returns (changes, cursor)."""
     with db.read() as conn:
         cursor = sync_state.pull_cursor(conn)
+        epoch = sync_state.epoch(conn)
     received = 0
     while True:
         response = client.pull(cursor, limit)
+        if response.epoch and response.epoch != epoch:
+            raise CentralRestored("central was restored or wiped during this round; starting over")
         with db.write() as conn:
             inbox.apply(conn, response.changes)
             sync_state.advance_cursor(conn, response.cursor)
@@ -114,23 +136,54 @@ def sync_once(db: Database, client: CentralClient | None = None) -> SyncReport:
 
 class Syncer:
     """Runs :func:`sync_once` in a background thread: every ``interval`` seconds, soon after a
-    local commit, and with jittered exponential back-off while central is unreachable."""
+    local commit, and after a failure with jittered exponential back-off
+    (:func:`replicator.backoff.retry_delay`, up to ``max_backoff``).
+
+    A refusal that needs a person (:attr:`FailureKind.needs_person`: signed out by central,
+    revoked, disabled, update required, a copied database) parks the loop: no request goes to
+    central until :meth:`resume` (the user's "Sync now", signing in again, a re-key), until the
+    stored link changes (someone enrolled again, e.g. ``locanext enroll``), or for one probe
+    every ``parked_probe`` seconds (an administrator may have lifted it). Local commits do not
+    wake a parked loop."""
 
     def __init__(
-        self, db: Database, interval: float = 5.0, max_backoff: float = 1.0, debounce: float = 0.05
+        self,
+        db: Database,
+        interval: float = 5.0,
+        max_backoff: float = backoff.MAX_DELAY,
+        debounce: float = 0.05,
+        rng: random.Random | None = None,
+        on_round: Callable[[], None] | None = None,
+        parked_probe: float = PARKED_PROBE,
     ) -> None:
         self._db = db
         self._interval, self._max_backoff, self._debounce = interval, max_backoff, debounce
+        self._rng = rng or random.Random()
+        self._on_round = on_round or (lambda: None)  # after each round that asked central
         self._wake = threading.Event()
+        self._resume = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="replicator", daemon=True)
         # One HTTP client (and its connection) across rounds, remade when the link changes.
         self._client: tuple[link.CentralLink, CentralClient] | None = None
+        # The link central refused in a way that needs a person; None while not parked.
+        self._parked_on: link.CentralLink | None = None
+        self._parked_probe, self._parked_until = parked_probe, 0.0
+        self.turns = 0  # turns of the loop so far (a parked turn asks central nothing)
+
+    @property
+    def parked(self) -> bool:
+        return self._parked_on is not None
 
     def nudge(self) -> None:
         # Our own bookkeeping commits must not re-trigger a round.
         if threading.current_thread() is not self._thread:
             self._wake.set()
+
+    def resume(self) -> None:
+        """The user acted: run a round now, parked or not."""
+        self._resume.set()
+        self._wake.set()
 
     def start(self) -> None:
         self._db.on_commit(self.nudge)
@@ -152,31 +205,58 @@ class Syncer:
         while not self._stop.is_set():
             self._wake.clear()  # a commit during this round wakes the next one at once
             try:
-                sync_once(self._db, self._client_for(link.load(self._db)))
-                failures = 0
-                delay = self._interval
-            except NotEnrolled:
-                failures, delay = 0, self._interval  # nothing to do until someone enrolls
-            except SyncError as exc:
-                failures += 1
-                # 0.1, 0.2, 0.4, 0.8, 1 s: a returning central is seen within about a second
-                base = min(self._max_backoff, 0.05 * 2 ** min(failures, 10))
-                delay = base * random.uniform(0.5, 1.0)
-                log.log(
-                    logging.DEBUG if exc.is_unavailable() else logging.WARNING,
-                    "sync failed (%d in a row), next try in %.1f s: %s",
-                    failures,
-                    delay,
-                    exc,
-                )
+                failures, delay = self._round(failures)
             except Exception:
                 failures += 1
-                delay = self._max_backoff
+                delay = backoff.retry_delay(failures, self._rng, cap=self._max_backoff)
                 log.exception("sync crashed; retrying in %.1f s", delay)
+            self.turns += 1
             if self._wake.wait(delay):
                 self._stop.wait(self._debounce)
         if self._client is not None:
             self._client[1].close()
+
+    def _round(self, failures: int) -> tuple[int, float]:
+        """One turn of the loop: (failures in a row, seconds to wait)."""
+        try:
+            central = link.load(self._db)
+        except NotEnrolled:
+            self._parked_on = None
+            return 0, self._interval  # nothing to do until someone enrolls
+        if self._parked_on is not None:
+            probe_due = time.monotonic() >= self._parked_until
+            if self._parked_on == central and not self._resume.is_set() and not probe_due:
+                return failures, self._interval  # only a local look at the link meanwhile
+            log.info("sync resumes" if not probe_due else "sync waits; one probe of central")
+            self._parked_on = None
+        self._resume.clear()
+        try:
+            return self._attempt(central, failures)
+        finally:
+            self._on_round()
+
+    def _attempt(self, central: link.CentralLink, failures: int) -> tuple[int, float]:
+        try:
+            sync_once(self._db, self._client_for(central))
+        except NotEnrolled:
+            return 0, self._interval
+        except SyncError as exc:
+            failures += 1
+            if exc.kind.needs_person:
+                self._parked_on = central
+                self._parked_until = time.monotonic() + self._parked_probe
+                log.warning("sync waits for the user: %s", exc)
+                return failures, self._interval
+            delay = backoff.retry_delay(failures, self._rng, cap=self._max_backoff)
+            log.log(
+                logging.DEBUG if exc.is_unavailable() else logging.WARNING,
+                "sync failed (%d in a row), next try in %.1f s: %s",
+                failures,
+                delay,
+                exc,
+            )
+            return failures, delay
+        return 0, self._interval
 
     def _client_for(self, central: link.CentralLink) -> CentralClient:
         if self._client is None or self._client[0] != central:

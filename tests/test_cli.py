@@ -189,7 +189,11 @@ def test_central_and_admin_listen_and_read_where_their_variables_say(
     )  # fmt: skip
     admin = Child(
         "admin", ["admin"], tmp_path / "admin.log",
-        {**env, "LOCANEXT_ADMIN_PORT": str(admin_port)},
+        {
+            **env,
+            "LOCANEXT_ADMIN_PORT": str(admin_port),
+            "LOCANEXT_CENTRAL_URL": f"http://127.0.0.1:{central_port}",
+        },
     )  # fmt: skip
     try:
         central.wait_http(f"http://127.0.0.1:{central_port}/api/health", timeout=120)
@@ -201,8 +205,11 @@ def test_central_and_admin_listen_and_read_where_their_variables_say(
             f"{url}/api/admin/conflicts", headers=session_headers(url, "admin", "env-admin-pass")
         )
         assert signed_in.status_code == 200  # the password came from its variable
-        admin.wait_http(f"http://127.0.0.1:{admin_port}/api/operations", timeout=120)
-        assert httpx.get(f"http://127.0.0.1:{admin_port}/api/operations").json() == []
+        admin.wait_http(f"http://127.0.0.1:{admin_port}/api/health", timeout=120)
+        listed = f"http://127.0.0.1:{admin_port}/api/operations"
+        assert httpx.get(listed).status_code == 401  # the console wants a session
+        staff = session_headers(url, "admin", "env-admin-pass")  # checked at central's URL
+        assert httpx.get(listed, headers=staff).json() == {"rows": [], "next": None}
     finally:
         admin.stop()
         central.stop()

@@ -80,14 +80,16 @@ def _figures() -> list[tuple[str, str, Callable[[], object]]]:
     """(doc, pattern with one group per figure, the code's own figures as strings)."""
     from central import group_commit
     from central.enrollments import TOKEN_LIFETIME
+    from central.pull import PULL_BYTES
     from central.schema_policy import SCHEMA_VERSION as CENTRAL_SCHEMA
     from central.settings import CentralSettings
     from engine.db import MAX_VALUE_BYTES
     from engine.migrations import SCHEMA_VERSION
     from engine.operations import ERROR_CHARS
     from engine.runtime import EngineRuntime
+    from engine.sync_state import STUCK_ROUNDS
     from engine.tasks import supervisor, worker
-    from replicator import loop
+    from replicator import backoff, loop
     from replicator.wire import MAX_BODY_BYTES, MAX_CHANGES_PER_PUSH, MIN_BODY_BYTES
     from tests.e2e import test_large_backlog as backlog
     from tests.e2e import test_replication_faults as faults
@@ -115,6 +117,9 @@ def _figures() -> list[tuple[str, str, Callable[[], object]]]:
         ("ARCHITECTURE.md", r"limit below (\d+) MiB", lambda: str(MIN_BODY_BYTES // 2**20)),
         ("README.md", r"at least (\d+) MiB; installs", lambda: str(MIN_BODY_BYTES // 2**20)),
         ("ARCHITECTURE.md", r"clipped to ([\d,]+) characters", lambda: f"{ERROR_CHARS:,}"),
+        ("ARCHITECTURE.md", r"after (\d+) MiB of values\s+\(`central",
+         lambda: str(PULL_BYTES // 2**20)),
+        ("ARCHITECTURE.md", r"changes or (\d+) MiB of\s+values", lambda: str(PULL_BYTES // 2**20)),
         ("ARCHITECTURE.md",
          r"backlog of (\d+) transactions of one (\d+) KB note, one transaction of\s+(\d+)",
          lambda: (str(backlog.SEPARATE_TERMS), str(backlog.NOTE_CHARS // 1000),
@@ -132,6 +137,20 @@ def _figures() -> list[tuple[str, str, Callable[[], object]]]:
          lambda: (str(group_commit.MAX_PUSHES), f"{group_commit.MAX_CHANGES:,}")),
         ("README.md", r"session ends after (\d+) minutes unused",
          lambda: str(central["staff_idle_timeout_s"].default // 60)),
+        ("ARCHITECTURE.md", r"doubling up to (\d+) minutes",
+         lambda: f"{backoff.MAX_DELAY / 60:.0f}"),
+        ("README.md", r"doubling up to\s+every (\d+) minutes",
+         lambda: f"{backoff.MAX_DELAY / 60:.0f}"),
+        ("ARCHITECTURE.md", r"it waits `replicator\.backoff\.retry_delay`: ([\d.]+) s",
+         lambda: f"{backoff.FIRST_DELAY:g}"),
+        ("ARCHITECTURE.md", r"refused the same way (\d+) rounds in a row",
+         lambda: str(STUCK_ROUNDS)),
+        ("README.md", r"refuses the same way (\d+) rounds in a row",
+         lambda: str(STUCK_ROUNDS)),
+        ("ARCHITECTURE.md", r"one probe every (\d+) minutes",
+         lambda: f"{loop.PARKED_PROBE / 60:.0f}"),
+        ("README.md", r"but once every (\d+) minutes",
+         lambda: f"{loop.PARKED_PROBE / 60:.0f}"),
     ]  # fmt: skip
 
 

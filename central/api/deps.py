@@ -15,6 +15,7 @@ from central import enrollments, staff
 from central.accounts import Install
 from central.errors import AdminOnly, Unauthorized
 from central.staff import Staff
+from replicator.wire import MACHINE_HEADER
 
 _bearer = HTTPBearer(auto_error=False)
 
@@ -52,13 +53,19 @@ def _admit_install(
         row = enrollments.find(conn, auth.credentials)
         # From here on, a refusal of this request is recorded against the install.
         request.state.install_id = row.install_id
-        install = enrollments.admit(conn, row, now)
+        install = enrollments.admit(conn, row, now, _machine(request))
         if pulled is not None:
             enrollments.record_pull(conn, install.install_id, pulled, now)
             # Sync health only, written on every pull: a crash may lose the newest of these
             # (the next pull writes it again), so the commit need not wait for the WAL flush.
             conn.execute(text("SET LOCAL synchronous_commit = off"))
         return install
+
+
+def _machine(request: Request) -> str | None:
+    """The machine nonce the install presented; anything but a well-formed one is none."""
+    value = request.headers.get(MACHINE_HEADER, "")
+    return value if len(value) == 32 and all(c in "0123456789abcdef" for c in value) else None
 
 
 def current_install(request: Request, engine: DbEngine, auth: Bearer, now: Now) -> Install:

@@ -1,22 +1,24 @@
-"""Routes of the sync protocol: state, push, pull."""
+"""Routes of the sync protocol: state, push, pull, and an install saying it holds its changes."""
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
 
-from central import ingest
+from central import enrollments, ingest
 from central.api.body import read_limited
-from central.api.deps import CurrentInstall, DbEngine, PullingInstall, ReadEngine
+from central.api.deps import CurrentInstall, DbEngine, Now, PullingInstall, ReadEngine
 from central.api.models import SYNC_RESPONSES
 from central.errors import BadChangeset
 from central.group_commit import GroupCommit
 from central.pull import changes_since
-from replicator.wire import PullResponse, PushRequest, PushResponse, SiteState
+from replicator.wire import HeldNotice, PullResponse, PushRequest, PushResponse, SiteState
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/sync", tags=["sync"], responses=SYNC_RESPONSES)
 
 
@@ -34,6 +36,15 @@ def state(request: Request, engine: DbEngine, install: CurrentInstall) -> SiteSt
     # The replicator cuts its pushes to stay under this.
     limit = request.app.state.settings.max_body_bytes
     return held.model_copy(update={"max_body_bytes": limit})
+
+
+@router.post("/held")
+def held(notice: HeldNotice, engine: DbEngine, install: CurrentInstall, now: Now) -> HeldNotice:
+    """The install stopped pushing (see HeldNotice): shown with its sync health."""
+    with engine.begin() as conn:
+        enrollments.record_refusal(conn, install.install_id, notice.code, now)
+    log.warning("install %s holds its changes: %s", install.install_id, notice.code)
+    return notice
 
 
 @router.post("/push")

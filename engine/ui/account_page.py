@@ -12,6 +12,7 @@ from engine import account
 from engine.account import AccountError, AccountState
 from engine.context import EngineContext
 from engine.errors import EngineError
+from engine.sync_state import FailureKind
 from engine.ui.layout import header
 
 # What the sign-in page says for central's codes (and the linker's own); others show the detail.
@@ -160,13 +161,38 @@ class AccountView:
                 with ui.card().classes("w-full bg-red-1").props("data-testid=account-notice-card"):
                     ui.label(notice.title).classes("text-h6 text-negative")
                     ui.label(notice.message)
-                    if notice.target not in ("/account",):
+                    if notice.kind == FailureKind.COPIED_DATABASE:
+                        ui.button(notice.action, on_click=self.rekey).props(
+                            "unelevated data-testid=account-rekey"
+                        )
+                    elif notice.target not in ("/account",):
                         ui.button(notice.action, on_click=lambda: ui.navigate.to(notice.target))
+                    if notice.kind != FailureKind.COPIED_DATABASE and ctx.sync_status().parked:
+                        # Sync waits for the user; once the cause is lifted, this is the act.
+                        ui.button("Try again now", on_click=self._sync_now).props(
+                            "outline data-testid=account-sync-now"
+                        )
             self._who(state)
             if state.user is not None:
                 ProfileForm(ctx, state.user)
         if ask_sign_out and state.user is not None:
             self.confirm_sign_out(switch)
+
+    def _sync_now(self) -> None:
+        if self._ctx.linker is not None:
+            self._ctx.linker.sync_now()
+        ui.notify("Trying again…")
+
+    async def rekey(self) -> None:
+        """A copy of this install (or an older one) may not push under its id: give it its own,
+        keeping every row, then sign in again."""
+        linker = self._ctx.linker
+        if linker is None:
+            ui.notify("This app runs without sync; run `locanext rekey` instead.", type="warning")
+            return
+        report = await run.io_bound(linker.rekey)
+        ui.notify(f"This PC is now install {report}; sign in again to send its changes.")
+        ui.navigate.to("/signin")
 
     def _who(self, state: AccountState) -> None:
         with ui.card().classes("w-full").props("data-testid=account-who"):

@@ -37,6 +37,7 @@ FAILURE_BADGES = {
     FailureKind.UPDATE_REQUIRED: ("Update required", "negative"),
     FailureKind.REFUSED: ("Refused", "warning"),
     FailureKind.BAD_PULL: ("Sync error", "negative"),
+    FailureKind.COPIED_DATABASE: ("Copied database", "negative"),
 }
 
 
@@ -53,6 +54,10 @@ def sync_text(s: SyncStatus) -> tuple[str, str]:
     label, color = FAILURE_BADGES[failure.kind]
     if failure.kind is FailureKind.REFUSED and failure.code:
         label += f" ({failure.code})"
+    if s.parked:
+        label = f"Sync paused: {label}"
+    elif s.stuck:
+        label, color = f"Sync stuck: {label}, {s.repeated} rounds in a row", "negative"
     return " · ".join([label, *parts, failure.detail]), color
 
 

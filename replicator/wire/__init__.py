@@ -7,7 +7,7 @@ exactly one row of cr-sqlite's ``crsql_changes``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -18,6 +18,7 @@ __all__ = [
     "Change",
     "EnrollRequest",
     "EnrollResponse",
+    "HeldNotice",
     "ErrorBody",
     "PullResponse",
     "PushRequest",
@@ -29,7 +30,9 @@ __all__ = [
     "SqlValue",
     "MAX_CHANGES_PER_PUSH",
     "MAX_BODY_BYTES",
+    "MACHINE_HEADER",
     "MIN_BODY_BYTES",
+    "MAX_VALUE_BYTES",
     "storable_text",
 ]
 
@@ -39,6 +42,12 @@ MAX_BODY_BYTES = 16 * 1024 * 1024
 # install write (one value of at most 1 MiB, its text escaped at worst six bytes a character)
 # fits under it, so no single change can be too large to push.
 MIN_BODY_BYTES = 8 * 1024 * 1024
+# The largest text (UTF-8) or blob value of a change, in bytes: what the engine lets an install
+# write (engine.db.MAX_VALUE_BYTES, the same figure; the engine imports nothing of ours).
+MAX_VALUE_BYTES = 1024 * 1024
+# Every request of an install names its machine nonce in this header (see EnrollRequest.machine).
+MACHINE_HEADER = "X-LocaNext-Machine"
+_NONCE = r"^[0-9a-f]{32}$"
 
 _bytes_b64 = ConfigDict(ser_json_bytes="base64", val_json_bytes="base64", frozen=True)
 
@@ -134,6 +143,8 @@ class SiteState(BaseModel):
         ge=MIN_BODY_BYTES,
         description="central's body limit: every push must encode to fewer bytes",
     )
+    # Central's epoch: a new one means central was restored or wiped (start over against it).
+    epoch: str = ""
 
 
 class PullResponse(BaseModel):
@@ -144,6 +155,7 @@ class PullResponse(BaseModel):
     changes: list[Change]
     cursor: int = Field(description="pass back as `since` on the next pull")
     more: bool
+    epoch: str = Field("", description="central's epoch; the cursor means nothing in another")
 
 
 def storable_text(value: object) -> object:
@@ -169,6 +181,9 @@ class EnrollRequest(BaseModel):
     # The install's current token when it enrolls again (central rotates it); a first
     # enrollment has none.
     token: str | None = Field(default=None, max_length=256)
+    # The nonce of this engine.db on this machine: central binds the link to it, and a request
+    # with the same token from another machine is a copy of the install (409 copied_database).
+    machine: str | None = Field(default=None, pattern=_NONCE)
 
     @field_validator("username", "password", "install_name", "token")
     @classmethod
@@ -187,6 +202,13 @@ class UnlinkResponse(BaseModel):
 
     install_id: str
     username: str
+
+
+class HeldNotice(BaseModel):
+    """An install tells central it stopped sending on its own: engine.db is behind what central
+    merged from it (restored from an older copy). Central records it in the install's health."""
+
+    code: Literal["restored_database"]
 
 
 class ErrorBody(BaseModel):

@@ -267,6 +267,7 @@ def test_a_disabled_account_is_told_in_the_header_and_events_reach_the_mirror(
 
             with central.admin() as admin:
                 admin.post("/api/admin/users/mina/enable")
+            page.get_by_test_id("account-sync-now").click()  # sync waited for the user
             expect(notice).to_be_hidden(timeout=SYNC_S)
             expect(page.get_by_test_id("account-banner")).to_be_hidden()
             wanted = {

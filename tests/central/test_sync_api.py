@@ -17,6 +17,7 @@ from central import writes
 from central.admin_client import session_headers
 from central.settings import CentralSettings
 from engine import install, sync_state
+from engine.db import MAX_VALUE_BYTES as ENGINE_MAX_VALUE_BYTES
 from engine.migrations import SCHEMA_VERSION
 from engine.operations import OperationLog
 from engine.sync_state import FailureKind, SyncFailure
@@ -24,7 +25,7 @@ from replicator import link, outbox
 from replicator.client import CentralClient
 from replicator.errors import CentralRejected
 from replicator.loop import sync_once
-from replicator.wire import MAX_BODY_BYTES, MIN_BODY_BYTES, pk
+from replicator.wire import MAX_BODY_BYTES, MAX_VALUE_BYTES, MIN_BODY_BYTES, pk
 from tests.conftest import ADMIN_PASSWORD
 
 
@@ -352,6 +353,20 @@ def test_oversized_bodies_are_refused(enrolled, central_url, central_db) -> None
     assert response.status_code == 413
     assert "decompressed" in response.json()["detail"]
     assert _mirror_counts(central_db)[0] == 0
+
+
+def test_a_value_larger_than_an_install_may_write_is_refused(enrolled, central_url, central_db):
+    db, token = enrolled
+    body = _valid_push(db)
+    index = next(i for i, c in enumerate(body["changes"]) if c["cid"] == "tool")
+    body["changes"][index]["val"] = ["t", "검" * (MAX_VALUE_BYTES // 3 + 1)]
+    response = _push(central_url, token, body)
+    assert (response.status_code, response.json()["code"]) == (413, "value_too_large")
+    assert f"change #{index} (operations, cid 'tool')" in response.json()["detail"]
+    assert _mirror_counts(central_db)[0] == 0
+    body["changes"][index]["val"] = ["t", "검" * (MAX_VALUE_BYTES // 3)]
+    assert _push(central_url, token, body).status_code == 200
+    assert ENGINE_MAX_VALUE_BYTES == MAX_VALUE_BYTES  # the engine's figure is central's
 
 
 def test_central_announces_its_body_limit_and_never_takes_one_too_small_for_a_change(

@@ -127,15 +127,25 @@ def test_operations_of_two_offline_installs_reach_the_mirror_and_admin_page(
 
         admin_port = free_port()
         admin = Child(
-            "admin", ["admin", "--dsn", pg_dsn, "--port", str(admin_port)], tmp_path / "admin.log"
+            "admin",
+            ["admin", "--dsn", pg_dsn, "--port", str(admin_port), "--central", central_url],
+            tmp_path / "admin.log",
         )
         children.append(admin)
         admin_url = f"http://127.0.0.1:{admin_port}"
-        admin.wait_http(f"{admin_url}/api/operations")
-        listed = httpx.get(f"{admin_url}/api/operations").json()
+        admin.wait_http(f"{admin_url}/api/health")
+        staff = session_headers(central_url, "admin", ADMIN_PASSWORD)
+        listed = httpx.get(
+            f"{admin_url}/api/operations", params={"size": 500}, headers=staff
+        ).json()["rows"]
         assert sorted(o["id"] for o in listed) == sorted(everything)
         assert {o["install"] for o in listed} == {"pc-one", "pc-two"}
-        page = httpx.get(f"{admin_url}/").text
+        signed_in = httpx.post(
+            f"{admin_url}/signin", data={"username": "admin", "password": ADMIN_PASSWORD}
+        )
+        page = httpx.get(
+            f"{admin_url}/activity", params={"size": 500}, cookies=dict(signed_in.cookies)
+        ).text
         for op_id in everything:
             assert page.count(op_id) == 1, f"operation {op_id} not shown exactly once"
 

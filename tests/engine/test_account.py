@@ -150,6 +150,7 @@ SIGNED_IN = account.AccountState("mina", "http://central:8700", True, False, Fal
         (FailureKind.UPDATE_REQUIRED, "update_required", "Update required", "/account"),
         (FailureKind.REFUSED, "wrong_user", "Sync refused", "/sync-log"),
         (FailureKind.BAD_PULL, None, "Sync error", "/sync-log"),
+        (FailureKind.COPIED_DATABASE, "copied_database", "Copied database", "/account"),
     ],
 )
 def test_each_refusal_has_a_notice_with_a_way_forward(kind, code, title, target) -> None:

@@ -30,10 +30,27 @@ def test_every_kind_of_failure_has_a_badge() -> None:
 @pytest.mark.parametrize(
     ("kind", "code", "label", "color"),
     [
-        (FailureKind.UPDATE_REQUIRED, "update_required", "Update required", "negative"),
-        (FailureKind.UNAUTHORIZED, "unauthorized", "Unauthorized", "negative"),
-        (FailureKind.REVOKED, "revoked", "Revoked", "negative"),
-        (FailureKind.ACCOUNT_DISABLED, "account_disabled", "Account disabled", "negative"),
+        # Refusals that need a person: sync waits for the user, and the badge says so.
+        (
+            FailureKind.UPDATE_REQUIRED,
+            "update_required",
+            "Sync paused: Update required",
+            "negative",
+        ),
+        (FailureKind.UNAUTHORIZED, "unauthorized", "Sync paused: Unauthorized", "negative"),
+        (FailureKind.REVOKED, "revoked", "Sync paused: Revoked", "negative"),
+        (
+            FailureKind.ACCOUNT_DISABLED,
+            "account_disabled",
+            "Sync paused: Account disabled",
+            "negative",
+        ),
+        (
+            FailureKind.COPIED_DATABASE,
+            "copied_database",
+            "Sync paused: Copied database",
+            "negative",
+        ),
         (FailureKind.UNREACHABLE, None, "Offline", "warning"),
         (FailureKind.REFUSED, "conflict", "Refused (conflict)", "warning"),
     ],
@@ -48,7 +65,7 @@ def test_the_wording_of_a_message_does_not_decide_the_badge() -> None:
     misleading = SyncFailure(FailureKind.REFUSED, "update required: no, a bad changeset", "x")
     assert sync_text(_status(misleading))[0].startswith("Refused (x) · ")
     plain = SyncFailure(FailureKind.UPDATE_REQUIRED, "central needs schema 3", "update_required")
-    assert sync_text(_status(plain))[0].startswith("Update required · ")
+    assert sync_text(_status(plain))[0].startswith("Sync paused: Update required · ")
 
 
 def test_online_not_synced_yet_and_not_enrolled() -> None:

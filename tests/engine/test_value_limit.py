@@ -9,6 +9,9 @@ from engine import local_settings
 from engine.db import MAX_VALUE_BYTES
 from engine.errors import ValueTooLarge
 from engine.operations import ERROR_CHARS, OperationLog, RunState
+from engine.runtime import EngineRuntime
+from engine.settings import EngineSettings
+from tests import engine_api
 
 
 def _add_term(db, term_id: str, note: str) -> None:
@@ -70,3 +73,23 @@ def test_a_failed_run_with_a_huge_message_is_still_recorded(make_db):
     [row] = [r for r in ops.recent() if r["id"] == op]
     assert row["status"] == "failed"
     assert len(row["error"]) == ERROR_CHARS
+
+
+def test_the_engine_api_answers_a_too_large_value_with_its_code(tmp_path):
+    runtime = EngineRuntime(EngineSettings(data_dir=tmp_path / "app", username="mina"))
+    try:
+        url = runtime.serve(with_ui=False)
+        with engine_api.client(runtime.settings.data_dir) as api:
+            body = {
+                "tool": "quick_search",
+                "function": "search",
+                "inputs": [str(tmp_path)],
+                "params": {"dictionary": "d", "query": "x" * (MAX_VALUE_BYTES + 1)},
+            }
+            refused = api.post(f"{url}/api/tasks", json=body)
+            assert (refused.status_code, refused.json()["code"]) == (413, "value_too_large")
+            assert "operations.parameters" in refused.json()["detail"]
+            assert api.get(f"{url}/api/health").json()["status"] == "ok"
+        assert OperationLog(runtime.db).recent() == []  # nothing recorded of the refused run
+    finally:
+        runtime.close()
