@@ -15,6 +15,16 @@ from sqlalchemy.types import TypeEngine
 
 from replicator.wire import SqlValue
 
+# The longest text a Label column holds in the typed mirror.
+LABEL_CHARS = 200
+
+
+class Label(Text):
+    """A short text the mirror indexes (a name, a status, an install id). A btree index entry
+    cannot hold an arbitrarily long value, and one install's odd value must never make a merge
+    fail: a longer value goes to the typed mirror as NULL, while its clock keeps it exactly."""
+
+
 NULL, INTEGER, REAL, TEXT, BLOB = 0, 1, 2, 3, 4
 # cr-sqlite compares values of different types by type first: NULL < BLOB < TEXT < REAL < INTEGER.
 _TYPE_RANK = {NULL: 0, BLOB: 1, TEXT: 2, REAL: 3, INTEGER: 4}
@@ -135,6 +145,8 @@ def to_mirror(value: SqlValue, column_type: TypeEngine) -> Any:
         if isinstance(value, bytes):
             return None
         text = value if isinstance(value, str) else repr(value)
+        if isinstance(column_type, Label) and len(text) > LABEL_CHARS:
+            return None
         return text.replace("\x00", "") if "\x00" in text else text
     return None
 
@@ -142,6 +154,8 @@ def to_mirror(value: SqlValue, column_type: TypeEngine) -> Any:
 def to_mirror_literal(value: SqlValue, column_type: TypeEngine) -> str | None:
     """:func:`to_mirror` as the text PostgreSQL parses back into the column's type (for COPY)."""
     if type(value) is str and isinstance(column_type, Text) and "\x00" not in value:
+        if isinstance(column_type, Label) and len(value) > LABEL_CHARS:
+            return None
         return value  # the common case, without the general conversion
     if isinstance(column_type, JSONB):
         held = _jsonb(value) if isinstance(value, str) else None

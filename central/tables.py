@@ -29,6 +29,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
+from central.sqlvalues import Label
+
 metadata = MetaData()
 
 
@@ -74,11 +76,11 @@ operations = Table(
     "operations",
     metadata,
     Column("id", Text, primary_key=True),
-    Column("install_id", Text),
-    Column("username", Text),
-    Column("tool", Text),
-    Column("function", Text),
-    Column("status", Text),
+    Column("install_id", Label),
+    Column("username", Label),
+    Column("tool", Label),
+    Column("function", Label),
+    Column("status", Label),
     _ts("started"),
     _ts("finished"),
     Column("duration", Double),
@@ -102,10 +104,10 @@ events = Table(
     "events",
     metadata,
     Column("id", Text, primary_key=True),
-    Column("install_id", Text),
+    Column("install_id", Label),
     _ts("time"),
-    Column("level", Text),
-    Column("component", Text),
+    Column("level", Label),
+    Column("component", Label),
     Column("message", Text),
     Column("data", JSONB),
     Column("value", Double),  # numbers here; any SQLite type exactly in crr_clock

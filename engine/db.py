@@ -32,23 +32,32 @@ Connection = sqlite3.Connection
 # value of this size is encoded on the wire (escaped text, base64 blobs), a push of it alone stays
 # under the smallest body limit central accepts (replicator.wire.MIN_BODY_BYTES).
 MAX_VALUE_BYTES = 1024 * 1024
+# The largest primary key (cr-sqlite's packed form) of a replicated row: central indexes keys, and
+# an index entry holds a few KB at most (replicator.wire.MAX_KEY_BYTES is the same figure).
+MAX_KEY_BYTES = 1024
 # This transaction's own changes with a value over the limit (cells written in a transaction show
 # in crsql_changes at crsql_next_db_version(); pulled changes keep their origin's site_id).
 _OVERSIZED = (
-    'SELECT "table", cid, octet_length(val) FROM crsql_changes'
+    'SELECT "table", cid, octet_length(val), octet_length(pk) FROM crsql_changes'
     " WHERE db_version = crsql_next_db_version() AND site_id = crsql_site_id()"
-    " AND octet_length(val) > ? LIMIT 1"
+    " AND (octet_length(val) > ? OR octet_length(pk) > ?) LIMIT 1"
 )
 
 
 def _refuse_oversized_values(conn: Connection) -> None:
-    found = conn.execute(_OVERSIZED, (MAX_VALUE_BYTES,)).fetchone()
-    if found is not None:
-        table, column, size = found
+    found = conn.execute(_OVERSIZED, (MAX_VALUE_BYTES, MAX_KEY_BYTES)).fetchone()
+    if found is None:
+        return
+    table, column, size, key_size = found
+    if key_size > MAX_KEY_BYTES:
         raise ValueTooLarge(
-            f"{table}.{column} would hold {size:,} bytes; a synced value holds at most "
-            f"{MAX_VALUE_BYTES:,} bytes (1 MiB). Nothing was saved."
+            f"a row of {table} would have a key of {key_size:,} bytes; a synced row's key takes at "
+            f"most {MAX_KEY_BYTES:,} bytes. Nothing was saved."
         )
+    raise ValueTooLarge(
+        f"{table}.{column} would hold {size:,} bytes; a synced value holds at most "
+        f"{MAX_VALUE_BYTES:,} bytes (1 MiB). Nothing was saved."
+    )
 
 
 def _writable(path: Path) -> bool:

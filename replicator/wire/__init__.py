@@ -33,6 +33,7 @@ __all__ = [
     "MACHINE_HEADER",
     "MIN_BODY_BYTES",
     "MAX_VALUE_BYTES",
+    "MAX_KEY_BYTES",
     "storable_text",
 ]
 
@@ -45,6 +46,9 @@ MIN_BODY_BYTES = 8 * 1024 * 1024
 # The largest text (UTF-8) or blob value of a change, in bytes: what the engine lets an install
 # write (engine.db.MAX_VALUE_BYTES, the same figure; the engine imports nothing of ours).
 MAX_VALUE_BYTES = 1024 * 1024
+# The largest packed primary key of a change: central indexes keys, and an index entry holds a few
+# KB at most; the engine refuses a longer key at the write (engine.db.MAX_KEY_BYTES, same figure).
+MAX_KEY_BYTES = 1024
 # Every request of an install names its machine nonce in this header (see EnrollRequest.machine).
 MACHINE_HEADER = "X-LocaNext-Machine"
 _NONCE = r"^[0-9a-f]{32}$"
@@ -69,7 +73,7 @@ class Change(BaseModel):
     model_config = _bytes_b64
 
     table: str = Field(min_length=1, max_length=128)
-    pk: bytes = _b64_bytes(1, 4096)
+    pk: bytes = _b64_bytes(1, MAX_KEY_BYTES)
     cid: str = Field(min_length=1, max_length=128)
     val: WireValue = None
     col_version: int = Field(ge=0, le=2**63 - 1)

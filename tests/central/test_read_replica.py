@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
 from central import accounts
+from central.admin_client import session_headers
 from central.api.app import create_app
 from central.db import make_engine, migrate
 from central.pgcluster import PrivateCluster
@@ -83,9 +84,11 @@ def test_pulls_and_console_on_a_lagging_standby_skip_nothing(
     replica: Engine = make_engine(standby_dsn, pool_size=4)
     settings = CentralSettings(dsn=primary_dsn, read_dsn=standby_dsn)
     server = BackgroundServer(create_app(settings, engine, read_engine=replica))
-    console = BackgroundServer(create_console(replica))
-    url, console_url = server.start(), console.start()
+    consoles: list[BackgroundServer] = []
     try:
+        url = server.start()
+        consoles.append(BackgroundServer(create_console(replica, url)))
+        console_url = consoles[0].start()
         with psycopg.connect(_libpq(standby_dsn), autocommit=True) as conn:
             assert conn.execute("SELECT pg_is_in_recovery()").fetchone() == (True,)
         _create_user(url, "mina", "mina-password")
@@ -127,14 +130,16 @@ def test_pulls_and_console_on_a_lagging_standby_skip_nothing(
                 (writer.install_id,),
             )
         sync_once(writer)
+        staff = session_headers(url, "admin", ADMIN_PASSWORD)
         wait_for(
-            lambda: httpx.get(f"{console_url}/api/operations").json(),
+            lambda: httpx.get(f"{console_url}/api/operations", headers=staff).json()["rows"],
             until=lambda ops: any(op["id"] == "op1" for op in ops),
             timeout=60,
             what="the operation in the console served by the standby",
         )
     finally:
-        console.stop()
+        for console in consoles:
+            console.stop()
         server.stop()
         engine.dispose()
         replica.dispose()

@@ -17,6 +17,7 @@ from central import writes
 from central.admin_client import session_headers
 from central.settings import CentralSettings
 from engine import install, sync_state
+from engine.db import MAX_KEY_BYTES as ENGINE_MAX_KEY_BYTES
 from engine.db import MAX_VALUE_BYTES as ENGINE_MAX_VALUE_BYTES
 from engine.migrations import SCHEMA_VERSION
 from engine.operations import OperationLog
@@ -25,7 +26,7 @@ from replicator import link, outbox
 from replicator.client import CentralClient
 from replicator.errors import CentralRejected
 from replicator.loop import sync_once
-from replicator.wire import MAX_BODY_BYTES, MAX_VALUE_BYTES, MIN_BODY_BYTES, pk
+from replicator.wire import MAX_BODY_BYTES, MAX_KEY_BYTES, MAX_VALUE_BYTES, MIN_BODY_BYTES, pk
 from tests.conftest import ADMIN_PASSWORD
 
 
@@ -367,6 +368,25 @@ def test_a_value_larger_than_an_install_may_write_is_refused(enrolled, central_u
     body["changes"][index]["val"] = ["t", "검" * (MAX_VALUE_BYTES // 3)]
     assert _push(central_url, token, body).status_code == 200
     assert ENGINE_MAX_VALUE_BYTES == MAX_VALUE_BYTES  # the engine's figure is central's
+    # 'tool' is indexed: its typed mirror column holds NULL, its clock the exact value
+    with central_db.connect() as conn:
+        assert conn.execute(text("SELECT tool FROM operations")).all() == [(None,)]
+        held = conn.execute(
+            text("SELECT vbytes FROM crr_clock WHERE tbl = 'operations' AND cid = 'tool'")
+        ).scalar_one()
+    assert bytes(held).decode() == "검" * (MAX_VALUE_BYTES // 3)
+
+
+def test_a_key_longer_than_central_indexes_is_refused(enrolled, central_url, central_db):
+    db, token = enrolled
+    body = _valid_push(db)
+    for change in body["changes"]:
+        change["pk"] = base64.b64encode(pk.pack(["k" * (MAX_KEY_BYTES + 1)])).decode()
+    response = _push(central_url, token, body)
+    assert response.status_code in (400, 422)
+    assert "pk" in response.json()["detail"]
+    assert _mirror_counts(central_db)[0] == 0
+    assert ENGINE_MAX_KEY_BYTES == MAX_KEY_BYTES
 
 
 def test_central_announces_its_body_limit_and_never_takes_one_too_small_for_a_change(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from engine import local_settings
-from engine.db import MAX_VALUE_BYTES
+from engine.db import MAX_KEY_BYTES, MAX_VALUE_BYTES
 from engine.errors import ValueTooLarge
 from engine.operations import ERROR_CHARS, OperationLog, RunState
 from engine.runtime import EngineRuntime
@@ -46,6 +46,16 @@ def test_a_value_over_the_limit_is_refused_and_nothing_of_its_transaction_is_kep
         assert conn.execute("SELECT DISTINCT translation FROM glossary_terms").fetchall() == [
             ("b",)
         ]
+
+
+def test_a_key_over_the_limit_is_refused(make_db):
+    db = make_db()
+    with pytest.raises(ValueTooLarge) as refused:
+        _add_term(db, "k" * (MAX_KEY_BYTES + 1), "note")
+    assert "glossary_terms" in refused.value.detail and "key" in refused.value.detail
+    assert _state(db)[0] == []
+    _add_term(db, "k" * (MAX_KEY_BYTES - 16), "note")  # the packed key adds a few bytes
+    assert len(_state(db)[0]) == 1
 
 
 def test_the_limit_counts_bytes_not_characters(make_db):
