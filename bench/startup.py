@@ -67,7 +67,7 @@ class Report:
 
     def lines(self) -> list[str]:
         return [
-            f"Tool start-up: text_stats on a two-line file, {self.runs} runs of each, "
+            f"Tool start-up: text_stats on a two-line file, {self.runs} run(s) of each, "
             f"alternately (load average {self.load:.1f} at the start).",
             *(f.line() for f in self.figures),
         ]
@@ -147,7 +147,7 @@ def run(runs: int = 20) -> Report:
         ratio = statistics.median(on_demand) / statistics.median(with_spare)
         report.figures += [
             Figure("tiny CLI job, worker started with the CLI", with_spare, f"x{ratio:.2f}"),
-            Figure("tiny CLI job, worker started at submit (before)", on_demand),
+            Figure("tiny CLI job, worker started at submit (no spare)", on_demand),
             Figure("two bare Python starts (the floor)", floor),
         ]
         # As the app does 2 s after its start: the tools are imported before the first run.
@@ -177,6 +177,6 @@ def run(runs: int = 20) -> Report:
                 f"x{ratio:.0f}; target p95 < {TARGET_P95 * 1000:.0f} ms: {met}",
                 unit="ms",
             ),
-            Figure("submit -> worker running, worker spawned (before)", slow, unit="ms"),
+            Figure("submit -> worker running, worker spawned for it", slow, unit="ms"),
         ]
     return report

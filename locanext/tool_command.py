@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
+from locanext.failures import Failure
+
 if TYPE_CHECKING:
     from engine.settings import EngineSettings
     from engine.tasks.model import Task
@@ -32,9 +34,8 @@ SHOWN_ROWS = 20
 SettingsFor = Callable[[Path | None], "EngineSettings"]
 
 
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-    return typer.Exit(code)
+def _fail(message: str, code: int = 1) -> Failure:
+    return Failure(message, code)  # printed as one line by locanext.failures
 
 
 def _list_tools() -> None:
@@ -170,20 +171,17 @@ def register(app: typer.Typer, settings_for: SettingsFor) -> None:
         if show_help:
             _function_help(name, function)
             return
-        try:
-            _run(name, function, inputs or [], param or [], settings_for(data_dir), as_json, rows)
-        except typer.Exit as exc:
-            _leave(exc.exit_code)
-        _leave(0)
+        _run(name, function, inputs or [], param or [], settings_for(data_dir), as_json, rows)
+        _leave()
 
 
-def _leave(code: int) -> NoReturn:
-    """Exit at once: the run is recorded, engine.db closed and every worker gone, and Python's
-    teardown of the modules loaded by now (numpy, openpyxl, pydantic...) would hold the prompt
-    back for nothing, by half a second on a busy machine."""
+def _leave() -> NoReturn:
+    """Exit at once after a run that succeeded: it is recorded, engine.db is closed and every
+    worker gone, and Python's teardown of the modules loaded by now (numpy, openpyxl,
+    pydantic...) would hold the prompt back for nothing, by half a second on a busy machine."""
     sys.stdout.flush()
     sys.stderr.flush()
-    os._exit(code)
+    os._exit(0)
 
 
 def _run(

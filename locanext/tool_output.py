@@ -9,6 +9,7 @@ columns; line breaks inside a value show as ``⏎``. ``--json`` prints the whole
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,8 @@ from rich.cells import cell_len, set_cell_size
 
 # Widest cell shown, in terminal columns; the report file keeps the whole value.
 CELL_WIDTH = 40
+# Narrowest a column gets when the table is squeezed into the terminal's width.
+MIN_CELL_WIDTH = 8
 GAP = "  "
 
 
@@ -60,13 +63,28 @@ def _cell(flat: str, width: int) -> str:
     return set_cell_size(flat, width)
 
 
-def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> Iterator[str]:
-    """Aligned columns, a rule under the header, each cell at most CELL_WIDTH columns wide."""
+def _fit(widths: list[int], room: int) -> list[int]:
+    """Narrow the widest columns (not below MIN_CELL_WIDTH) until the row fits in ``room``."""
+    widths = list(widths)
+    while sum(widths) + len(GAP) * (len(widths) - 1) > room:
+        widest = max(range(len(widths)), key=widths.__getitem__)
+        if widths[widest] <= MIN_CELL_WIDTH:
+            break
+        widths[widest] -= 1
+    return widths
+
+
+def table(
+    header: Sequence[str], rows: Sequence[Sequence[str]], room: int | None = None
+) -> Iterator[str]:
+    """Aligned columns, a rule under the header, each cell at most CELL_WIDTH columns wide and
+    the whole row within ``room`` columns (default: the terminal's width) where it can be."""
     flat = [[_flat(v) for v in row] for row in rows]
     widths = [
         min(CELL_WIDTH, max([cell_len(name), *(cell_len(r[i]) for r in flat if i < len(r))]))
         for i, name in enumerate(header)
     ]
+    widths = _fit(widths, room if room is not None else shutil.get_terminal_size((160, 24))[0])
 
     def line(values: Sequence[str]) -> str:
         cells = [_cell(values[i] if i < len(values) else "", w) for i, w in enumerate(widths)]

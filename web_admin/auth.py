@@ -118,7 +118,10 @@ class Gate:
             return None
         me: dict[str, Any] = response.json()
         viewer = Viewer(me["username"], me["role"], me.get("display_name") or "", token)
-        self._seen[token] = (viewer, time.monotonic())
+        now = time.monotonic()
+        if len(self._seen) > 1000:  # forget answers too old to be used again
+            self._seen = {t: v for t, v in self._seen.items() if now - v[1] < RECHECK_S}
+        self._seen[token] = (viewer, now)
         return viewer
 
 

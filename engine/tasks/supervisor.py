@@ -93,7 +93,8 @@ class Worker:
         return not self._closed and self.process.is_alive()
 
     def ready(self) -> bool:
-        """Whether it has imported the tools and waits for its order (does not block)."""
+        """Whether it has imported the tools and waits for its order (does not block). Only for
+        a worker not handed an order yet: it reads from the pipe."""
         if not self._ready:
             with contextlib.suppress(EOFError, OSError):
                 while self.conn.poll(0):
@@ -187,8 +188,8 @@ def run(
     the tool function begins in it."""
     held = _hand(order, spare, name)
     started = time.monotonic()
-    on_worker(held.pid)
     try:
+        on_worker(held.pid)
         message = _pump(held, on_start, on_progress, cancelled)
         if message is None and cancelled.is_set():
             stop(held.process)

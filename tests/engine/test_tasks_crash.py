@@ -1,5 +1,5 @@
-"""The app process is killed (SIGKILL) while a task runs: its worker stops on its own, leaves no
-output, and after a restart the run shows as interrupted."""
+"""The app process is killed (SIGKILL) while a task runs: its worker and the spare worker stop on
+their own, the run leaves no output, and after a restart it shows as interrupted."""
 
 from __future__ import annotations
 
@@ -55,6 +55,13 @@ def test_a_run_cut_off_by_a_killed_app_is_interrupted_after_restart(tmp_path: Pa
                 interval=0.1,
             )
         assert task["state"] == "running" and _alive(task["pid"])
+        # The spare worker the app starts after its warm-up, waiting beside the running one.
+        workers = wait_for(
+            lambda: [p.pid for p in psutil.Process(app.process.pid).children() if _alive(p.pid)],
+            until=lambda pids: len(pids) >= 2,
+            timeout=60,
+            what="the running worker and a spare",
+        )
         app.process.send_signal(signal.SIGKILL)
         app.process.wait(10)
     finally:
@@ -62,6 +69,10 @@ def test_a_run_cut_off_by_a_killed_app_is_interrupted_after_restart(tmp_path: Pa
 
     # The orphaned worker notices and stops instead of finishing a run nobody records.
     wait_for(lambda: not _alive(task["pid"]), timeout=15, what="the orphaned worker to exit")
+    # So does the spare, which only waited for an order.
+    wait_for(
+        lambda: not any(map(_alive, workers)), timeout=15, what="every orphaned worker to exit"
+    )
     assert not report.exists() and not list(report.parent.glob(".report.tsv.*"))
 
     runtime = EngineRuntime(EngineSettings(data_dir=data))
