@@ -154,6 +154,7 @@ class Fleet:
         self.queues: dict[str, list[list[Change]]] = {s.install_id: [] for s in sites}
         self.rng = random.Random(seed)
         self.marker: str | None = None  # an announcement's title, as a pull's JSON carries it
+        self.published_at: float | None = None  # when it was sent
         self.seen: dict[str, float] = {}
 
     def commit(self, site: SimInstall) -> None:
@@ -202,7 +203,7 @@ class Fleet:
         site.acked = response.json()["acked_db_version"]
         return True
 
-    async def pull(self, site: SimInstall, traffic: Traffic, published: float | None) -> None:
+    async def pull(self, site: SimInstall, traffic: Traffic) -> None:
         more = True
         while more:
             started = time.perf_counter()
@@ -217,13 +218,15 @@ class Fleet:
                 traffic.errors[f"pull {response.status_code}"] += 1
                 return
             traffic.pull.append(time.perf_counter() - started)
+            # Checked on every pull, also one sent before the publication: its answer may
+            # carry it, and the cursor moves past it.
             if (
                 self.marker
-                and published is not None
+                and self.published_at is not None
                 and site.install_id not in self.seen
                 and self.marker in response.text
             ):
-                self.seen[site.install_id] = time.perf_counter() - published
+                self.seen[site.install_id] = time.perf_counter() - self.published_at
             body = response.json()
             site.cursor, more = body["cursor"], body["more"]
 
@@ -273,7 +276,7 @@ async def _steady(
                 fleet.commit(site)
                 next_commit = due + rng.expovariate(1 / sizes.commit_every)
                 await fleet.push_queue(site, traffic)
-            await fleet.pull(site, traffic, published[0] if published else None)
+            await fleet.pull(site, traffic)
             next_pull = loop.time() + sizes.interval
 
     async def announce() -> None:
@@ -284,7 +287,7 @@ async def _steady(
     sites = fleet.sites[:count]
     await asyncio.gather(announce(), *(install(s, random.Random(i)) for i, s in enumerate(sites)))
     if published:  # one more round each, so every install has pulled after the publication
-        await asyncio.gather(*(fleet.pull(s, Traffic(), published[0]) for s in sites))
+        await asyncio.gather(*(fleet.pull(s, Traffic()) for s in sites))
     return traffic, published[0] if published else None
 
 
@@ -294,7 +297,7 @@ def _publisher(central: CentralProcess, fleet: Fleet) -> Callable[[], Awaitable[
     async def publish() -> str:
         # A title no pull carried before: set as the marker before it can be pulled.
         title = f"Build {secrets.token_hex(6)} is out"
-        fleet.marker = json.dumps(title)
+        fleet.marker, fleet.published_at = json.dumps(title), time.perf_counter()
         response = await fleet.client.post(
             "/api/admin/announcements",
             json={"title": title, "body": "Please update before Friday."},
@@ -345,7 +348,7 @@ async def run_steady(
         sampler.sample()
         cpu_before = sampler.cpu.get("central", 0.0)
         watch.peak = 0
-        fleet.marker, fleet.seen = None, {}  # an announcement during every size
+        fleet.marker, fleet.published_at, fleet.seen = None, None, {}  # one during every size
         started = time.perf_counter()
         traffic, published = await _steady(fleet, count, sizes, _publisher(central, fleet))
         seconds = time.perf_counter() - started
@@ -483,7 +486,7 @@ async def _pull_heavy(central: CentralProcess, template: Template, sizes: Sizes)
         async def puller(site: SimInstall) -> None:
             while loop.time() < end:
                 site.cursor = 0
-                await fleet.pull(site, traffic, None)
+                await fleet.pull(site, traffic)
 
         await asyncio.gather(*(puller(s) for s in sites[1:]))
         if traffic.errors:

@@ -29,6 +29,7 @@ from engine.tools.xls_transfer.dictionary import (
     load_entries,
     most_frequent,
     pairs_of,
+    placeholder_mismatches,
 )
 from engine.tools.xls_transfer.matcher import EXACT, FUZZY, LINES, Matcher
 from engine.tools.xls_transfer.transfer import TransferTxtParams, transfer_txt
@@ -199,11 +200,18 @@ def naive_match(text: str, tables: tuple, threshold: float) -> tuple[str, str] |
 
 
 def _compare(
-    name: str, texts: list[str], entries: list[Entry], threshold: float, sample: int, note: str
+    name: str,
+    texts: list[str],
+    entries: list[Entry],
+    threshold: float,
+    sample: int,
+    note: str,
+    differing: list[int] | None,
 ) -> Figure:
-    # As transfer_txt/transfer_excel do: the dictionary's sources were normalised at build.
+    # As transfer_txt/transfer_excel do: the dictionary's sources were normalised at build, and
+    # the build found the entries whose placeholders differ.
     with _Clock() as ours:
-        matcher = Matcher(entries, threshold, normalized=True)
+        matcher = Matcher(entries, threshold, normalized=True, differing=differing)
         found = matcher.match_many(texts)
     picked = texts[:: max(1, len(texts) // sample)][:sample]
     tables = _tables(entries)
@@ -297,9 +305,12 @@ def run(rows: int = 100_000, sample: int = 200) -> Report:
         folder = Path(tmp)
         figures, entries = _build_figures(gen, rows, folder)
         report.figures += figures
+        differing = placeholder_mismatches(folder / "data", "bench")
         exact = _targets(gen, entries, rows, "e")
         report.figures.append(
-            _compare("exact transfer (matching)", exact, entries, 0.99, sample, "exact copies")
+            _compare(
+                "exact transfer (matching)", exact, entries, 0.99, sample, "exact copies", differing
+            )
         )
         report.figures.append(_txt_figure(exact, folder))
         mixed = _targets(gen, entries, rows, "enu")
@@ -311,10 +322,19 @@ def run(rows: int = 100_000, sample: int = 200) -> Report:
                 0.90,
                 sample,
                 "1/3 exact, 1/3 near, 1/3 new; index build included",
+                differing,
             )
         )
         hard = _targets(gen, entries, rows, "nu")
         report.figures.append(
-            _compare("fuzzy 0.90, no exact rows", hard, entries, 0.90, sample, "1/2 near, 1/2 new")
+            _compare(
+                "fuzzy 0.90, no exact rows",
+                hard,
+                entries,
+                0.90,
+                sample,
+                "1/2 near, 1/2 new",
+                differing,
+            )
         )
     return report

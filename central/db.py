@@ -79,6 +79,20 @@ def make_engine(dsn: str, *, pool_size: int = 5) -> Engine:
     )
 
 
+# SQLSTATE classes of a database that is gone or full, not of a statement that failed:
+# connection exceptions, insufficient resources (too many connections), operator intervention.
+_UNAVAILABLE_CLASSES = ("08", "53", "57")
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """Whether an error means PostgreSQL cannot serve central now (no connection, none free,
+    shutting down), rather than one statement failing."""
+    if isinstance(exc, PoolTimeout):
+        return True
+    sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None)
+    return sqlstate is None or sqlstate[:2] in _UNAVAILABLE_CLASSES
+
+
 def unavailable(exc: BaseException) -> str:
     """One line saying why PostgreSQL could not serve central, with what to do when it is
     central's own doing (more connections than the server allows)."""

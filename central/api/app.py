@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException
 from central import enrollments
 from central.api import admin, enroll, publications, sync
 from central.api.body_limit import DeclaredBodyLimit
-from central.db import DatabaseUnavailable, unavailable
+from central.db import DatabaseUnavailable, is_unavailable, unavailable
 from central.errors import CentralError, TooManyRequests
 from central.group_commit import GroupCommit
 from central.settings import CentralSettings
@@ -115,6 +115,8 @@ def create_app(
     @app.exception_handler(OperationalError)
     @app.exception_handler(PoolTimeout)
     async def database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+        if not is_unavailable(exc):
+            raise exc  # a failed statement, not the database going away: a plain 500
         log.error("%s %s failed: %s", request.method, request.url.path, unavailable(exc))
         return _error(
             DatabaseUnavailable.status,

@@ -31,6 +31,7 @@ from engine.dictionaries import DictionaryStore, check_name
 from engine.formats import Entry
 from engine.formats.xlsx import EXCEL_CELL_LIMIT, read_columns
 from engine.text.normalize import normalize, strip_outer_lines, unify_newlines
+from engine.text.placeholders import compare
 from engine.tools.base import NoParams, ToolCall, ToolResult
 from engine.tools.xls_transfer.selection import (
     EXCEL_SUFFIXES,
@@ -43,6 +44,8 @@ KIND = "xls_transfer"
 SPLIT, WHOLE = "split", "whole"
 # Meta flag: the sources are stored normalised (dictionaries built before it was set are not).
 NORMALIZED = "normalized_sources"
+# Meta: indices of the entries whose translation's placeholders differ from their source's.
+MISMATCHES = "placeholder_mismatches"
 
 
 class BuildParams(ExcelParams):
@@ -118,6 +121,8 @@ def build_dictionary(call: ToolCall[BuildParams]) -> ToolResult:
     pairs = list(_rows(call, warnings))
     entries = most_frequent(pairs)
     kinds = Counter(e.kind for e in entries)
+    # Checked once here, so a transfer checks an exact match only where it can fail.
+    mismatches = [i for i, e in enumerate(entries) if any(compare(e.source, e.translation))]
     # Sources with more than one translation (each counted once).
     ambiguous = len(entries) - len({(e.kind, e.source) for e in entries})
     meta = {
@@ -127,6 +132,7 @@ def build_dictionary(call: ToolCall[BuildParams]) -> ToolResult:
         SPLIT: kinds[SPLIT],
         WHOLE: kinds[WHOLE],
         "alternatives": ambiguous,
+        MISMATCHES: mismatches,
     }
     count = DictionaryStore(call.data_dir, KIND).save(name, entries, meta)
     call.progress(1, 1, "saved")
@@ -160,6 +166,12 @@ def load_entries(data_dir: Path, name: str) -> list[Entry]:
     if version == 1:  # no kind column yet: the kind was kept in string_id
         return [Entry("", e.source, e.translation, e.string_id) for e in entries]
     return entries
+
+
+def placeholder_mismatches(data_dir: Path, name: str) -> list[int] | None:
+    """The entries whose placeholders differ, as the build found them (None: built before)."""
+    found = DictionaryStore(data_dir, KIND).info(name)["meta"].get(MISMATCHES)
+    return [int(i) for i in found] if isinstance(found, list) else None
 
 
 def has_normalized_sources(data_dir: Path, name: str) -> bool:

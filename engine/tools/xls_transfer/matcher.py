@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Sequence
-from itertools import compress, repeat
-from operator import attrgetter, eq, not_
+from itertools import accumulate, compress, repeat
+from operator import attrgetter, eq, ne, not_
 from typing import NamedTuple
 
 from engine.formats import Entry
@@ -68,9 +68,20 @@ class _Table:
         keys: list[str],
         translations: list[str],
         split: list[bool],
+        differing: Sequence[int] | None = None,
     ) -> None:
         whole = list(map(not_, split))
         self.keys = list(compress(keys, split)) + list(compress(keys, whole))
+        # The places whose translation's placeholders differ from their own source's (None: not
+        # known, check each exact match).
+        self.differ: set[int] | None = None if differing is None else set()
+        if differing:
+            # Entry i's place: its rank among the split entries, or after them among the whole.
+            splits_before = list(accumulate(split, initial=0))
+            total = splits_before[-1]
+            self.differ = {
+                splits_before[i] if split[i] else total + i - splits_before[i] for i in differing
+            }
         self.translations = list(compress(translations, split)) + list(
             compress(translations, whole)
         )
@@ -85,17 +96,18 @@ class _Table:
         self._fuzzy: tuple[FuzzyIndex, list[int], int] | None = None
 
     def _find_alternatives(self) -> None:
-        places: dict[str, list[int]] = {}
-        for place, key in enumerate(self.keys):
-            if key:
-                places.setdefault(key, []).append(place)
-        for found in places.values():
-            if len(found) > 1:
-                chosen = self.translations[found[0]]
-                others = dict.fromkeys(self.translations[p] for p in found[1:])
-                others.pop(chosen, None)
-                if others:
-                    self.others[found[0]] = tuple(others)
+        # The places that are not their key's first, found in C loops (a dictionary may have
+        # hundreds of thousands of keys and few repeats).
+        firsts = list(map(self.first.get, self.keys))
+        later = compress(range(len(firsts)), map(ne, firsts, range(len(firsts))))
+        for place in later:
+            first = firsts[place]
+            if first is None:  # an empty key
+                continue
+            translation = self.translations[place]
+            others = self.others.get(first, ())
+            if translation != self.translations[first] and translation not in others:
+                self.others[first] = (*others, translation)
 
     def _fuzzy_side(self) -> tuple[FuzzyIndex, list[int], int]:
         """(index over the distinct keys in order, their places, how many are split keys)."""
@@ -135,6 +147,10 @@ class Matcher:
 
     ``normalized``: the entries' sources are normalised already (dictionaries built by
     :func:`~engine.tools.xls_transfer.dictionary.build_dictionary` store them so).
+    ``differing``: the indices of the entries whose translation's placeholders differ from their
+    source's, as the build found them (see
+    :func:`~engine.tools.xls_transfer.dictionary.placeholder_mismatches`): an exact match is then
+    checked only there, since its target text is that source. None: every exact match is checked.
     """
 
     def __init__(
@@ -143,6 +159,7 @@ class Matcher:
         threshold: float,
         *,
         normalized: bool = False,
+        differing: Sequence[int] | None = None,
     ) -> None:
         # C loops over the entries: normalised sources, translations, which are split pairs.
         with gc_paused():
@@ -151,6 +168,7 @@ class Matcher:
                 list(sources if normalized else map(normalize, sources)),
                 list(map(attrgetter("translation"), entries)),
                 list(map(eq, map(attrgetter("kind"), entries), repeat(SPLIT))),
+                differing,
             )
         self.threshold = threshold
         # An exact whole-text match depends only on the dictionary place: built once each.
@@ -181,8 +199,11 @@ class Matcher:
             elif out[n] is None:
                 table = self._table
                 translation = table.translations[place]
-                missing, extra = compare(keys[n], translation)
-                alternatives = table.others.get(place, ())
+                if table.differ is None or place in table.differ:
+                    missing, extra = compare(keys[n], translation)
+                else:
+                    missing, extra = [], []
+                alternatives = table.others.get(place, ()) if table.others else ()
                 out[n] = made[place] = _new_match(
                     Match, (translation, EXACT, 1.0, missing, extra, keys[n], alternatives)
                 )

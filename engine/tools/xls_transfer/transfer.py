@@ -36,7 +36,11 @@ from engine.text.diff import differences
 from engine.text.normalize import frame_like, normalize
 from engine.tools.base import ToolCall, ToolResult
 from engine.tools.reports import output_path, write_report
-from engine.tools.xls_transfer.dictionary import has_normalized_sources, load_entries
+from engine.tools.xls_transfer.dictionary import (
+    has_normalized_sources,
+    load_entries,
+    placeholder_mismatches,
+)
 from engine.tools.xls_transfer.matcher import EXACT, Match, Matcher
 from engine.tools.xls_transfer.selection import (
     EXCEL_SUFFIXES,
@@ -166,6 +170,7 @@ def _matcher(call: ToolCall[TransferTxtParams]) -> Matcher:
         load_entries(call.data_dir, name),
         call.params.threshold,
         normalized=has_normalized_sources(call.data_dir, name),
+        differing=placeholder_mismatches(call.data_dir, name),
     )
 
 

@@ -14,7 +14,8 @@ from engine.errors import ToolFailed
 from engine.formats import Entry, FormatError
 from engine.formats.xlsx import write_cells
 from engine.tools.reports import read_report, write_report
-from engine.tools.xls_transfer.dictionary import KIND, NORMALIZED, SPLIT
+from engine.tools.xls_transfer.dictionary import KIND, NORMALIZED, SPLIT, WHOLE
+from engine.tools.xls_transfer.matcher import Matcher
 from tests.engine.tools.xls_transfer_helpers import book, cells, run
 
 LONG = "가" * 40_000
@@ -161,3 +162,22 @@ def test_no_workbook_write_cuts_a_value(tmp_path: Path) -> None:
     with pytest.raises(FormatError, match=r"t.xlsx, sheet 'S', row 1: a value of 40,000"):
         write_cells(source, tmp_path / "out.xlsx", {"S": {(1, 1): LONG}})
     assert sorted(p.name for p in tmp_path.iterdir()) == ["t.xlsx"]
+
+
+def test_exact_matches_are_checked_where_the_build_found_differences() -> None:
+    entries = [
+        Entry("", "가", "A", WHOLE),
+        Entry("", "%d개", "%s", SPLIT),
+        Entry("", "나 {0}", "B", WHOLE),
+        Entry("", "다", "C", SPLIT),
+    ]
+    texts = ["가", "%d개", "나 {0}", "다"]
+    told = Matcher(entries, 1.0, differing=[1, 2]).match_many(texts)
+    unknown = Matcher(entries, 1.0).match_many(texts)
+    assert told == unknown
+    assert [(m.missing_tags, m.extra_placeholders) for m in told] == [
+        ([], []),
+        (["%d"], ["%s"]),
+        (["{0}"], []),
+        ([], []),
+    ]
