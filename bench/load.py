@@ -34,9 +34,11 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 import httpx
 import psycopg
@@ -88,6 +90,16 @@ class Sizes:
             connections=32,
             pull_installs=10,
         )
+
+
+T = TypeVar("T")
+
+
+def _run_fleet(fleet: Coroutine[Any, Any, T]) -> T:
+    """Drive the simulated fleet on an event loop in a thread of its own, so the bench runs from
+    any caller, one whose thread already runs a loop too (a test process holding Playwright's)."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bench-fleet") as pool:
+        return pool.submit(asyncio.run, fleet).result()
 
 
 def _percentile(values: Sequence[float], fraction: float) -> float:
@@ -504,7 +516,7 @@ def run_workers(
         args = ["--workers", str(workers)]
         with central_process(dsn, workdir, f"workers-{workers}", args) as central:
             wait_ready(central)
-            rates[workers] = asyncio.run(_pull_heavy(central, template, sizes))
+            rates[workers] = _run_fleet(_pull_heavy(central, template, sizes))
     ratio = rates[2] / rates[1]
     section.figures.update(one=rates[1], two=rates[2], ratio=ratio)
     section.add(
@@ -582,7 +594,7 @@ def run(
         with central_process(dsn, base, "load", args) as central:
             template = fleet_mod.record_template(base / "template", USER)
             wait_ready(central)
-            sections = asyncio.run(_drive(central, template, sizes, base, say))
+            sections = _run_fleet(_drive(central, template, sizes, base, say))
         if compare_workers:
             sections.append(run_workers(dsn, template, sizes, base, say))
     return Report(sections)

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from engine.db import MAX_VALUE_BYTES
 from replicator import inbox, outbox
-from replicator.wire import MIN_BODY_BYTES, Change, PartialVersion
+from replicator.wire import MAX_KEY_BYTES, MIN_BODY_BYTES, Change, PartialVersion
 
 
 def _insert_terms(db, count: int, prefix: str) -> None:
@@ -141,7 +141,7 @@ def test_every_push_encodes_under_the_limit_and_carries_each_change_once(sizes, 
 
 def test_a_push_of_the_largest_value_the_engine_allows_fits_the_smallest_limit() -> None:
     # the worst encoding: every character escaped as \u0001, the longest key and names
-    pk = b"\x01\x0c" + b"\x10\x00" + b"k" * 4092
+    pk = b"\x01\x0c" + MAX_KEY_BYTES.to_bytes(2, "big") + b"k" * (MAX_KEY_BYTES - 4)
     worst = (
         "t" * 128,
         pk,
