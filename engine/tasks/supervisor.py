@@ -22,6 +22,8 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
+import psutil
+
 from engine.operations import RunState
 from engine.tasks import worker
 from engine.tools.base import ToolResult
@@ -90,7 +92,15 @@ class Worker:
         self._closed = False
 
     def alive(self) -> bool:
-        return not self._closed and self.process.is_alive()
+        if self._closed or not self.process.is_alive():
+            return False
+        # is_alive() alone can miss a spare that died while it waited: seen in the test suite, a
+        # SIGKILLed spare stayed a zombie while is_alive() said True and its sentinel and pipe
+        # showed no end. Ask the OS what the process is.
+        try:
+            return psutil.Process(self.pid).status() != psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            return False
 
     def ready(self) -> bool:
         """Whether it has imported the tools and waits for its order (does not block). Only for

@@ -85,11 +85,13 @@ def test_a_role_that_may_not_install_pg_trgm_is_told_what_to_run(pg_dsn: str) ->
     owner = make_engine(pg_dsn, pool_size=1)
     command.upgrade(alembic_config(owner), "0011")
     role = f"locanext_probe_{secrets.token_hex(4)}"  # no CREATE on the database
+    password = secrets.token_hex(16)
     with owner.begin() as conn:
-        conn.execute(text(f"CREATE ROLE {role} LOGIN"))
+        # a password too: the private cluster asks every connection for one
+        conn.execute(text(f"CREATE ROLE {role} LOGIN PASSWORD '{password}'"))
         conn.execute(text(f"GRANT SELECT ON alembic_version TO {role}"))
         conn.execute(text(f"GRANT EXECUTE ON FUNCTION pg_advisory_xact_lock(bigint) TO {role}"))
-    probe = make_engine(make_url(pg_dsn).set(username=role), pool_size=1)
+    probe = make_engine(make_url(pg_dsn).set(username=role, password=password), pool_size=1)
     try:
         with pytest.raises(Exception) as refused:
             migrate(probe)

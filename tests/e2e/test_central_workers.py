@@ -77,12 +77,15 @@ def test_two_workers_serve_installs_on_one_port(pg_dsn: str, tmp_path: Path, mak
 def refused_dsn(pg_dsn: str) -> Iterator[str]:
     """The test database through a role PostgreSQL gives no connection (CONNECTION LIMIT 0)."""
     role = f"locanext_refused_{secrets.token_hex(4)}"
+    password = secrets.token_hex(16)  # the private cluster asks every connection for one
     admin = create_engine(normalize_dsn(pg_dsn), poolclass=NullPool, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f"CREATE ROLE {role} LOGIN CONNECTION LIMIT 0"))
+        conn.execute(text(f"CREATE ROLE {role} LOGIN CONNECTION LIMIT 0 PASSWORD '{password}'"))
     try:
         yield (
-            make_url(pg_dsn).set(username=role, password=None).render_as_string(hide_password=False)
+            make_url(pg_dsn)
+            .set(username=role, password=password)
+            .render_as_string(hide_password=False)
         )
     finally:
         with admin.connect() as conn:

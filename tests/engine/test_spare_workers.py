@@ -77,7 +77,7 @@ def test_a_spare_that_died_while_waiting_leaves_the_run_to_a_new_worker(
 
         task = manager.submit("text_stats", [small_text(tmp_path)], username="mina")
         done = manager.wait(task.id, timeout=60)
-        assert done.state == "succeeded" and done.rows_in == 2
+        assert (done.state, done.error, done.rows_in) == ("succeeded", None, 2)
         assert done.pid is not None and done.pid != spare.pid
         assert manager.spares.waiting() == []  # replace=False: none started after the run
     finally:
