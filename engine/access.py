@@ -21,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import hmac
 import logging
-import os
 import secrets
 import threading
 from dataclasses import dataclass
@@ -31,6 +30,8 @@ from urllib.parse import urlencode, urlsplit
 from starlette.requests import HTTPConnection
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from engine.private_files import write_private
 
 log = logging.getLogger(__name__)
 
@@ -85,15 +86,7 @@ def launch_url(base_url: str, token: str, path: str = "/") -> str:
 def write_key(data_dir: Path, key: str) -> Path:
     """Write the key for scripts to ``<data_dir>/api-key``, readable only by this user."""
     path = data_dir / KEY_FILE
-    tmp = path.with_name(f".{KEY_FILE}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="ascii") as out:
-            out.write(key + "\n")
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    write_private(path, key)
     return path
 
 

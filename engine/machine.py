@@ -21,6 +21,8 @@ import sys
 import uuid
 from pathlib import Path
 
+from engine.private_files import write_private
+
 MACHINE_ID_VARIABLE = "LOCANEXT_APP_MACHINE_ID"
 _ID_FILES = (Path("/etc/machine-id"), Path("/var/lib/dbus/machine-id"))
 
@@ -75,24 +77,10 @@ def nonce(data_dir: Path) -> str:
     if isinstance(found, str) and found:
         return found
     known[here] = secrets.token_hex(16)
-    _write(path, json.dumps(known, indent=1, sort_keys=True))
+    write_private(path, json.dumps(known, indent=1, sort_keys=True))
     return str(known[here])
 
 
 def forget(data_dir: Path) -> None:
     """Drop every nonce (the install re-keyed: its new identity starts with fresh ones)."""
     nonces_file(data_dir).unlink(missing_ok=True)
-
-
-def _write(path: Path, text: str) -> None:
-    folder = path.parent
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    tmp = folder / f".{path.name}.{secrets.token_hex(6)}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text + "\n")
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise

@@ -13,8 +13,6 @@ a backup of engine.db carries no credential. A token that an earlier LocaNext ke
 from __future__ import annotations
 
 import logging
-import os
-import secrets
 import stat
 from abc import ABC, abstractmethod
 from pathlib import Path
@@ -26,6 +24,7 @@ from keyring.backend import KeyringBackend
 from engine import local_settings
 from engine.db import Database
 from engine.errors import EngineError
+from engine.private_files import write_private
 
 log = logging.getLogger(__name__)
 
@@ -98,18 +97,8 @@ class FileStore(TokenStore):
             return None
 
     def put(self, token: str) -> None:
-        folder = self.path.parent
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        folder.chmod(0o700)  # ours: tighten it even if it was made otherwise
-        tmp = folder / f".{self.path.name}.{secrets.token_hex(6)}.tmp"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                out.write(token + "\n")
-            os.replace(tmp, self.path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        write_private(self.path, token)
+        self.path.parent.chmod(0o700)  # ours: tighten it even if it was made otherwise
         if stat.S_IMODE(self.path.stat().st_mode) & 0o077:
             self.path.chmod(0o600)
 
