@@ -26,7 +26,6 @@ from sqlalchemy import Engine
 
 from central import ingest, notices
 from central.batch_merge import merge_batch
-from central.errors import CentralError
 from central.ingest import CheckedPush
 from central.merge import begin_merge
 from replicator.wire import PushResponse
@@ -145,17 +144,12 @@ class GroupCommit:
                 waiting.answer.set_result(outcome)
 
     def _merge_together(self, group: list[_Waiting]) -> list[PushResponse | BaseException]:
-        """One transaction: each push prepared in arrival order (a refused one leaves nothing),
+        """One transaction: the pushes prepared in arrival order (a refused one leaves nothing),
         the watermarks moved, then all their changes merged in one batch, in arrival order."""
-        outcomes: list[ingest.Prepared | BaseException] = []
         shared = ingest.Group()
         with self._engine.begin() as conn:
             db_version = begin_merge(conn)
-            for waiting in group:
-                try:
-                    outcomes.append(ingest.prepare(conn, waiting.push, shared))
-                except CentralError as exc:  # refused: it changed nothing
-                    outcomes.append(exc)
+            outcomes = ingest.prepare_all(conn, [w.push for w in group], shared)
             ingest.record_watermarks(conn, shared.watermarks)
             prepared = [p for p in outcomes if isinstance(p, ingest.Prepared)]
             ready = [pair for p in prepared for pair in p.ready]

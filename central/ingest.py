@@ -33,10 +33,10 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from central import epoch, sqlvalues
 from central.accounts import Install
 from central.batch_merge import merge_batch
-from central.errors import Forbidden
+from central.errors import CentralError, Forbidden
 from central.merge import begin_merge, change_from_clock
 from central.push_plan import PushPlan, check_spans, plan_push
-from central.rights import check_stored, validate
+from central.rights import check_stored, stored_offences, validate
 from central.schema_policy import check_schema
 from central.tables import REPLICATED, enrollments, parked_changes, partial_versions
 from replicator.wire import (
@@ -104,21 +104,28 @@ def site_state(conn: Connection, install: Install) -> SiteState:
     )
 
 
-# The site's watermark (its enrollment row locked), and what central holds of its versions past
-# it: parked changes per version ('parked') and the sizes declared by parts that carried a
-# version's last seq ('declared'). One round trip: a push waits for the merge lock meanwhile.
+# The sites' watermarks (their enrollment rows locked, in one order so that two lockers of
+# several rows never wait on each other), and what central holds of their versions past them:
+# parked changes per version ('parked') and the sizes declared by parts that carried a version's
+# last seq ('declared'). One round trip for any number of sites: a push waits for the merge lock
+# meanwhile.
 _HELD = text(
     """
     WITH w AS (
-        SELECT acked_db_version AS acked FROM enrollments WHERE install_id = :install FOR UPDATE
+        SELECT e.install_id, s.site, e.acked_db_version AS acked
+          FROM enrollments e
+          JOIN unnest(CAST(:installs AS text[]), CAST(:sites AS bytea[])) AS s(install, site)
+            ON e.install_id = s.install
+         ORDER BY e.install_id
+           FOR UPDATE OF e
     )
-    SELECT 'acked' AS kind, acked AS db_version, 0 AS n FROM w
+    SELECT w.install_id, 'acked' AS kind, w.acked AS db_version, 0 AS n FROM w
     UNION ALL
-    SELECT 'parked', p.db_version, count(*) FROM parked_changes p, w
-     WHERE p.site_id = :site AND p.db_version > w.acked GROUP BY p.db_version
+    SELECT w.install_id, 'parked', p.db_version, count(*) FROM parked_changes p, w
+     WHERE p.site_id = w.site AND p.db_version > w.acked GROUP BY w.install_id, p.db_version
     UNION ALL
-    SELECT 'declared', d.db_version, d.declared FROM partial_versions d, w
-     WHERE d.site_id = :site AND d.db_version > w.acked
+    SELECT w.install_id, 'declared', d.db_version, d.declared FROM partial_versions d, w
+     WHERE d.site_id = w.site AND d.db_version > w.acked
     """
 )
 
@@ -130,13 +137,19 @@ class _Held:
     declared: dict[int, int]  # versions past the watermark: declared size
 
 
-def _held(conn: Connection, install: Install) -> _Held:
-    rows = conn.execute(_HELD, {"install": install.install_id, "site": install.site_id}).all()
-    by_kind: dict[str, dict[int, int]] = {"acked": {}, "parked": {}, "declared": {}}
-    for kind, version, n in rows:
-        by_kind[kind][version] = n
-    (acked,) = by_kind["acked"]
-    return _Held(acked, by_kind["parked"], by_kind["declared"])
+def _held(conn: Connection, installs: Sequence[Install]) -> dict[str, _Held]:
+    """What central holds of each of these installs (by install id)."""
+    unique = {i.install_id: i.site_id for i in installs}
+    params = {"installs": list(unique), "sites": list(unique.values())}
+    by_install: dict[str, dict[str, dict[int, int]]] = {}
+    for install_id, kind, version, n in conn.execute(_HELD, params).all():
+        kinds = by_install.setdefault(install_id, {"acked": {}, "parked": {}, "declared": {}})
+        kinds[kind][version] = n
+    held = {}
+    for install_id, kinds in by_install.items():
+        (acked,) = kinds["acked"]
+        held[install_id] = _Held(acked, kinds["parked"], kinds["declared"])
+    return held
 
 
 def _unpark(conn: Connection, site: bytes, version: int) -> list[Change]:
@@ -222,9 +235,74 @@ def prepare(conn: Connection, push: CheckedPush, group: Group | None = None) -> 
     holds the merge lock): plan it from what is stored, park, complete, check against central's
     clocks, and move the watermark (at once, or in ``group``). A refusal changes nothing."""
     install = push.install
-    held = _held(conn, install)
+    held = _held(conn, [install])[install.install_id]
+    plan = _plan(push, held, group)
+    if _writes(plan):  # undone by the savepoint when a check below refuses the push
+        with conn.begin_nested():
+            ready = _park_and_complete(conn, push, plan, group)
+    else:
+        ready = sorted(plan.merge, key=_order)
+        check_stored(conn, ready, install)
+        _claim(ready, install, group)
+    return _prepared(conn, push, held, plan, ready, group)
+
+
+def prepare_all(
+    conn: Connection, pushes: Sequence[CheckedPush], group: Group
+) -> list[Prepared | CentralError]:
+    """:func:`prepare` for the pushes of a group commit, in arrival order, each prepared or
+    refused; what they all read is read once (watermarks and parking in one statement, the
+    checks against central's clocks in two), so a group of any size costs a few round trips.
+
+    A push that parks or unparks, and an install's second push in the group (it must see what
+    the first one did), is prepared alone, in its turn. The others are checked together against
+    the clocks as they were before the group, as they would be one by one: nothing is merged
+    before every push of the group is prepared."""
+    held = _held(conn, [p.install for p in pushes])
+    together: dict[int, tuple[PushPlan, list[tuple[Change, SqlValue]]]] = {}
+    seen: set[str] = set()
+    for n, push in enumerate(pushes):
+        install_id = push.install.install_id
+        if install_id in seen:
+            continue
+        seen.add(install_id)
+        try:
+            plan = _plan(push, held[install_id], None)
+        except CentralError:  # refused in its turn below
+            continue
+        if not _writes(plan):
+            together[n] = (plan, sorted(plan.merge, key=_order))
+    offences = stored_offences(
+        conn, {n: (ready, pushes[n].install) for n, (_, ready) in together.items()}
+    )
+    outcomes: list[Prepared | CentralError] = []
+    for n, push in enumerate(pushes):
+        try:
+            if n not in together:
+                outcomes.append(prepare(conn, push, group))
+                continue
+            offence = offences.get(n)
+            if offence is not None:
+                raise offence
+            plan, ready = together[n]
+            _claim(ready, push.install, group)
+            outcomes.append(
+                _prepared(conn, push, held[push.install.install_id], plan, ready, group)
+            )
+        except CentralError as exc:  # refused: it changed nothing
+            outcomes.append(exc)
+    return outcomes
+
+
+def _writes(plan: PushPlan) -> bool:
+    """Whether taking the push writes to the parking (so is prepared alone, in a savepoint)."""
+    return bool(plan.park_unknown or plan.park_incomplete or plan.declare or plan.unpark)
+
+
+def _plan(push: CheckedPush, held: _Held, group: Group | None) -> PushPlan:
+    install = push.install
     acked = held.acked if group is None else group.watermarks.get(install.install_id, held.acked)
-    plan = plan_push(
+    return plan_push(
         push.spans,
         push.checked,
         push.unknown,
@@ -233,12 +311,18 @@ def prepare(conn: Connection, push: CheckedPush, group: Group | None = None) -> 
         parked=held.parked,
         declared=held.declared,
     )
-    writes = plan.park_unknown or plan.park_incomplete or plan.declare or plan.unpark
-    if writes:  # undone by the savepoint when a check below refuses the push
-        with conn.begin_nested():
-            ready = _park_and_complete(conn, push, plan, group)
-    else:
-        ready = _checked(conn, sorted(plan.merge, key=_order), install, group)
+
+
+def _prepared(
+    conn: Connection,
+    push: CheckedPush,
+    held: _Held,
+    plan: PushPlan,
+    ready: list[tuple[Change, SqlValue]],
+    group: Group | None,
+) -> Prepared:
+    """The push accepted: its watermark moved (at once, or in ``group``)."""
+    install = push.install
     if group is None:
         record_watermarks(conn, {install.install_id: plan.watermark})
     else:
@@ -268,13 +352,21 @@ def _checked(
     conn: Connection, ready: list[tuple[Change, SqlValue]], install: Install, group: Group | None
 ) -> list[tuple[Change, SqlValue]]:
     check_stored(conn, ready, install)
-    if group is not None:
-        rows = {(c.table, c.pk) for c, _ in ready if REPLICATED[c.table].direction == "up"}
-        for table, key in rows:
-            if group.claims.get((table, key), install.site_id) != install.site_id:
-                raise Forbidden(f"{table} row {pk.unpack(key)[0]!r} belongs to another install")
-        group.claims.update(dict.fromkeys(rows, install.site_id))
+    _claim(ready, install, group)
     return ready
+
+
+def _claim(ready: list[tuple[Change, SqlValue]], install: Install, group: Group | None) -> None:
+    """The upstream rows of an accepted push are its install's for the rest of ``group``: a
+    later push of the group writing one of them is another install's, refused as it would be
+    once this one is merged."""
+    if group is None:
+        return
+    rows = {(c.table, c.pk) for c, _ in ready if REPLICATED[c.table].direction == "up"}
+    for table, key in rows:
+        if group.claims.get((table, key), install.site_id) != install.site_id:
+            raise Forbidden(f"{table} row {pk.unpack(key)[0]!r} belongs to another install")
+    group.claims.update(dict.fromkeys(rows, install.site_id))
 
 
 def record_watermarks(conn: Connection, watermarks: dict[str, int]) -> None:

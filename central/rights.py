@@ -8,13 +8,15 @@ or a row's causal length by at most :data:`MAX_CLOCK_STEP` over what central hol
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import Connection, text
 
 from central.accounts import Install
 from central.errors import (
     BadChangeset,
+    CentralError,
     ClockOutOfRange,
     Forbidden,
     RestrictedRow,
@@ -40,6 +42,9 @@ ATTRIBUTION_COLUMNS = frozenset({"username"})
 # central holds (four billion writes of one cell between two syncs). Reaching 2^63 from zero
 # would take 2^31 accepted pushes, so central's and the installs' own "+ 1" keep room to grow.
 MAX_CLOCK_STEP = 2**32
+
+# A push's changes to merge, each with its decoded primary key.
+Ready = list[tuple[Change, SqlValue]]
 
 
 def _key(table: str, packed: bytes) -> str:
@@ -130,38 +135,66 @@ def check_stored(conn: Connection, ready: list[tuple[Change, SqlValue]], install
     """The checks that need central's clocks, made under the merge lock on what is about to be
     merged: upstream rows belong to the install that created them; shared rows' clocks move by
     at most :data:`MAX_CLOCK_STEP`; restricted tables' rows are not re-created."""
-    _check_owner(conn, ready, install)
-    _check_clocks(conn, ready)
+    offence = stored_offences(conn, {0: (ready, install)}).get(0)
+    if offence is not None:
+        raise offence
 
 
-def _check_owner(conn: Connection, ready: list[tuple[Change, SqlValue]], install: Install) -> None:
-    """Any clock of another site on an upstream row of this push means the row is someone
+def stored_offences(
+    conn: Connection, pushes: Mapping[int, tuple[Ready, Install]]
+) -> dict[int, CentralError]:
+    """:func:`check_stored` for several pushes at once, in two statements whatever their number
+    (the pushes of a group commit, each under a number of the caller's): the refusal of each
+    push that has one, by its number."""
+    offences = _clock_offences(conn, pushes)
+    offences.update(_owner_offences(conn, pushes))  # the owner's refusal first, as one by one
+    return offences
+
+
+def _owner_offences(
+    conn: Connection, pushes: Mapping[int, tuple[Ready, Install]]
+) -> dict[int, CentralError]:
+    """Any clock of another site on an upstream row of a push means the row is someone
     else's."""
-    rows = {(c.table, c.pk) for c, _ in ready if REPLICATED[c.table].direction == "up"}
+    rows = [
+        (n, table, key, install.site_id)
+        for n, (ready, install) in pushes.items()
+        for table, key in {
+            (c.table, c.pk) for c, _ in ready if REPLICATED[c.table].direction == "up"
+        }
+    ]
     if not rows:
-        return
-    tables, keys = zip(*rows, strict=True)
+        return {}
+    numbers, tables, keys, sites = zip(*rows, strict=True)
     taken = conn.execute(
         text(
-            "SELECT c.tbl, c.pk FROM unnest(CAST(:tbls AS text[]), CAST(:pks AS bytea[]))"
-            " AS b(tbl, pk) JOIN crr_clock c ON c.tbl = b.tbl AND c.pk = b.pk"
-            " WHERE c.site_id <> :site LIMIT 1"
+            "SELECT DISTINCT ON (b.push) b.push, c.tbl, c.pk"
+            " FROM unnest(CAST(:pushes AS int[]), CAST(:tbls AS text[]), CAST(:pks AS bytea[]),"
+            " CAST(:sites AS bytea[])) AS b(push, tbl, pk, site)"
+            " JOIN crr_clock c ON c.tbl = b.tbl AND c.pk = b.pk"
+            " WHERE c.site_id <> b.site ORDER BY b.push"
         ),
-        {"tbls": list(tables), "pks": list(keys), "site": install.site_id},
-    ).first()
-    if taken is not None:
-        key = pk.unpack(bytes(taken.pk))[0]
-        raise Forbidden(f"{taken.tbl} row {key!r} belongs to another install")
+        {"pushes": list(numbers), "tbls": list(tables), "pks": list(keys), "sites": list(sites)},
+    ).all()
+    return {
+        row.push: Forbidden(
+            f"{row.tbl} row {pk.unpack(bytes(row.pk))[0]!r} belongs to another install"
+        )
+        for row in taken
+    }
 
 
 # Per incoming change: the cell's stored col_version and the row's stored causal length (the
-# sentinel's, else 1 when any clock exists, else 0), and the first change that goes too far.
+# sentinel's, else 1 when any clock exists, else 0); per push, the first change that goes too
+# far.
 _CLOCKS = text(
     """
-    SELECT b.i, b.tbl, b.cid, b.col_version, b.cl, st.col_version AS stored_cv, st.cl AS stored_cl
-      FROM unnest(CAST(:idx AS int[]), CAST(:tbls AS text[]), CAST(:pks AS bytea[]),
-                  CAST(:cids AS text[]), CAST(:cvs AS bigint[]), CAST(:cls AS bigint[]))
-           AS b(i, tbl, pk, cid, col_version, cl)
+    SELECT DISTINCT ON (b.push) b.push, b.i, b.tbl, b.cid, b.col_version, b.cl,
+           st.col_version AS stored_cv, st.cl AS stored_cl
+      FROM unnest(CAST(:pushes AS int[]), CAST(:idx AS int[]), CAST(:tbls AS text[]),
+                  CAST(:pks AS bytea[]), CAST(:cids AS text[]), CAST(:cvs AS bigint[]),
+                  CAST(:cls AS bigint[]))
+           AS b(push, i, tbl, pk, cid, col_version, cl)
      CROSS JOIN LATERAL (
         SELECT coalesce((SELECT c.col_version FROM crr_clock c
                           WHERE c.tbl = b.tbl AND c.pk = b.pk AND c.cid = b.cid), 0) AS col_version,
@@ -172,41 +205,49 @@ _CLOCKS = text(
      ) st
      WHERE b.col_version - st.col_version > :step OR b.cl - st.cl > :step
         OR (b.tbl = ANY (CAST(:restricted AS text[])) AND b.cl > st.cl)
-     ORDER BY b.i
-     LIMIT 1
+     ORDER BY b.push, b.i
     """
 )
 
 
-def _check_clocks(conn: Connection, ready: list[tuple[Change, SqlValue]]) -> None:
-    shared = [(i, c) for i, (c, _) in enumerate(ready) if REPLICATED[c.table].direction == "shared"]
+def _clock_offences(
+    conn: Connection, pushes: Mapping[int, tuple[Ready, Install]]
+) -> dict[int, CentralError]:
+    shared = [
+        (n, i, c)
+        for n, (ready, _) in pushes.items()
+        for i, (c, _) in enumerate(ready)
+        if REPLICATED[c.table].direction == "shared"
+    ]
     if not shared:
-        return
-    bad = conn.execute(
+        return {}
+    rows = conn.execute(
         _CLOCKS,
         {
-            "idx": [i for i, _ in shared],
-            "tbls": [c.table for _, c in shared],
-            "pks": [c.pk for _, c in shared],
-            "cids": [c.cid for _, c in shared],
-            "cvs": [c.col_version for _, c in shared],
-            "cls": [c.cl for _, c in shared],
+            "pushes": [n for n, _, _ in shared],
+            "idx": [i for _, i, _ in shared],
+            "tbls": [c.table for _, _, c in shared],
+            "pks": [c.pk for _, _, c in shared],
+            "cids": [c.cid for _, _, c in shared],
+            "cvs": [c.col_version for _, _, c in shared],
+            "cls": [c.cl for _, _, c in shared],
             "step": MAX_CLOCK_STEP,
             "restricted": sorted(ROWS_BY_CENTRAL_ONLY),
         },
-    ).first()
-    if bad is None:
-        return
-    key = ready[bad.i][1]
+    ).all()
+    return {bad.push: _clock_offence(bad, pushes[bad.push][0][bad.i][1]) for bad in rows}
+
+
+def _clock_offence(bad: Any, key: SqlValue) -> CentralError:
     where = f"{bad.tbl} row {key!r}, cid {bad.cid!r}"
     if bad.tbl in ROWS_BY_CENTRAL_ONLY and bad.cl > bad.stored_cl:
-        raise RestrictedRow(f"{where}: installs may not create {bad.tbl} rows")
+        return RestrictedRow(f"{where}: installs may not create {bad.tbl} rows")
     name, value, stored = (
         ("col_version", bad.col_version, bad.stored_cv)
         if bad.col_version - bad.stored_cv > MAX_CLOCK_STEP
         else ("causal length", bad.cl, bad.stored_cl)
     )
-    raise ClockOutOfRange(
+    return ClockOutOfRange(
         f"{where}: {name} {value} is more than {MAX_CLOCK_STEP} past central's {stored}; "
         "no cr-sqlite install writes that"
     )

@@ -178,3 +178,64 @@ def test_an_upstream_row_two_installs_write_in_one_group_is_the_first_ones(
     with central_db.connect() as conn:
         row = conn.execute(text("SELECT install_id FROM operations WHERE id = 'op-1'")).one()
     assert row.install_id == sends[0][0].install_id
+
+
+def test_pushes_checked_together_against_the_clocks_are_refused_alone(
+    central, central_db: Engine, pg_dsn: str, make_db
+) -> None:
+    """A group's pushes are checked against central's clocks in one go: a clock jump and a row
+    another install already created each refuse their own push only."""
+    url, groups = central
+    installs = _installs(make_db, url)[:4]
+    owner = make_db("owner")
+    owner_token = link.enroll(owner, url, "mina", "mina-password").token
+    with owner.write() as conn:
+        conn.execute(
+            "INSERT INTO operations (id, install_id, username, tool, status)"
+            " VALUES ('op-1', ?, 'mina', 'xlsx_transfer', 'succeeded')",
+            (owner.install_id,),
+        )
+    owned = json.loads(_requests(owner)[0].model_dump_json())
+    assert _push(url, owner_token, owned).status_code == 200
+    thief = installs[2][0]
+    with thief.write() as conn:  # a row central already holds as the owner's
+        conn.execute(
+            "INSERT INTO operations (id, install_id, username, tool, status)"
+            " VALUES ('op-1', ?, 'mina', 'xlsx_transfer', 'failed')",
+            (thief.install_id,),
+        )
+    bodies = [json.loads(_requests(db)[0].model_dump_json()) for db, _ in installs]
+    bodies[1]["changes"][0]["col_version"] = 2**32 + 1  # past any step an install could make
+
+    lock = _held_merge_lock(pg_dsn)
+    try:
+        with ThreadPoolExecutor(len(installs)) as pool:
+            answers = [
+                pool.submit(_push, url, token, body)
+                for (_, token), body in zip(installs, bodies, strict=True)
+            ]
+            wait_for(
+                lambda: (groups.waiting + groups.taking, _waiting_for_lock(pg_dsn)),
+                until=lambda seen: seen == (len(installs), 1),
+                timeout=30,
+                what="every push queued or in the group waiting for the merge lock",
+            )
+            lock.execute("SELECT pg_advisory_unlock(%s)", (MERGE_LOCK,))
+            responses = [a.result(timeout=60) for a in answers]
+    finally:
+        lock.close()
+
+    codes = [(r.status_code, r.json().get("code")) for r in responses]
+    assert codes == [(200, None), (400, "clock_out_of_range"), (403, "forbidden"), (200, None)]
+    assert "belongs to another install" in responses[2].json()["detail"]
+    with central_db.connect() as conn:
+        terms = conn.execute(text("SELECT id FROM glossary_terms ORDER BY id")).scalars().all()
+        acked = dict(
+            conn.execute(text("SELECT install_id, acked_db_version FROM enrollments")).all()
+        )
+        status = conn.execute(text("SELECT status FROM operations WHERE id = 'op-1'")).scalar()
+    assert terms == sorted(f"term-{i}-{j}" for i in (0, 3) for j in range(3))
+    assert status == "succeeded"  # still the owner's
+    for i, (db, _) in enumerate(installs):
+        last = bodies[i]["versions"][-1]["db_version"]
+        assert acked[db.install_id] == (last if i in (0, 3) else 0)
