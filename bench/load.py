@@ -5,7 +5,8 @@ clients in this process (one shared connection pool), each with its own enrolled
 id, sending changes replayed from a real cr-sqlite tool run (:mod:`bench.fleet`). Parts:
 
 * **steady**: each install commits a tool run every ``commit_every`` s on average (exponential
-  gaps) and then pushes and pulls, and pulls every ``interval`` s otherwise (the Syncer's rhythm),
+  gaps) and then syncs at once, and syncs every ``interval`` s otherwise (the Syncer's rhythm; a
+  round is the replicator's: its state at central, a push of what is queued, a pull),
   at growing fleet sizes; per size: pushes/s, changes/s, push and pull p50/p99, errors, central's
   CPU and RSS, PostgreSQL connections. The largest size with push p99 under 500 ms and no error
   is the figure. During the largest size an administrator publishes an announcement (**fan-out**):
@@ -111,6 +112,7 @@ def _percentile(values: Sequence[float], fraction: float) -> float:
 
 @dataclass
 class Traffic:
+    state: list[float] = field(default_factory=list)
     push: list[float] = field(default_factory=list)
     pull: list[float] = field(default_factory=list)
     changes: int = 0
@@ -225,6 +227,15 @@ class Fleet:
         site.acked = json.loads(answer[0])["acked_db_version"]
         return True
 
+    async def state(self, site: SimInstall, traffic: Traffic) -> bool:
+        """A round's first request, as the replicator's: central's watermark for the install."""
+        answer = await self.request("GET", "/api/sync/state", traffic, headers=site.headers)
+        if answer is None:
+            return False
+        traffic.state.append(answer[1])
+        site.acked = json.loads(answer[0])["acked_db_version"]
+        return True
+
     async def pull(self, site: SimInstall, traffic: Traffic) -> None:
         more = True
         while more:
@@ -290,9 +301,11 @@ async def _steady(
         next_pull = start + rng.uniform(0, sizes.interval)
         while (due := min(next_commit, next_pull)) < end:
             await asyncio.sleep(max(0.0, due - loop.time()))
+            # A round as the replicator makes one: state, push what is queued, pull.
             if next_commit <= due:
                 fleet.commit(site)
                 next_commit = due + rng.expovariate(1 / sizes.commit_every)
+            if await fleet.state(site, traffic):
                 await fleet.push_queue(site, traffic)
             await fleet.pull(site, traffic)
             next_pull = loop.time() + sizes.interval
@@ -331,8 +344,8 @@ def _level_line(level: Level) -> str:
     t, s = level.traffic, level.seconds
     errors = sum(t.errors.values())
     return (
-        f"  N={level.installs:>5}: {len(t.push) / s:6.1f} pushes/s {t.changes / s:8,.0f} "
-        f"changes/s {len(t.pull) / s:6.1f} pulls/s | push p50 "
+        f"  N={level.installs:>5}: {len(t.state) / s:6.1f} rounds/s {len(t.push) / s:6.1f} "
+        f"pushes/s {t.changes / s:8,.0f} changes/s {len(t.pull) / s:6.1f} pulls/s | push p50 "
         f"{statistics.median(t.push) * 1000 if t.push else float('nan'):5.0f} ms p99 "
         f"{_percentile(t.push, 0.99) * 1000:6.0f} ms | pull p50 "
         f"{statistics.median(t.pull) * 1000 if t.pull else float('nan'):5.0f} ms p99 "
@@ -353,8 +366,9 @@ async def run_steady(
 ) -> tuple[Section, Section]:
     section, fanout = Section("steady"), Section("fanout")
     section.add(
-        f"steady: each install commits a tool run every {sizes.commit_every:g} s on average, "
-        f"pushes and pulls, pulls every {sizes.interval:g} s; {sizes.duration:g} s per size"
+        f"steady: each install commits a tool run every {sizes.commit_every:g} s on average and "
+        f"syncs then and every {sizes.interval:g} s (state, push, pull); {sizes.duration:g} s "
+        "per size"
     )
     levels: list[Level] = []
     fanouts: list[tuple[int, dict[str, float], float | None]] = []
@@ -439,10 +453,8 @@ async def run_monday(fleet: Fleet, sizes: Sizes, progress: Progress) -> Section:
     started = time.perf_counter()
 
     async def come_back(site: SimInstall) -> None:
-        answer = await fleet.request("GET", "/api/sync/state", traffic, headers=site.headers)
-        if answer is None:
+        if not await fleet.state(site, traffic):
             return
-        site.acked = json.loads(answer[0])["acked_db_version"]
 
         def acked() -> None:
             first_ack.setdefault(site.install_id, time.perf_counter() - started)
@@ -556,7 +568,21 @@ def check_mirror(dsn: str, fleet: Fleet, data_dir: Path) -> Section:
             f"  storage: {size / 1e6:,.0f} MB for {operations:,} tool runs with their events = "
             f"{per_million:,.0f} MB per million runs (whole database, indexes included)"
         )
+        section.add(f"  per million runs, the largest: {_largest_relations(dsn, operations)}")
     return section
+
+
+def _largest_relations(dsn: str, operations: int, shown: int = 6) -> str:
+    """The tables and indexes taking most of the space, in MB per million tool runs."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT c.relname, pg_table_size(c.oid)"
+            " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE n.nspname = 'public' AND c.relkind IN ('r', 'i')"
+            " ORDER BY 2 DESC LIMIT %s",
+            (shown,),
+        ).fetchall()
+    return ", ".join(f"{name} {size / operations:,.0f}" for name, size in rows)
 
 
 # --- all ---------------------------------------------------------------------------------------
