@@ -134,19 +134,13 @@ def unlink(conn: Connection, token: str, now: datetime) -> UnlinkResponse:
     return UnlinkResponse(install_id=row.install_id, username=row.username)
 
 
-def admit(conn: Connection, row: Any, now: datetime, machine: str | None = None) -> Install:
-    """The install of an enrollment ``find`` returned, if it may sync now; renews its token.
+def admit(row: Any, now: datetime, machine: str | None = None) -> Install:
+    """The install of an enrollment ``find`` returned, if it may sync now.
 
     ``machine`` is the nonce the request presented: another than the one the link is bound to
-    means a copy of the install (bound here when the enrollment predates nonces)."""
+    means a copy of the install."""
     if row.machine and machine and machine != row.machine:
         raise _copied(row.install_id)
-    if machine and not row.machine:
-        conn.execute(
-            update(enrollments)
-            .where(enrollments.c.install_id == row.install_id)
-            .values(machine=machine)
-        )
     if row.revoked is not None:
         raise InstallRevoked(f"install {row.install_id} has been revoked by an administrator")
     if not row.active:
@@ -156,21 +150,23 @@ def admit(conn: Connection, row: Any, now: datetime, machine: str | None = None)
         )
     if row.expires is not None and row.expires <= now:
         raise TokenExpired(f"the token of install {row.install_id} has expired; enroll again")
-    if row.expires is None or row.expires - now < TOKEN_LIFETIME - _RENEW_AFTER:
-        conn.execute(  # renewed at most daily, so requests don't all write
-            update(enrollments)
-            .where(enrollments.c.install_id == row.install_id)
-            .values(expires=now + TOKEN_LIFETIME)
-        )
     return Install(row.install_id, row.username, row.acked_db_version)
 
 
-def record_pull(conn: Connection, install_id: str, since: int, now: datetime) -> None:
-    conn.execute(
-        update(enrollments)
-        .where(enrollments.c.install_id == install_id)
-        .values(last_pull=now, pull_cursor=since)
-    )
+def admission_writes(row: Any, now: datetime, machine: str | None = None) -> dict[str, Any]:
+    """What an admitted request changes in its enrollment, usually nothing: the token's renewal
+    (at most daily, so requests don't all write) and the machine nonce, bound here when the
+    enrollment predates nonces."""
+    values: dict[str, Any] = {}
+    if machine and not row.machine:
+        values["machine"] = machine
+    if row.expires is None or row.expires - now < TOKEN_LIFETIME - _RENEW_AFTER:
+        values["expires"] = now + TOKEN_LIFETIME
+    return values
+
+
+def write_admission(conn: Connection, install_id: str, values: dict[str, Any]) -> None:
+    conn.execute(update(enrollments).where(enrollments.c.install_id == install_id).values(**values))
 
 
 def record_refusal(conn: Connection, install_id: str, code: str, now: datetime) -> None:
