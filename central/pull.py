@@ -26,14 +26,11 @@ _PULL = text(
     ), sized AS (
         SELECT page.*, count(*) OVER () AS page_rows,
                coalesce(sum(octet_length(vbytes)) OVER (
-                   ORDER BY db_version, tbl, pk, cid
-                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS bytes_before
+                   ORDER BY db_version RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+               ), 0) AS bytes_before_version
           FROM page
-    ), versions AS (
-        SELECT sized.*, min(bytes_before) OVER (PARTITION BY db_version) AS bytes_before_version
-          FROM sized
     )
-    SELECT * FROM versions WHERE bytes_before_version < :bytes ORDER BY db_version, tbl, pk, cid
+    SELECT * FROM sized WHERE bytes_before_version < :bytes ORDER BY db_version, tbl, pk, cid
     """
 )
 
