@@ -14,7 +14,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from central import accounts, credentials
@@ -109,13 +109,17 @@ def enroll(conn: Connection, request: EnrollRequest, now: datetime) -> EnrollRes
     return EnrollResponse(install_id=install_id, token=token, username=user.username)
 
 
+# Built once: every push and pull runs it, and a statement object keeps its cache key.
+_BY_TOKEN = (
+    select(enrollments, users.c.active)
+    .join(users, users.c.username == enrollments.c.username, isouter=True)
+    .where(enrollments.c.token_hash == bindparam("token_hash"))
+)
+
+
 def find(conn: Connection, token: str) -> Any:
     """The enrollment holding this token, with its user's ``active`` flag."""
-    row = conn.execute(
-        select(enrollments, users.c.active)
-        .join(users, users.c.username == enrollments.c.username, isouter=True)
-        .where(enrollments.c.token_hash == credentials.token_hash(token))
-    ).first()
+    row = conn.execute(_BY_TOKEN, {"token_hash": credentials.token_hash(token)}).first()
     if row is None:
         raise Unauthorized("unknown install token; enroll this install again")
     return row

@@ -34,6 +34,9 @@ _PULL = text(
     """
 )
 
+# Read in the pull's snapshot, in one statement: the newest is the cursor when nothing is new.
+_EPOCH_AND_NEWEST = select(epoch.VALUE, NEWEST_SHARED_VERSION)
+
 # Bytes of values after which a pull ends at the next version boundary: values may hold up to
 # 1 MiB each, so a pull of ``limit`` changes could otherwise carry gigabytes.
 PULL_BYTES = 8 * 1024 * 1024
@@ -68,6 +71,6 @@ def changes_since(conn: Connection, install: Install, since: int, limit: int) ->
     # With nothing new for this install, the cursor still moves to the newest shared version
     # committed in this snapshot (the caller reads in one REPEATABLE READ snapshot, and versions
     # commit in order), so the next pull does not scan this install's own changes again.
-    central_epoch, newest = conn.execute(select(epoch.VALUE, NEWEST_SHARED_VERSION)).one()
+    central_epoch, newest = conn.execute(_EPOCH_AND_NEWEST).one()
     cursor = rows[-1].db_version if rows else max(since, newest)
     return PullResponse(changes=changes, cursor=cursor, more=more, epoch=central_epoch or "")
