@@ -40,14 +40,19 @@ DbEngine = Annotated[Engine, Depends(get_engine)]
 Now = Annotated[datetime, Depends(get_now)]
 
 
-def admission(
-    request: Request, conn: Connection, auth: HTTPAuthorizationCredentials | None, now: datetime
-) -> tuple[Install, dict[str, Any]]:
-    """The calling install, if it may sync now, read on ``conn`` (the primary's), and what its
-    admission changes in its enrollment (see enrollments.admission_writes)."""
+def install_token(auth: HTTPAuthorizationCredentials | None) -> str:
+    """The install token the request presents; refused before any database work if none."""
     if auth is None:
         raise Unauthorized("missing install token (Authorization: Bearer ...); enroll first")
-    row = enrollments.find(conn, auth.credentials)
+    return auth.credentials
+
+
+def admission(
+    request: Request, conn: Connection, token: str, now: datetime
+) -> tuple[Install, dict[str, Any]]:
+    """The install holding ``token``, if it may sync now, read on ``conn`` (the primary's), and
+    what its admission changes in its enrollment (see enrollments.admission_writes)."""
+    row = enrollments.find(conn, token)
     # From here on, a refusal of this request is recorded against the install.
     request.state.install_id = row.install_id
     machine = _machine(request)
@@ -73,8 +78,9 @@ def _machine(request: Request) -> str | None:
 
 
 def current_install(request: Request, engine: DbEngine, auth: Bearer, now: Now) -> Install:
+    token = install_token(auth)
     with autocommit(engine) as conn:
-        install, writes = admission(request, conn, auth, now)
+        install, writes = admission(request, conn, token, now)
     write_admission(engine, install, writes)
     return install
 
