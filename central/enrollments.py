@@ -14,7 +14,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from central import accounts, credentials
@@ -109,13 +109,17 @@ def enroll(conn: Connection, request: EnrollRequest, now: datetime) -> EnrollRes
     return EnrollResponse(install_id=install_id, token=token, username=user.username)
 
 
+# Built once: every push and pull runs it, and a statement object keeps its cache key.
+_BY_TOKEN = (
+    select(enrollments, users.c.active)
+    .join(users, users.c.username == enrollments.c.username, isouter=True)
+    .where(enrollments.c.token_hash == bindparam("token_hash"))
+)
+
+
 def find(conn: Connection, token: str) -> Any:
     """The enrollment holding this token, with its user's ``active`` flag."""
-    row = conn.execute(
-        select(enrollments, users.c.active)
-        .join(users, users.c.username == enrollments.c.username, isouter=True)
-        .where(enrollments.c.token_hash == credentials.token_hash(token))
-    ).first()
+    row = conn.execute(_BY_TOKEN, {"token_hash": credentials.token_hash(token)}).first()
     if row is None:
         raise Unauthorized("unknown install token; enroll this install again")
     return row
@@ -134,19 +138,13 @@ def unlink(conn: Connection, token: str, now: datetime) -> UnlinkResponse:
     return UnlinkResponse(install_id=row.install_id, username=row.username)
 
 
-def admit(conn: Connection, row: Any, now: datetime, machine: str | None = None) -> Install:
-    """The install of an enrollment ``find`` returned, if it may sync now; renews its token.
+def admit(row: Any, now: datetime, machine: str | None = None) -> Install:
+    """The install of an enrollment ``find`` returned, if it may sync now.
 
     ``machine`` is the nonce the request presented: another than the one the link is bound to
-    means a copy of the install (bound here when the enrollment predates nonces)."""
+    means a copy of the install."""
     if row.machine and machine and machine != row.machine:
         raise _copied(row.install_id)
-    if machine and not row.machine:
-        conn.execute(
-            update(enrollments)
-            .where(enrollments.c.install_id == row.install_id)
-            .values(machine=machine)
-        )
     if row.revoked is not None:
         raise InstallRevoked(f"install {row.install_id} has been revoked by an administrator")
     if not row.active:
@@ -156,21 +154,23 @@ def admit(conn: Connection, row: Any, now: datetime, machine: str | None = None)
         )
     if row.expires is not None and row.expires <= now:
         raise TokenExpired(f"the token of install {row.install_id} has expired; enroll again")
-    if row.expires is None or row.expires - now < TOKEN_LIFETIME - _RENEW_AFTER:
-        conn.execute(  # renewed at most daily, so requests don't all write
-            update(enrollments)
-            .where(enrollments.c.install_id == row.install_id)
-            .values(expires=now + TOKEN_LIFETIME)
-        )
     return Install(row.install_id, row.username, row.acked_db_version)
 
 
-def record_pull(conn: Connection, install_id: str, since: int, now: datetime) -> None:
-    conn.execute(
-        update(enrollments)
-        .where(enrollments.c.install_id == install_id)
-        .values(last_pull=now, pull_cursor=since)
-    )
+def admission_writes(row: Any, now: datetime, machine: str | None = None) -> dict[str, Any]:
+    """What an admitted request changes in its enrollment, usually nothing: the token's renewal
+    (at most daily, so requests don't all write) and the machine nonce, bound here when the
+    enrollment predates nonces."""
+    values: dict[str, Any] = {}
+    if machine and not row.machine:
+        values["machine"] = machine
+    if row.expires is None or row.expires - now < TOKEN_LIFETIME - _RENEW_AFTER:
+        values["expires"] = now + TOKEN_LIFETIME
+    return values
+
+
+def write_admission(conn: Connection, install_id: str, values: dict[str, Any]) -> None:
+    conn.execute(update(enrollments).where(enrollments.c.install_id == install_id).values(**values))
 
 
 def record_refusal(conn: Connection, install_id: str, code: str, now: datetime) -> None:

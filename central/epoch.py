@@ -21,9 +21,12 @@ log = logging.getLogger(__name__)
 KEY = "epoch"
 
 
+# The epoch as a scalar subquery, to read along with other values in one statement.
+VALUE = select(central_meta.c.value).where(central_meta.c.key == KEY).scalar_subquery()
+
+
 def current(conn: Connection) -> str:
-    value = conn.execute(select(central_meta.c.value).where(central_meta.c.key == KEY)).scalar()
-    return value or ""
+    return conn.execute(select(VALUE)).scalar() or ""
 
 
 def renew(conn: Connection) -> str:

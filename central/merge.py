@@ -19,7 +19,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, delete, select, text, update
+from sqlalchemy import Connection, delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from central import sqlvalues
@@ -63,13 +63,13 @@ def begin_merge(conn: Connection) -> int:
     return int(conn.execute(text("SELECT nextval('central_db_version')")).scalar_one())
 
 
-def newest_shared_version(conn: Connection) -> int:
-    """The newest central db_version with a shared-table change, as this snapshot sees it."""
-    return int(
-        conn.execute(
-            text(f"SELECT coalesce(max(db_version), 0) FROM crr_clock WHERE {SHARED_CLOCKS}")
-        ).scalar_one()
-    )
+# The newest central db_version with a shared-table change, as the reading snapshot sees it
+# (a scalar subquery: pulls read it along with the epoch).
+NEWEST_SHARED_VERSION = (
+    select(func.coalesce(func.max(crr_clock.c.db_version), 0))
+    .where(text(SHARED_CLOCKS))
+    .scalar_subquery()
+)
 
 
 def change_from_clock(row: Any) -> Change:

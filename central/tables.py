@@ -328,8 +328,8 @@ enrollments = Table(
     # another nonce comes from a copy of the install (409 copied_database). NULL until the
     # install first presents one.
     Column("machine", Text),
-    # Sync health, one UPDATE per request: the latest pull and the cursor it started from, and
-    # the latest refusal of one of the install's requests.
+    # Sync health: the latest pull and the cursor it started from (written in batches,
+    # central/pull_log.py), and the latest refusal of one of the install's requests.
     _ts("last_pull"),
     Column("pull_cursor", BigInteger),
     Column("last_refusal_code", Text),

@@ -22,6 +22,7 @@ from central.api.body_limit import DeclaredBodyLimit
 from central.db import DatabaseUnavailable, is_unavailable, unavailable
 from central.errors import CentralError, TooManyRequests
 from central.group_commit import GroupCommit
+from central.pull_log import PullLog
 from central.settings import CentralSettings
 from central.throttle import SignInThrottle
 from replicator.wire import ErrorBody
@@ -66,17 +67,21 @@ def create_app(
 ) -> FastAPI:
     """Central's app on ``engine``; pulls read ``read_engine`` (a streaming replica) if given."""
     group_commit = GroupCommit(engine)
+    pull_log = PullLog(engine)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        pull_log.start()
         yield
         await run_in_threadpool(group_commit.close)
+        await run_in_threadpool(pull_log.close)
 
     app = FastAPI(title="LocaNext central", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
     app.state.engine = engine
     app.state.read_engine = read_engine or engine
     app.state.group_commit = group_commit
+    app.state.pull_log = pull_log
     app.state.clock = clock
     app.state.throttle = throttle or SignInThrottle()
 

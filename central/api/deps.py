@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine
 
 from central import enrollments, staff
 from central.accounts import Install
@@ -23,43 +23,52 @@ Clock = Callable[[], datetime]
 Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
-def get_engine(request: Request) -> Engine:
-    return request.app.state.engine
-
-
-def get_now(request: Request) -> datetime:
-    return request.app.state.clock()
-
-
 def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def get_read_engine(request: Request) -> Engine:
-    return request.app.state.read_engine
+# Async, so FastAPI calls them on the event loop rather than through the threadpool.
+async def get_engine(request: Request) -> Engine:
+    return request.app.state.engine
+
+
+async def get_now(request: Request) -> datetime:
+    return request.app.state.clock()
 
 
 DbEngine = Annotated[Engine, Depends(get_engine)]
-ReadEngine = Annotated[Engine, Depends(get_read_engine)]
 Now = Annotated[datetime, Depends(get_now)]
 
 
-def _admit_install(
-    request: Request, engine: Engine, auth: Bearer, now: datetime, pulled: int | None = None
-) -> Install:
+def install_token(auth: HTTPAuthorizationCredentials | None) -> str:
+    """The install token the request presents; refused before any database work if none."""
     if auth is None:
         raise Unauthorized("missing install token (Authorization: Bearer ...); enroll first")
-    with engine.begin() as conn:  # committed: the token's renewal and the pull's bookkeeping
-        row = enrollments.find(conn, auth.credentials)
-        # From here on, a refusal of this request is recorded against the install.
-        request.state.install_id = row.install_id
-        install = enrollments.admit(conn, row, now, _machine(request))
-        if pulled is not None:
-            enrollments.record_pull(conn, install.install_id, pulled, now)
-            # Sync health only, written on every pull: a crash may lose the newest of these
-            # (the next pull writes it again), so the commit need not wait for the WAL flush.
-            conn.execute(text("SET LOCAL synchronous_commit = off"))
-        return install
+    return auth.credentials
+
+
+def admission(
+    request: Request, conn: Connection, token: str, now: datetime
+) -> tuple[Install, dict[str, Any]]:
+    """The install holding ``token``, if it may sync now, read on ``conn`` (the primary's), and
+    what its admission changes in its enrollment (see enrollments.admission_writes)."""
+    row = enrollments.find(conn, token)
+    # From here on, a refusal of this request is recorded against the install.
+    request.state.install_id = row.install_id
+    machine = _machine(request)
+    return enrollments.admit(row, now, machine), enrollments.admission_writes(row, now, machine)
+
+
+def write_admission(engine: Engine, install: Install, values: dict[str, Any]) -> None:
+    """Commit an admission's writes, if any, in a short transaction of their own."""
+    if values:
+        with engine.begin() as conn:
+            enrollments.write_admission(conn, install.install_id, values)
+
+
+def autocommit(engine: Engine) -> Connection:
+    """A connection for single reads: no BEGIN and COMMIT around them."""
+    return engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
 
 def _machine(request: Request) -> str | None:
@@ -69,18 +78,11 @@ def _machine(request: Request) -> str | None:
 
 
 def current_install(request: Request, engine: DbEngine, auth: Bearer, now: Now) -> Install:
-    return _admit_install(request, engine, auth, now)
-
-
-def pulling_install(
-    request: Request,
-    engine: DbEngine,
-    auth: Bearer,
-    now: Now,
-    since: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,  # a PostgreSQL bigint
-) -> Install:
-    """The install, with its pull (time and cursor) recorded in the same transaction."""
-    return _admit_install(request, engine, auth, now, pulled=since)
+    token = install_token(auth)
+    with autocommit(engine) as conn:
+        install, writes = admission(request, conn, token, now)
+    write_admission(engine, install, writes)
+    return install
 
 
 def current_staff(request: Request, engine: DbEngine, auth: Bearer, now: Now) -> Staff:
@@ -100,6 +102,5 @@ def current_admin(user: Annotated[Staff, Depends(current_staff)]) -> Staff:
 
 
 CurrentInstall = Annotated[Install, Depends(current_install)]
-PullingInstall = Annotated[Install, Depends(pulling_install)]
 CurrentStaff = Annotated[Staff, Depends(current_staff)]
 CurrentAdmin = Annotated[Staff, Depends(current_admin)]

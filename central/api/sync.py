@@ -8,10 +8,20 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import ValidationError
+from sqlalchemy import Connection, Engine
 
 from central import enrollments, ingest
 from central.api.body import read_limited
-from central.api.deps import CurrentInstall, DbEngine, Now, PullingInstall, ReadEngine
+from central.api.deps import (
+    Bearer,
+    CurrentInstall,
+    DbEngine,
+    Now,
+    admission,
+    autocommit,
+    install_token,
+    write_admission,
+)
 from central.api.models import SYNC_RESPONSES
 from central.errors import BadChangeset
 from central.group_commit import GroupCommit
@@ -62,14 +72,30 @@ async def push(request: Request, install: CurrentInstall) -> PushResponse:
 
 @router.get("/pull")
 def pull(
-    engine: ReadEngine,
-    install: PullingInstall,
+    request: Request,
+    auth: Bearer,
     since: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,  # a PostgreSQL bigint
     limit: Annotated[int, Query(ge=1, le=20_000)] = 5000,
 ) -> PullResponse:
+    token = install_token(auth)
+    app = request.app.state
+    now = app.clock()
     # One snapshot for the changes and the cursor, so the cursor never passes an unseen version.
     # On a replica too: it replays commits in their order and versions commit in order, so a
     # snapshot there holds every version up to some point whole, and the cursor stops there.
-    snapshot = engine.connect().execution_options(isolation_level="REPEATABLE READ")
-    with snapshot as conn, conn.begin():
-        return changes_since(conn, install, since, limit)
+    if app.read_engine is app.engine:  # admission and changes in one transaction
+        with _snapshot(app.engine) as conn, conn.begin():
+            install, writes = admission(request, conn, token, now)
+            answer = changes_since(conn, install, since, limit)
+    else:  # admission on the primary: a replica may not have replayed a revocation yet
+        with autocommit(app.engine) as conn:
+            install, writes = admission(request, conn, token, now)
+        with _snapshot(app.read_engine) as conn, conn.begin():
+            answer = changes_since(conn, install, since, limit)
+    write_admission(app.engine, install, writes)
+    app.pull_log.record(install.install_id, since, now)
+    return answer
+
+
+def _snapshot(engine: Engine) -> Connection:
+    return engine.connect().execution_options(isolation_level="REPEATABLE READ")

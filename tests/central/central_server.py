@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from central.api.app import create_app
@@ -37,6 +38,11 @@ class Central:
     url: str
     engine: Engine
     clock: ManualClock
+    app: FastAPI
+
+    def flush_pulls(self) -> None:
+        """Write the pulls central keeps in memory (it does about once a second)."""
+        self.app.state.pull_log.flush()
 
     @contextmanager
     def staff(
@@ -70,6 +76,6 @@ def serve(
     )
     server = BackgroundServer(app)
     try:
-        yield Central(server.start(), engine, clock)
+        yield Central(server.start(), engine, clock, app)
     finally:
         server.stop()

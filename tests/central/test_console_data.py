@@ -84,6 +84,7 @@ def test_enrollments_show_pulls_and_refusals(central: Central, make_db) -> None:
     central.clock.advance(minutes=5)
     pulled_at = central.clock.now
     sync_once(db)
+    central.flush_pulls()
     query = text(
         "SELECT last_pull, pull_cursor, last_refusal_code, last_refusal_at FROM enrollments"
     )

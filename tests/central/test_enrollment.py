@@ -18,6 +18,7 @@ from engine.sync_state import FailureKind
 from replicator import link
 from replicator.errors import CentralRejected
 from replicator.loop import sync_once
+from replicator.wire import MACHINE_HEADER
 from tests.central.central_server import Central, serve
 
 
@@ -72,6 +73,13 @@ def _work(db) -> None:
 
 def _state(central: Central, token: str) -> httpx.Response:
     return httpx.get(f"{central.url}/api/sync/state", headers={"Authorization": f"Bearer {token}"})
+
+
+def _pull(central: Central, token: str, machine: str | None = None) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {token}"}
+    if machine is not None:
+        headers[MACHINE_HEADER] = machine
+    return httpx.get(f"{central.url}/api/sync/pull", params={"since": 0}, headers=headers)
 
 
 def test_another_user_cannot_take_over_an_install(central: Central, mina_pc) -> None:
@@ -150,6 +158,26 @@ def test_token_renewal_is_committed(central: Central, mina_pc) -> None:
     assert (expired.status_code, expired.json()["code"]) == (401, "token_expired")
     link.enroll(mina_pc, central.url, "mina", "mina-password")  # the expired token still proves it
     assert _state(central, _token(mina_pc)).status_code == 200
+
+
+def test_pulls_renew_the_token_too(central: Central, mina_pc) -> None:
+    token = _token(mina_pc)
+    for _ in range(4):
+        central.clock.advance(days=60)
+        assert _pull(central, token).status_code == 200
+    assert _state(central, token).status_code == 200
+
+
+def test_a_pull_binds_an_enrollment_made_before_nonces_to_its_machine(
+    central: Central, mina_pc
+) -> None:
+    token = _token(mina_pc)
+    with central.engine.begin() as conn:
+        conn.execute(text("UPDATE enrollments SET machine = NULL"))
+    assert _pull(central, token, machine="a" * 32).status_code == 200
+    copy = _pull(central, token, machine="b" * 32)
+    assert (copy.status_code, copy.json()["code"]) == (409, "copied_database")
+    assert _pull(central, token, machine="a" * 32).status_code == 200
 
 
 def test_a_disabled_users_installs_are_refused_until_enabled(central: Central, mina_pc) -> None:
