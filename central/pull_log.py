@@ -19,14 +19,21 @@ log = logging.getLogger(__name__)
 
 FLUSH_EVERY_S = 1.0
 
-# Never backwards: a row keeps a newer pull another central process wrote.
+# Never backwards: a row keeps a newer pull another central process wrote. The rows are locked
+# in install id order, as a merge group locks its installs' rows (central.ingest), so the two
+# never wait on each other in a cycle.
 _WRITE = text(
     """
+    WITH locked AS (
+        SELECT install_id FROM enrollments WHERE install_id = ANY (CAST(:ids AS text[]))
+         ORDER BY install_id FOR UPDATE
+    )
     UPDATE enrollments e
        SET last_pull = v.at, pull_cursor = v.cursor
       FROM unnest(CAST(:ids AS text[]), CAST(:ats AS timestamptz[]), CAST(:cursors AS bigint[]))
-           AS v(install_id, at, cursor)
-     WHERE e.install_id = v.install_id AND (e.last_pull IS NULL OR e.last_pull <= v.at)
+           AS v(install_id, at, cursor), locked l
+     WHERE e.install_id = v.install_id AND l.install_id = v.install_id
+       AND (e.last_pull IS NULL OR e.last_pull <= v.at)
     """
 ).bindparams(bindparam("ids"), bindparam("ats"), bindparam("cursors"))
 
