@@ -3,11 +3,13 @@
 Merges are serialized cluster-wide by one lock (:func:`central.merge.begin_merge`), so under many
 small pushes the fixed cost of a transaction (lock, version, notification, commit and its WAL
 flush) would be paid once per push. Here one thread per process takes every push waiting when it
-is free (up to :data:`MAX_PUSHES` pushes or :data:`MAX_CHANGES` changes) and takes them in one
-transaction: one lock, one central db_version, one notification, one commit, one merge. Each push
-is planned, parked and checked in arrival order (its parking in a savepoint), so a refused push
-leaves the others of its group untouched; then the watermarks move and the changes of all
-are merged in one batch (in arrival order, so ties go as they would one push after the other).
+is free, and every push that arrives while it waits for the lock (up to :data:`MAX_PUSHES` pushes
+or :data:`MAX_CHANGES` changes), and takes them in one transaction: one lock, one central
+db_version, one notification, one commit, one merge. Each push is planned, parked and checked in
+arrival order (its parking in a savepoint; what they all read is read once, see
+:func:`central.ingest.prepare_all`), so a refused push leaves the others of its group untouched;
+then the watermarks move and the changes of all are merged in one batch (in arrival order, so
+ties go as they would one push after the other).
 Should that merge fail, the group is taken again push by push, each whole in its savepoint, so a
 push that breaks the merge fails alone. Every push is answered only after its group committed;
 when the database fails, every push of the group gets that failure.
@@ -86,11 +88,6 @@ class GroupCommit:
 
     def _run(self) -> None:
         while (group := self._next_group()) is not None:
-            # A push whose request is gone (its answer cancelled) is left out: it was not
-            # acknowledged, so its install sends it again.
-            group = [w for w in group if w.answer.set_running_or_notify_cancel()]
-            if not group:
-                continue
             self.taking = len(group)
             try:
                 self._take(group)
@@ -102,12 +99,20 @@ class GroupCommit:
             self.taking = 0
 
     def _next_group(self) -> list[_Waiting] | None:
-        first = self._carry or self._queue.get()
-        self._carry = None
-        if first is None:
-            return None
-        group, changes = [first], first.size
-        while len(group) < MAX_PUSHES:
+        """The next push to take (waiting for one) and those waiting behind it; None to stop."""
+        while True:
+            first = self._carry or self._queue.get()
+            self._carry = None
+            if first is None:
+                return None
+            if self._running(first):
+                return self._fill([first])
+
+    def _fill(self, group: list[_Waiting]) -> list[_Waiting]:
+        """Add the pushes waiting now to ``group`` (in place), up to the group's limits, in
+        arrival order: nothing is added behind a push carried to the next group."""
+        changes = sum(w.size for w in group)
+        while len(group) < MAX_PUSHES and self._carry is None:
             try:
                 more = self._queue.get_nowait()
             except queue.Empty:
@@ -118,9 +123,16 @@ class GroupCommit:
             if changes + more.size > MAX_CHANGES:
                 self._carry = more  # first of the next group
                 break
-            group.append(more)
-            changes += more.size
+            if self._running(more):
+                group.append(more)
+                changes += more.size
         return group
+
+    @staticmethod
+    def _running(waiting: _Waiting) -> bool:
+        # A push whose request is gone (its answer cancelled) is left out: it was not
+        # acknowledged, so its install sends it again.
+        return waiting.answer.set_running_or_notify_cancel()
 
     def _take(self, group: list[_Waiting]) -> None:
         try:
@@ -149,6 +161,10 @@ class GroupCommit:
         shared = ingest.Group()
         with self._engine.begin() as conn:
             db_version = begin_merge(conn)
+            # The pushes that arrived while this one waited for the merge lock (another
+            # process's merge) join it: the busier the lock, the larger the groups.
+            self._fill(group)
+            self.taking = len(group)
             outcomes = ingest.prepare_all(conn, [w.push for w in group], shared)
             ingest.record_watermarks(conn, shared.watermarks)
             prepared = [p for p in outcomes if isinstance(p, ingest.Prepared)]

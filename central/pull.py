@@ -12,14 +12,15 @@ from replicator.wire import PullResponse
 
 # The page of at most :limit changes, cut in the same statement before the first version that
 # starts after :bytes of values (octet_length reads a value's size without detoasting it), so
-# only the rows served travel; page_rows says whether the cut dropped any.
+# only the rows served travel; page_rows says whether the cut dropped any. Each row's causal
+# length is its sentinel's, read by a scalar subquery: one index probe per row served, where a
+# join let the planner scan every clock of the mirror on each pull.
 _PULL = text(
     f"""
     WITH page AS (
         SELECT c.tbl, c.pk, c.cid, c.vtype, c.vint, c.vreal, c.vbytes, c.col_version,
-               c.db_version, c.site_id, c.seq, coalesce(s.col_version, 1) AS cl
+               c.db_version, c.site_id, c.seq
           FROM crr_clock c
-          LEFT JOIN crr_clock s ON s.tbl = c.tbl AND s.pk = c.pk AND s.cid = '-1'
          WHERE c.db_version > :since AND c.{SHARED_CLOCKS} AND c.site_id <> :site
          ORDER BY c.db_version, c.tbl, c.pk, c.cid
          LIMIT :limit
@@ -30,7 +31,10 @@ _PULL = text(
                ), 0) AS bytes_before_version
           FROM page
     )
-    SELECT * FROM sized WHERE bytes_before_version < :bytes ORDER BY db_version, tbl, pk, cid
+    SELECT sized.*,
+           coalesce((SELECT s.col_version FROM crr_clock s
+                      WHERE s.tbl = sized.tbl AND s.pk = sized.pk AND s.cid = '-1'), 1) AS cl
+      FROM sized WHERE bytes_before_version < :bytes ORDER BY db_version, tbl, pk, cid
     """
 )
 

@@ -168,11 +168,13 @@ def _owner_offences(
     numbers, tables, keys, sites = zip(*rows, strict=True)
     taken = conn.execute(
         text(
+            # LATERAL: index probes per row pushed, never a scan of the mirror's clocks
             "SELECT DISTINCT ON (b.push) b.push, c.tbl, c.pk"
             " FROM unnest(CAST(:pushes AS int[]), CAST(:tbls AS text[]), CAST(:pks AS bytea[]),"
             " CAST(:sites AS bytea[])) AS b(push, tbl, pk, site)"
-            " JOIN crr_clock c ON c.tbl = b.tbl AND c.pk = b.pk"
-            " WHERE c.site_id <> b.site ORDER BY b.push"
+            " CROSS JOIN LATERAL (SELECT c.tbl, c.pk FROM crr_clock c"
+            " WHERE c.tbl = b.tbl AND c.pk = b.pk AND c.site_id <> b.site LIMIT 1) c"
+            " ORDER BY b.push"
         ),
         {"pushes": list(numbers), "tbls": list(tables), "pks": list(keys), "sites": list(sites)},
     ).all()

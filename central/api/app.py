@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.telemetry import TelemetryConfig
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -57,6 +58,14 @@ async def _record_refusal(request: Request, status: int, code: str) -> None:
         log.warning("could not record the refusal of install %s: %s", install_id, exc)
 
 
+NO_TELEMETRY: TelemetryConfig = {
+    "tracing": False,
+    "metrics": False,
+    "logs": False,
+    "operation_spans": False,
+}
+
+
 def create_app(
     settings: CentralSettings,
     engine: Engine,
@@ -76,7 +85,14 @@ def create_app(
         await run_in_threadpool(group_commit.close)
         await run_in_threadpool(pull_log.close)
 
-    app = FastAPI(title="LocaNext central", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(
+        title="LocaNext central",
+        version="0.1.0",
+        lifespan=lifespan,
+        # Central exports no OpenTelemetry; left on, FastAPI asks on every request whether a
+        # provider is configured (environment lookups), measured at ~6% of central's CPU.
+        telemetry=NO_TELEMETRY,
+    )
     app.state.settings = settings
     app.state.engine = engine
     app.state.read_engine = read_engine or engine
