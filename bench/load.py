@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import aiohttp
+import psutil
 import psycopg
 
 from bench import fleet as fleet_mod
@@ -271,6 +272,34 @@ class Fleet:
 # --- steady state and fan-out -----------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Cores:
+    """CPU seconds used so far by the whole machine, by PostgreSQL's server processes and by
+    the fleet (this process); two of them, apart, are cores used in between."""
+
+    machine: float
+    postgres: float
+    fleet: float
+
+    @classmethod
+    def now(cls) -> Cores:
+        t = psutil.cpu_times()
+        postgres = 0.0
+        for proc in psutil.process_iter(["name", "cpu_times"]):
+            times = proc.info["cpu_times"]
+            if proc.info["name"] == "postgres" and times is not None:
+                postgres += times.user + times.system
+        own = os.times()
+        return cls(t.user + t.nice + t.system, postgres, own.user + own.system)
+
+    def per_second(self, before: Cores, seconds: float) -> Cores:
+        return Cores(
+            (self.machine - before.machine) / seconds,
+            (self.postgres - before.postgres) / seconds,
+            (self.fleet - before.fleet) / seconds,
+        )
+
+
 @dataclass
 class Level:
     installs: int
@@ -279,6 +308,7 @@ class Level:
     central_cpu: float
     central_rss_mb: float
     pg_connections: int
+    cores: Cores  # of the machine, PostgreSQL and the fleet, per second
 
     @property
     def holds(self) -> bool:
@@ -350,8 +380,10 @@ def _level_line(level: Level) -> str:
         f"{_percentile(t.push, 0.99) * 1000:6.0f} ms | pull p50 "
         f"{statistics.median(t.pull) * 1000 if t.pull else float('nan'):5.0f} ms p99 "
         f"{_percentile(t.pull, 0.99) * 1000:6.0f} ms | errors {errors}"
-        f"{' ' + str(dict(t.errors)) if errors else ''} | central CPU {level.central_cpu:.2f} "
-        f"cores, RSS {level.central_rss_mb:.0f} MB | PG connections {level.pg_connections}"
+        f"{' ' + str(dict(t.errors)) if errors else ''} | cores: central {level.central_cpu:.2f}, "
+        f"PostgreSQL {level.cores.postgres:.2f}, fleet {level.cores.fleet:.2f}, machine "
+        f"{level.cores.machine:.2f} of {os.cpu_count()} | central RSS "
+        f"{level.central_rss_mb:.0f} MB | PG connections {level.pg_connections}"
         f"  {'holds' if level.holds else 'does not hold'}"
     )
 
@@ -377,23 +409,26 @@ async def run_steady(
             section.add(f"  (larger sizes not run: N={levels[-1].installs} did not hold)")
             break
         progress(f"steady: {count} installs for {sizes.duration:g} s...")
-        sampler.sample()
-        cpu_before = sampler.cpu.get("central", 0.0)
         watch.peak = 0
         fleet.marker, fleet.published_at, fleet.seen = None, None, {}  # one during every size
+        sampler.sample()
+        central_before, cores_before = sampler.cpu.get("central", 0.0), Cores.now()
         started = time.perf_counter()
         traffic, published = await _steady(fleet, count, sizes, _publisher(central, fleet))
         seconds = time.perf_counter() - started
+        sampler.sample()
+        central_cpu = (sampler.cpu.get("central", 0.0) - central_before) / seconds
+        cores = Cores.now().per_second(cores_before, seconds)
         fanouts.append((count, dict(fleet.seen), published))
         await fleet.drain(traffic)
-        sampler.sample()
         level = Level(
             count,
             seconds,
             traffic,
-            (sampler.cpu.get("central", 0.0) - cpu_before) / seconds,
+            central_cpu,
             sampler.peak_rss.get("central", 0) / 1e6,
             watch.peak,
+            cores,
         )
         levels.append(level)
         section.add(_level_line(level))
