@@ -40,9 +40,14 @@ def describe(exc: ValidationError) -> str:
 
 
 @router.get("/state")
-def state(request: Request, engine: DbEngine, install: CurrentInstall) -> SiteState:
-    with engine.connect() as conn:
+def state(request: Request, engine: DbEngine, auth: Bearer, now: Now) -> SiteState:
+    # The first request of every sync round: admission and the state on one connection, in one
+    # threadpool hop.
+    token = install_token(auth)
+    with autocommit(engine) as conn:
+        install, writes = admission(request, conn, token, now)
         held = ingest.site_state(conn, install)
+    write_admission(engine, install, writes)
     # The replicator cuts its pushes to stay under this.
     limit = request.app.state.settings.max_body_bytes
     return held.model_copy(update={"max_body_bytes": limit})
