@@ -60,3 +60,19 @@ def test_pulls_are_written_in_the_background_and_when_it_stops(installs: Engine)
     log.record("i2", 2, T0)
     log.close()
     assert _pulls(installs)["i2"] == (T0, 2)
+
+
+def test_a_flush_in_the_background_skips_a_row_a_merge_holds_and_writes_it_next_time(
+    installs: Engine,
+) -> None:
+    log = PullLog(installs)
+    log.record("i1", 1, T0)
+    log.record("i2", 2, T0)
+    log.record("gone", 3, T0)  # an install deleted since: dropped, not kept forever
+    with installs.connect() as merge, merge.begin():  # a merge holding i1's enrollment
+        merge.execute(text("SELECT 1 FROM enrollments WHERE install_id = 'i1' FOR UPDATE"))
+        log.flush(wait=False)  # returns at once: does not wait for the merge
+        assert _pulls(installs) == {"i1": (None, None), "i2": (T0, 2)}
+    log.flush(wait=False)
+    assert _pulls(installs) == {"i1": (T0, 1), "i2": (T0, 2)}
+    assert log.pending == 0
