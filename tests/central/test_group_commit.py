@@ -49,6 +49,16 @@ def _installs(make_db, url: str) -> list[tuple[object, str]]:
     return out
 
 
+def _write_op_1(db, status: str) -> None:
+    """The operation row 'op-1', as this install's."""
+    with db.write() as conn:
+        conn.execute(
+            "INSERT INTO operations (id, install_id, username, tool, status)"
+            " VALUES ('op-1', ?, 'mina', 'xlsx_transfer', ?)",
+            (db.install_id, status),
+        )
+
+
 def _libpq(dsn: str) -> str:
     return make_url(dsn).set(drivername="postgresql").render_as_string(hide_password=False)
 
@@ -137,12 +147,7 @@ def test_an_upstream_row_two_installs_write_in_one_group_is_the_first_ones(
     for name in ("first", "second"):
         db = make_db(name)
         token = link.enroll(db, url, "mina", "mina-password").token
-        with db.write() as conn:
-            conn.execute(
-                "INSERT INTO operations (id, install_id, username, tool, status)"
-                " VALUES ('op-1', ?, 'mina', 'xlsx_transfer', 'succeeded')",
-                (db.install_id,),
-            )
+        _write_op_1(db, "succeeded")
         sends.append((db, token, json.loads(_requests(db)[0].model_dump_json())))
 
     lock = _held_merge_lock(pg_dsn)
@@ -189,21 +194,10 @@ def test_pushes_checked_together_against_the_clocks_are_refused_alone(
     installs = _installs(make_db, url)[:4]
     owner = make_db("owner")
     owner_token = link.enroll(owner, url, "mina", "mina-password").token
-    with owner.write() as conn:
-        conn.execute(
-            "INSERT INTO operations (id, install_id, username, tool, status)"
-            " VALUES ('op-1', ?, 'mina', 'xlsx_transfer', 'succeeded')",
-            (owner.install_id,),
-        )
+    _write_op_1(owner, "succeeded")
     owned = json.loads(_requests(owner)[0].model_dump_json())
     assert _push(url, owner_token, owned).status_code == 200
-    thief = installs[2][0]
-    with thief.write() as conn:  # a row central already holds as the owner's
-        conn.execute(
-            "INSERT INTO operations (id, install_id, username, tool, status)"
-            " VALUES ('op-1', ?, 'mina', 'xlsx_transfer', 'failed')",
-            (thief.install_id,),
-        )
+    _write_op_1(installs[2][0], "failed")  # a row central already holds as the owner's
     bodies = [json.loads(_requests(db)[0].model_dump_json()) for db, _ in installs]
     bodies[1]["changes"][0]["col_version"] = 2**32 + 1  # past any step an install could make
 
