@@ -58,9 +58,13 @@ def changes_since(conn: Connection, install: Install, since: int, limit: int) ->
     """Shared changes after ``since`` that this install did not write, whole versions only:
     at most ``limit`` changes and about PULL_BYTES of values, unless one version is larger."""
     rows, cut = _rows(conn, since, install.site_id, limit + 1)
-    if cut:
+    central_epoch, newest = conn.execute(_EPOCH_AND_NEWEST).one()
+    if cut:  # every pull names the epoch: a restore is seen in the middle of a backlog too
         return PullResponse(
-            changes=[change_from_clock(r) for r in rows], cursor=rows[-1].db_version, more=True
+            changes=[change_from_clock(r) for r in rows],
+            cursor=rows[-1].db_version,
+            more=True,
+            epoch=central_epoch or "",
         )
     more = len(rows) > limit
     if more:
@@ -75,6 +79,5 @@ def changes_since(conn: Connection, install: Install, since: int, limit: int) ->
     # With nothing new for this install, the cursor still moves to the newest shared version
     # committed in this snapshot (the caller reads in one REPEATABLE READ snapshot, and versions
     # commit in order), so the next pull does not scan this install's own changes again.
-    central_epoch, newest = conn.execute(_EPOCH_AND_NEWEST).one()
     cursor = rows[-1].db_version if rows else max(since, newest)
     return PullResponse(changes=changes, cursor=cursor, more=more, epoch=central_epoch or "")
