@@ -7,9 +7,11 @@ from __future__ import annotations
 import random
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.pool import NullPool
 
 from central.batch_merge import merge_batch
+from central.db import normalize_dsn
 from central.merge import Merger, begin_merge
 from central.sqlvalues import from_clock
 from replicator.wire import Change, pk
@@ -93,6 +95,22 @@ def _hub_state(hub) -> tuple[list, list]:
             " WHERE \"table\" = 'glossary_terms' ORDER BY pk, cid"
         ).fetchall()
     return [tuple(r) for r in rows], [tuple(r) for r in clocks]
+
+
+def _hub_of(hub, installs) -> tuple[list, list]:
+    """The state of a cr-sqlite hub fed every install's own changes."""
+    for db in installs:
+        _apply(hub, _all_changes(db, own_only=True))
+    return _hub_state(hub)
+
+
+def _mirror_state_at(dsn: str) -> tuple[list, list]:
+    """:func:`_mirror_state` of the central database at ``dsn``."""
+    engine = create_engine(normalize_dsn(dsn), poolclass=NullPool)
+    try:
+        return _mirror_state(engine)
+    finally:
+        engine.dispose()
 
 
 def _mirror_state(engine: Engine) -> tuple[list, list]:

@@ -11,8 +11,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, make_url
-from sqlalchemy.pool import NullPool
+from sqlalchemy import make_url
 
 from central.db import normalize_dsn, scratch_database
 from engine import sync_state
@@ -21,7 +20,7 @@ from replicator import link
 from replicator.errors import CentralRejected
 from replicator.loop import sync_once
 from shell.processes import Child, free_port
-from tests.central.test_merge_matches_crsqlite import _apply, _hub_state, _mirror_state
+from tests.central.test_merge_matches_crsqlite import _hub_of, _mirror_state_at
 from tests.e2e.faultproxy import FaultProxy
 from tests.e2e.test_replication_faults import ADMIN_PASSWORD, _user
 
@@ -109,20 +108,9 @@ def test_a_restored_central_converges_with_its_installs_like_a_hub(
         with a.read() as conn:
             assert sync_state.epoch(conn) not in (None, epoch)  # the install saw the restore
 
-        hub = make_db("hub")
-        for db in (a, b):
-            with db.read() as conn:
-                own = conn.execute(
-                    'SELECT "table", pk, cid, val, col_version, db_version, site_id, cl, seq'
-                    " FROM crsql_changes WHERE site_id = crsql_site_id()"
-                ).fetchall()
-            _apply(hub, own)
-        engine = create_engine(normalize_dsn(pg_dsn), poolclass=NullPool)
-        try:
-            assert _mirror_state(engine) == _hub_state(hub)
-        finally:
-            engine.dispose()
-        expected = _hub_state(hub)[0]
+        hub = _hub_of(make_db("hub"), (a, b))
+        assert _mirror_state_at(pg_dsn) == hub
+        expected = hub[0]
         assert [r[0] for r in expected] == ["t1", "t2", "t4", "t5"]
         assert _rows(a) == _rows(b) == expected
     finally:
@@ -171,21 +159,10 @@ def test_a_wiped_central_gets_back_what_its_installs_wrote(
             for db in (a, b, a, b):
                 sync_once(db)
 
-            hub = make_db("hub")
-            for db in (a, b):
-                with db.read() as conn:
-                    own = conn.execute(
-                        'SELECT "table", pk, cid, val, col_version, db_version, site_id, cl, seq'
-                        " FROM crsql_changes WHERE site_id = crsql_site_id()"
-                    ).fetchall()
-                _apply(hub, own)
-            engine = create_engine(normalize_dsn(wiped), poolclass=NullPool)
-            try:
-                assert _mirror_state(engine) == _hub_state(hub)
-            finally:
-                engine.dispose()
+            hub = _hub_of(make_db("hub"), (a, b))
+            assert _mirror_state_at(wiped) == hub
             central.stop()
-        expected = _hub_state(hub)[0]
+        expected = hub[0]
         assert [r[0] for r in expected] == ["t1", "t2", "t3", "t9"]
         assert _rows(a) == _rows(b) == expected
     finally:

@@ -25,7 +25,7 @@ from engine.db import Database
 from replicator import link
 from replicator.loop import sync_once
 from shell.processes import Child, free_port
-from tests.central.test_merge_matches_crsqlite import _apply, _hub_state, _mirror_state
+from tests.central.test_merge_matches_crsqlite import _hub_of, _mirror_state_at
 from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -203,18 +203,9 @@ def test_two_central_processes_merging_conflicting_pushes_equal_a_crsqlite_hub(
         for db in installs:  # everyone pulls what the others pushed
             sync_once(db)
 
-        hub = make_db("hub")
-        for db in installs:
-            with db.read() as conn:
-                own = conn.execute(
-                    'SELECT "table", pk, cid, val, col_version, db_version, site_id, cl, seq'
-                    " FROM crsql_changes WHERE site_id = crsql_site_id()"
-                ).fetchall()
-            _apply(hub, own)
-        engine = create_engine(normalize_dsn(pg_dsn), poolclass=NullPool)
-        assert _mirror_state(engine) == _hub_state(hub)
-        engine.dispose()
-        hub_rows = _hub_state(hub)[0]
+        hub = _hub_of(make_db("hub"), installs)
+        assert _mirror_state_at(pg_dsn) == hub
+        hub_rows = hub[0]
         for db in installs:  # and every install converged to the same rows
             with db.read() as conn:
                 rows = conn.execute(
