@@ -105,6 +105,9 @@ class SimInstall:
     acked: int = 0
     cursor: int = 0
     term_edits: dict[str, int] = field(default_factory=dict)
+    # Central's state is known from its answers, as a running replicator remembers it between
+    # rounds; forgotten on a failure, after which the next round asks central first.
+    knows_central: bool = False
 
     @property
     def install_id(self) -> str:

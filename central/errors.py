@@ -59,6 +59,13 @@ class Conflict(CentralError):
     code = "conflict"
 
 
+class AheadOfCentral(Conflict):
+    """A push that follows a version central does not hold (a push was lost, or central was
+    restored from a backup): the install asks central's state and resumes from there."""
+
+    code = "ahead_of_central"
+
+
 class CopiedDatabase(Conflict):
     """The install's link is used from another machine than the one it was enrolled on: a copy
     of its engine.db. Pushing would have central drop the copy's changes as already merged."""

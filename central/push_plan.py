@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from central.errors import BadChangeset, Conflict
+from central.errors import AheadOfCentral, BadChangeset
 from replicator.wire import Change, PushRequest, SqlValue, VersionSpan
 
 Checked = tuple[Change, SqlValue]  # a change with its decoded primary key
@@ -80,7 +80,7 @@ def plan_push(
     and ``declared`` holds the sizes of versions whose last part came earlier.
     """
     if since > acked:
-        raise Conflict(
+        raise AheadOfCentral(
             f"this push follows version {since}, but central holds this install's "
             f"versions only up to {acked}; resume from there"
         )

@@ -19,9 +19,15 @@ from engine.db import Database
 from engine.migrations import SCHEMA_VERSION
 from replicator import backoff, inbox, link, outbox
 from replicator.client import CentralClient
-from replicator.errors import CentralRestored, NotEnrolled, RestoredDatabase, SyncError
+from replicator.errors import (
+    CentralRejected,
+    CentralRestored,
+    NotEnrolled,
+    RestoredDatabase,
+    SyncError,
+)
 from replicator.prefetch import Prefetch
-from replicator.wire import MAX_CHANGES_PER_PUSH
+from replicator.wire import MAX_CHANGES_PER_PUSH, SiteState
 
 log = logging.getLogger(__name__)
 
@@ -36,23 +42,55 @@ class SyncReport:
     pulled: int
     acked_db_version: int
     pull_cursor: int
+    central: SiteState  # central's state for this install as the round left it
 
 
-def push_all(db: Database, client: CentralClient, target: int = 4000) -> tuple[int, int]:
-    """Send every change of ours central does not hold; returns (changes sent, watermark).
+# Refusals of a push that mean central's state changed since it was remembered (restored from a
+# backup, a lost push, a new body limit): the round asks central and pushes again.
+_STALE_STATE = frozenset({"ahead_of_central", "payload_too_large"})
+
+
+def push_all(
+    db: Database, client: CentralClient, target: int = 4000, known: SiteState | None = None
+) -> tuple[int, SiteState]:
+    """Send every change of ours central does not hold; returns (changes sent, central's state).
 
     Resumes from what central says it holds (its watermark and any parked part), so after a
-    crash or a cut at most the push in flight is sent again.
+    crash or a cut at most the push in flight is sent again. ``known`` is that state as an
+    earlier round of this process left it (central's own answers): the round then starts with
+    its push, or sends nothing when nothing is new, and asks central only if the push is refused
+    as out of date.
     """
+    if known is not None:
+        try:
+            return _push_from(db, client, known, target)
+        except CentralRejected as exc:
+            if exc.code not in _STALE_STATE:
+                raise
+            log.info("central's state changed since the last round (%s): asking it", exc.code)
+    return _push_from(db, client, _ask_state(db, client), target)
+
+
+def _ask_state(db: Database, client: CentralClient) -> SiteState:
     state = client.site_state()
-    acked, sent = state.acked_db_version, 0
     with db.read() as conn:
         known = sync_state.epoch(conn)
-        local = int(conn.execute("SELECT crsql_db_version()").fetchone()[0])
     if state.epoch and state.epoch != known:
         with db.write() as conn:
             if sync_state.adopt_epoch(conn, state.epoch):
-                log.warning("central was restored or wiped: sending from %d, pulling again", acked)
+                log.warning(
+                    "central was restored or wiped: sending from %d, pulling again",
+                    state.acked_db_version,
+                )
+    return state
+
+
+def _push_from(
+    db: Database, client: CentralClient, state: SiteState, target: int
+) -> tuple[int, SiteState]:
+    acked, partial, sent = state.acked_db_version, state.partial, 0
+    with db.read() as conn:
+        local = int(conn.execute("SELECT crsql_db_version()").fetchone()[0])
     if acked > local:
         refusal = RestoredDatabase(acked, local)
         try:  # the admins see it with the install's sync health
@@ -67,7 +105,7 @@ def push_all(db: Database, client: CentralClient, target: int = 4000) -> tuple[i
             db.site_id,
             SCHEMA_VERSION,
             acked,
-            state.partial,
+            partial,
             target=target,
             limit=MAX_CHANGES_PER_PUSH,
             max_bytes=state.max_body_bytes,
@@ -76,13 +114,13 @@ def push_all(db: Database, client: CentralClient, target: int = 4000) -> tuple[i
         with Prefetch(requests) as prefetched:
             for request in prefetched:
                 response = client.push(request.model_copy(update={"since": acked}))
-                acked = response.acked_db_version
+                acked, partial = response.acked_db_version, response.partial
                 with db.write() as conn:
                     sync_state.advance_acked(conn, acked)
                 sent += len(request.changes)
     with db.write() as conn:
         sync_state.advance_acked(conn, acked)
-    return sent, acked
+    return sent, state.model_copy(update={"acked_db_version": acked, "partial": partial})
 
 
 def _version_size(db: Database, version: int) -> tuple[int, int]:
@@ -109,18 +147,21 @@ def pull_all(db: Database, client: CentralClient, limit: int = 5000) -> tuple[in
             return received, cursor
 
 
-def sync_once(db: Database, client: CentralClient | None = None) -> SyncReport:
+def sync_once(
+    db: Database, client: CentralClient | None = None, known: SiteState | None = None
+) -> SyncReport:
     """One full round. Records the outcome for the status bar; raises :class:`SyncError`.
 
-    Without ``client``, one is made from the stored link for this round only."""
+    Without ``client``, one is made from the stored link for this round only. ``known`` is
+    central's state as the previous round with ``client`` reported it (see :func:`push_all`)."""
     started = time.monotonic()
     try:
         if client is None:
             with link.load(db).client() as own:
-                pushed, acked = push_all(db, own)
+                pushed, central = push_all(db, own, known=known)
                 pulled, cursor = pull_all(db, own)
         else:
-            pushed, acked = push_all(db, client)
+            pushed, central = push_all(db, client, known=known)
             pulled, cursor = pull_all(db, client)
     except SyncError as exc:
         with db.write() as conn:
@@ -130,14 +171,17 @@ def sync_once(db: Database, client: CentralClient | None = None) -> SyncReport:
     with db.write() as conn:
         sync_state.record_success(conn)
         sync_state.log_round(conn, time.monotonic() - started, pushed, pulled)
+    acked = central.acked_db_version
     log.info("synced: pushed %d, pulled %d (acked %d, cursor %d)", pushed, pulled, acked, cursor)
-    return SyncReport(pushed, pulled, acked, cursor)
+    return SyncReport(pushed, pulled, acked, cursor, central)
 
 
 class Syncer:
     """Runs :func:`sync_once` in a background thread: every ``interval`` seconds, soon after a
     local commit, and after a failure with jittered exponential back-off
-    (:func:`replicator.backoff.retry_delay`, up to ``max_backoff``).
+    (:func:`replicator.backoff.retry_delay`, up to ``max_backoff``). It asks central's state on
+    its first round, after a failure and when the user acts; other rounds start with their push,
+    from the state central's answers left (see :func:`push_all`).
 
     A refusal that needs a person (:attr:`FailureKind.needs_person`: signed out by central,
     revoked, disabled, update required, a copied database) parks the loop: no request goes to
@@ -166,6 +210,9 @@ class Syncer:
         self._thread = threading.Thread(target=self._run, name="replicator", daemon=True)
         # One HTTP client (and its connection) across rounds, remade when the link changes.
         self._client: tuple[link.CentralLink, CentralClient] | None = None
+        # Central's state for this install as the last round left it: the next round starts with
+        # its push instead of asking. Forgotten on any failure and with the client.
+        self._central: SiteState | None = None
         # The link central refused in a way that needs a person; None while not parked.
         self._parked_on: link.CentralLink | None = None
         self._parked_probe, self._parked_until = parked_probe, 0.0
@@ -229,6 +276,8 @@ class Syncer:
                 return failures, self._interval  # only a local look at the link meanwhile
             log.info("sync resumes" if not probe_due else "sync waits; one probe of central")
             self._parked_on = None
+        if self._resume.is_set():  # the user acted: this round asks central afresh
+            self._central = None
         self._resume.clear()
         try:
             return self._attempt(central, failures)
@@ -236,8 +285,10 @@ class Syncer:
             self._on_round()
 
     def _attempt(self, central: link.CentralLink, failures: int) -> tuple[int, float]:
+        client = self._client_for(central)
+        known, self._central = self._central, None
         try:
-            sync_once(self._db, self._client_for(central))
+            self._central = sync_once(self._db, client, known).central
         except NotEnrolled:
             return 0, self._interval
         except SyncError as exc:
@@ -262,5 +313,5 @@ class Syncer:
         if self._client is None or self._client[0] != central:
             if self._client is not None:
                 self._client[1].close()
-            self._client = (central, central.client())
+            self._client, self._central = (central, central.client()), None
         return self._client[1]

@@ -105,7 +105,7 @@ def test_concurrent_pushes_are_merged_in_one_group_each_exactly_once(
         lock.close()
 
     assert [r.status_code for r in responses] == [200, 200, 409, 200, 200, 200]
-    assert responses[2].json()["code"] == "conflict"
+    assert responses[2].json()["code"] == "ahead_of_central"
     # the first push went alone into the group waiting for the lock; the rest came together
     assert groups.groups - before <= 2
     with central_db.connect() as conn:

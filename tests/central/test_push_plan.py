@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from central.errors import BadChangeset, Conflict
+from central.errors import AheadOfCentral, BadChangeset
 from central.push_plan import PushPlan, check_spans, plan_push
 from replicator.wire import Change, PushRequest, VersionSpan, pk
 
@@ -82,7 +82,7 @@ def test_versions_at_or_below_the_watermark_are_dropped() -> None:
 
 
 def test_a_push_past_the_watermark_is_a_conflict() -> None:
-    with pytest.raises(Conflict, match="resume from there"):
+    with pytest.raises(AheadOfCentral, match="resume from there"):
         _plan([_change(5, 0)], [VersionSpan(db_version=5, count=1, last_seq=0)], acked=3, since=4)
 
 
