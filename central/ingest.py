@@ -34,7 +34,7 @@ from central import epoch, sqlvalues
 from central.accounts import Install
 from central.batch_merge import merge_batch
 from central.errors import CentralError, Forbidden
-from central.merge import begin_merge, change_from_clock
+from central.merge import CHANGE_FROM_CLOCK, begin_merge, change_from_clock
 from central.push_plan import PushPlan, check_spans, plan_push
 from central.rights import check_stored, stored_offences, validate
 from central.schema_policy import check_schema
@@ -159,7 +159,8 @@ def _unpark(conn: Connection, site: bytes, version: int) -> list[Change]:
         & (parked_changes.c.db_version == version)
         & (parked_changes.c.reason == INCOMPLETE)
     )
-    rows = conn.execute(select(parked_changes).where(where).order_by(parked_changes.c.seq)).all()
+    columns = [parked_changes.c[name] for name in CHANGE_FROM_CLOCK]
+    rows = conn.execute(select(*columns).where(where).order_by(parked_changes.c.seq)).all()
     conn.execute(delete(parked_changes).where(where))
     conn.execute(
         delete(partial_versions).where(

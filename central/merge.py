@@ -72,19 +72,29 @@ NEWEST_SHARED_VERSION = (
 )
 
 
+# The columns :func:`change_from_clock` reads, in its order: a select of crr_clock's (with the
+# causal length) or parked_changes' columns for it starts with them.
+CHANGE_FROM_CLOCK = (
+    "tbl", "pk", "cid", "vtype", "vint", "vreal", "vbytes",
+    "col_version", "db_version", "site_id", "cl", "seq",
+)  # fmt: skip
+
+
 def change_from_clock(row: Any) -> Change:
-    """A wire change from a row shaped like crr_clock (or parked_changes) with its causal
-    length."""
+    """A wire change from a row that starts with the :data:`CHANGE_FROM_CLOCK` columns."""
+    # By position: a Row's attributes cost ~0.35 µs each, and a pull turns every row it serves
+    # into a change.
+    tbl, pk, cid, vtype, vint, vreal, vbytes, col_version, db_version, site_id, cl, seq = row[:12]
     return Change(
-        table=row.tbl,
-        pk=bytes(row.pk),
-        cid=row.cid,
-        val=sqlvalues.from_clock(row.vtype, row.vint, row.vreal, row.vbytes),
-        col_version=row.col_version,
-        db_version=row.db_version,
-        site_id=bytes(row.site_id),
-        cl=row.cl,
-        seq=row.seq,
+        table=tbl,
+        pk=bytes(pk),
+        cid=cid,
+        val=sqlvalues.from_clock(vtype, vint, vreal, vbytes),
+        col_version=col_version,
+        db_version=db_version,
+        site_id=bytes(site_id),
+        cl=cl,
+        seq=seq,
     )
 
 

@@ -10,11 +10,12 @@ from central.merge import NEWEST_SHARED_VERSION, change_from_clock
 from central.tables import SHARED_CLOCKS
 from replicator.wire import PullResponse
 
-# The page of at most :limit changes, cut in the same statement before the first version that
-# starts after :bytes of values (octet_length reads a value's size without detoasting it), so
-# only the rows served travel; page_rows says whether the cut dropped any. Each row's causal
-# length is its sentinel's, read by a scalar subquery: one index probe per row served, where a
-# join let the planner scan every clock of the mirror on each pull.
+# The page of at most :limit changes (its columns in change_from_clock's order), cut in the same
+# statement before the first version that starts after :bytes of values (octet_length reads a
+# value's size without detoasting it), so only the rows served travel; page_rows says whether
+# the cut dropped any. Each row's causal length is its sentinel's, read by a scalar subquery:
+# one index probe per row served, where a join let the planner scan every clock of the mirror on
+# each pull.
 _PULL = text(
     f"""
     WITH page AS (
@@ -31,9 +32,10 @@ _PULL = text(
                ), 0) AS bytes_before_version
           FROM page
     )
-    SELECT sized.*,
+    SELECT tbl, pk, cid, vtype, vint, vreal, vbytes, col_version, db_version, site_id,
            coalesce((SELECT s.col_version FROM crr_clock s
-                      WHERE s.tbl = sized.tbl AND s.pk = sized.pk AND s.cid = '-1'), 1) AS cl
+                      WHERE s.tbl = sized.tbl AND s.pk = sized.pk AND s.cid = '-1'), 1) AS cl,
+           seq, page_rows
       FROM sized WHERE bytes_before_version < :bytes ORDER BY db_version, tbl, pk, cid
     """
 )
