@@ -1,6 +1,15 @@
-"""Serving pulls: the shared-table changes an install has not seen, whole versions only."""
+"""Serving pulls: the shared-table changes an install has not seen, whole versions only.
+
+Every install pulls every shared change, so a change is served as many times as there are
+installs: its JSON is made once per central process and kept (:func:`_served`), keyed by the
+whole clock row it comes from, so it can never be stale.
+"""
 
 from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection, select, text
 
@@ -56,18 +65,64 @@ def _rows(conn: Connection, since: int, site: bytes, limit: int) -> tuple[list, 
     return rows, bool(rows) and rows[0].page_rows > len(rows)
 
 
-def changes_since(conn: Connection, install: Install, since: int, limit: int) -> PullResponse:
+@dataclass(frozen=True)
+class PullPage:
+    """One pull's answer as read: the rows served (crr_clock's, see :data:`_PULL`), the cursor,
+    whether more follows, and central's epoch."""
+
+    rows: list[Any]
+    cursor: int
+    more: bool
+    epoch: str
+
+    def response(self) -> PullResponse:
+        return PullResponse(
+            changes=[change_from_clock(r) for r in self.rows],
+            cursor=self.cursor,
+            more=self.more,
+            epoch=self.epoch,
+        )
+
+    def json(self) -> bytes:
+        """The same answer as :meth:`response` encodes, with each change's JSON made once."""
+        envelope = PullResponse(changes=[], cursor=self.cursor, more=self.more, epoch=self.epoch)
+        encoded = envelope.__pydantic_serializer__.to_json(envelope)
+        opening = b'{"changes":['
+        if not encoded.startswith(opening + b"]"):  # changes is the model's first field
+            raise AssertionError("PullResponse no longer starts with its changes")
+        changes = b",".join(_served(tuple(row[:12])) for row in self.rows)
+        return opening + changes + encoded[len(opening) :]
+
+
+# Changes kept: the shared rows of a busy team (a few hundred are hot at any time), each a few
+# hundred bytes. A value larger than CACHED_VALUE_BYTES is encoded each time it is served.
+CACHED_CHANGES = 20_000
+CACHED_VALUE_BYTES = 4096
+
+
+def _served(row: tuple) -> bytes:
+    vbytes = row[6]
+    if vbytes is not None and len(vbytes) > CACHED_VALUE_BYTES:
+        return _encode(row)
+    return _encoded(row)
+
+
+def _encode(row: tuple) -> bytes:
+    change = change_from_clock(row)
+    return change.__pydantic_serializer__.to_json(change)
+
+
+_encoded = functools.lru_cache(maxsize=CACHED_CHANGES)(_encode)
+
+
+def pull_page(conn: Connection, install: Install, since: int, limit: int) -> PullPage:
     """Shared changes after ``since`` that this install did not write, whole versions only:
     at most ``limit`` changes and about PULL_BYTES of values, unless one version is larger."""
     rows, cut = _rows(conn, since, install.site_id, limit + 1)
     central_epoch, newest = conn.execute(_EPOCH_AND_NEWEST).one()
+    central_epoch = central_epoch or ""
     if cut:  # every pull names the epoch: a restore is seen in the middle of a backlog too
-        return PullResponse(
-            changes=[change_from_clock(r) for r in rows],
-            cursor=rows[-1].db_version,
-            more=True,
-            epoch=central_epoch or "",
-        )
+        return PullPage(rows, rows[-1].db_version, True, central_epoch)
     more = len(rows) > limit
     if more:
         last = rows[limit].db_version
@@ -77,9 +132,13 @@ def changes_since(conn: Connection, install: Install, since: int, limit: int) ->
         else:  # one version larger than the limit travels whole
             rows, _ = _rows(conn, last - 1, install.site_id, 10**9)
             rows = [r for r in rows if r.db_version == last]
-    changes = [change_from_clock(r) for r in rows]
     # With nothing new for this install, the cursor still moves to the newest shared version
     # committed in this snapshot (the caller reads in one REPEATABLE READ snapshot, and versions
     # commit in order), so the next pull does not scan this install's own changes again.
     cursor = rows[-1].db_version if rows else max(since, newest)
-    return PullResponse(changes=changes, cursor=cursor, more=more, epoch=central_epoch or "")
+    return PullPage(rows, cursor, more, central_epoch)
+
+
+def changes_since(conn: Connection, install: Install, since: int, limit: int) -> PullResponse:
+    """:func:`pull_page` as the install reads it."""
+    return pull_page(conn, install, since, limit).response()
