@@ -7,10 +7,12 @@ id, sending changes replayed from a real cr-sqlite tool run (:mod:`bench.fleet`)
 * **steady**: each install commits a tool run every ``commit_every`` s on average (exponential
   gaps) and then syncs at once, and syncs every ``interval`` s otherwise (the Syncer's rhythm; a
   round is the replicator's: a push of what is queued and a pull, after asking central's state
-  on the install's first round and after a failure),
-  at growing fleet sizes; per size: pushes/s, changes/s, push and pull p50/p99, errors, central's
-  CPU and RSS, PostgreSQL connections. The largest size with push p99 under 500 ms and no error
-  is the figure. During the largest size an administrator publishes an announcement (**fan-out**):
+  on the install's first round and after a failure), at growing fleet sizes. Each size starts
+  with a ramp of one interval, in which every install makes its first round (new ones ask
+  central's state and pull the shared tables whole), measured apart; then per size, over
+  ``duration`` s of steady state: pushes/s, changes/s, push and pull p50/p99, errors, central's
+  CPU and RSS, PostgreSQL connections. The largest size with push p99 under 500 ms in steady
+  state and no error, ramp included, is the figure. During the largest size an administrator publishes an announcement (**fan-out**):
   every install must see it in a pull within one interval plus 1 s.
 * **monday**: ``monday_installs`` installs come back with ``monday_changes`` queued changes each,
   all at once: time until everything is merged, and each install's wait for its first
@@ -308,8 +310,9 @@ class Cores:
 @dataclass
 class Level:
     installs: int
-    seconds: float
+    seconds: float  # of the measured window, after the ramp
     traffic: Traffic
+    ramp: Traffic  # the first interval, when new installs make their first round
     central_cpu: float
     central_rss_mb: float
     pg_connections: int
@@ -318,17 +321,47 @@ class Level:
     @property
     def holds(self) -> bool:
         return bool(self.traffic.push) and (
-            _percentile(self.traffic.push, 0.99) < PUSH_P99_TARGET and not self.traffic.errors
+            _percentile(self.traffic.push, 0.99) < PUSH_P99_TARGET
+            and not self.traffic.errors
+            and not self.ramp.errors
         )
 
 
+class Window:
+    """A level's measured window: its seconds, and the cores used meanwhile."""
+
+    def __init__(self, sampler: ResourceSampler) -> None:
+        self._sampler = sampler
+        self.seconds, self.central_cpu, self.cores = 0.0, 0.0, Cores(0.0, 0.0, 0.0)
+
+    def open(self) -> None:
+        self._sampler.sample()
+        self._central, self._cores = self._sampler.cpu.get("central", 0.0), Cores.now()
+        self._started = time.perf_counter()
+
+    def close(self) -> None:
+        self.seconds = time.perf_counter() - self._started
+        self._sampler.sample()
+        self.central_cpu = (self._sampler.cpu.get("central", 0.0) - self._central) / self.seconds
+        self.cores = Cores.now().per_second(self._cores, self.seconds)
+
+
 async def _steady(
-    fleet: Fleet, count: int, sizes: Sizes, publish: Callable[[], Awaitable[str]]
-) -> tuple[Traffic, float | None]:
-    traffic = Traffic()
+    fleet: Fleet,
+    count: int,
+    sizes: Sizes,
+    publish: Callable[[], Awaitable[str]],
+    measured: Window,
+) -> tuple[Traffic, Traffic, float | None]:
+    """``count`` installs for one interval of ramp (new installs make their first round: they ask
+    central's state and pull the shared tables whole), then ``sizes.duration`` seconds of steady
+    state in the ``measured`` window. Returns (steady traffic, ramp traffic, when the
+    announcement was published)."""
+    ramp, traffic = Traffic(), Traffic()
     loop = asyncio.get_running_loop()
     start = loop.time()
-    end = start + sizes.duration
+    window = start + sizes.interval
+    end = window + sizes.duration
     published: list[float] = []
 
     async def install(site: SimInstall, rng: random.Random) -> None:
@@ -336,27 +369,34 @@ async def _steady(
         next_pull = start + rng.uniform(0, sizes.interval)
         while (due := min(next_commit, next_pull)) < end:
             await asyncio.sleep(max(0.0, due - loop.time()))
+            counted = traffic if loop.time() >= window else ramp
             # A round as the replicator makes one: push what is queued (asking central's state
             # first only when it is not known), pull.
             if next_commit <= due:
                 fleet.commit(site)
                 next_commit = due + rng.expovariate(1 / sizes.commit_every)
-            traffic.rounds += 1
-            if site.knows_central or await fleet.state(site, traffic):
-                await fleet.push_queue(site, traffic)
-            await fleet.pull(site, traffic)
+            counted.rounds += 1
+            if site.knows_central or await fleet.state(site, counted):
+                await fleet.push_queue(site, counted)
+            await fleet.pull(site, counted)
             next_pull = loop.time() + sizes.interval
 
+    async def measure() -> None:
+        await asyncio.sleep(max(0.0, window - loop.time()))
+        measured.open()
+
     async def announce() -> None:
-        await asyncio.sleep(sizes.duration / 3)
+        await asyncio.sleep(max(0.0, window + sizes.duration / 3 - loop.time()))
         published.append(time.perf_counter())
         await publish()
 
     sites = fleet.sites[:count]
-    await asyncio.gather(announce(), *(install(s, random.Random(i)) for i, s in enumerate(sites)))
+    installs = (install(s, random.Random(i)) for i, s in enumerate(sites))
+    await asyncio.gather(measure(), announce(), *installs)
+    measured.close()
     if published:  # one more round each, so every install has pulled after the publication
         await asyncio.gather(*(fleet.pull(s, Traffic()) for s in sites))
-    return traffic, published[0] if published else None
+    return traffic, ramp, published[0] if published else None
 
 
 def _publisher(central: CentralProcess, fleet: Fleet) -> Callable[[], Awaitable[str]]:
@@ -379,7 +419,7 @@ def _publisher(central: CentralProcess, fleet: Fleet) -> Callable[[], Awaitable[
 
 def _level_line(level: Level) -> str:
     t, s = level.traffic, level.seconds
-    errors = sum(t.errors.values())
+    errors, ramp_errors = sum(t.errors.values()), sum(level.ramp.errors.values())
     return (
         f"  N={level.installs:>5}: {t.rounds / s:6.1f} rounds/s {len(t.state) / s:6.1f} "
         f"states/s {len(t.push) / s:6.1f} pushes/s {t.changes / s:8,.0f} changes/s "
@@ -388,7 +428,11 @@ def _level_line(level: Level) -> str:
         f"{_percentile(t.push, 0.99) * 1000:6.0f} ms | pull p50 "
         f"{statistics.median(t.pull) * 1000 if t.pull else float('nan'):5.0f} ms p99 "
         f"{_percentile(t.pull, 0.99) * 1000:6.0f} ms | errors {errors}"
-        f"{' ' + str(dict(t.errors)) if errors else ''} | cores: central {level.central_cpu:.2f}, "
+        f"{' ' + str(dict(t.errors)) if errors else ''} | ramp: push p99 "
+        f"{_percentile(level.ramp.push, 0.99) * 1000:6.0f} ms, pull p99 "
+        f"{_percentile(level.ramp.pull, 0.99) * 1000:6.0f} ms, errors {ramp_errors}"
+        f"{' ' + str(dict(level.ramp.errors)) if ramp_errors else ''} | cores: central "
+        f"{level.central_cpu:.2f}, "
         f"PostgreSQL {level.cores.postgres:.2f}, fleet {level.cores.fleet:.2f}, machine "
         f"{level.cores.machine:.2f} of {os.cpu_count()} | central RSS "
         f"{level.central_rss_mb:.0f} MB | PG connections {level.pg_connections}"
@@ -408,7 +452,8 @@ async def run_steady(
     section.add(
         f"steady: each install commits a tool run every {sizes.commit_every:g} s on average and "
         f"syncs then and every {sizes.interval:g} s (push, pull; central's state on an "
-        f"install's first round and after a failure); {sizes.duration:g} s per size"
+        f"install's first round and after a failure); per size, a ramp of {sizes.interval:g} s "
+        f"(every install's first round) and {sizes.duration:g} s measured"
     )
     levels: list[Level] = []
     fanouts: list[tuple[int, dict[str, float], float | None]] = []
@@ -416,27 +461,24 @@ async def run_steady(
         if levels and not levels[-1].holds:  # larger sizes would only queue longer
             section.add(f"  (larger sizes not run: N={levels[-1].installs} did not hold)")
             break
-        progress(f"steady: {count} installs for {sizes.duration:g} s...")
+        progress(f"steady: {count} installs for {sizes.interval + sizes.duration:g} s...")
         watch.peak = 0
         fleet.marker, fleet.published_at, fleet.seen = None, None, {}  # one during every size
-        sampler.sample()
-        central_before, cores_before = sampler.cpu.get("central", 0.0), Cores.now()
-        started = time.perf_counter()
-        traffic, published = await _steady(fleet, count, sizes, _publisher(central, fleet))
-        seconds = time.perf_counter() - started
-        sampler.sample()
-        central_cpu = (sampler.cpu.get("central", 0.0) - central_before) / seconds
-        cores = Cores.now().per_second(cores_before, seconds)
+        window = Window(sampler)
+        publish = _publisher(central, fleet)
+        traffic, ramp, published = await _steady(fleet, count, sizes, publish, window)
+        seconds = window.seconds
         fanouts.append((count, dict(fleet.seen), published))
         await fleet.drain(traffic)
         level = Level(
             count,
             seconds,
             traffic,
-            central_cpu,
+            ramp,
+            window.central_cpu,
             sampler.peak_rss.get("central", 0) / 1e6,
             watch.peak,
-            cores,
+            window.cores,
         )
         levels.append(level)
         section.add(_level_line(level))
@@ -445,6 +487,8 @@ async def run_steady(
         f[f"n{count}_pushes_per_s"] = len(traffic.push) / seconds
         f[f"n{count}_changes_per_s"] = traffic.changes / seconds
         f[f"n{count}_errors"] = sum(traffic.errors.values())
+        f[f"n{count}_ramp_push_p99_ms"] = _percentile(ramp.push, 0.99) * 1000
+        f[f"n{count}_ramp_errors"] = sum(ramp.errors.values())
     count, seen, published = fanouts[-1]
     _fanout(fanout, count, seen, sizes, published)
     holding = [lv.installs for lv in levels if lv.holds]
