@@ -12,8 +12,9 @@ id, sending changes replayed from a real cr-sqlite tool run (:mod:`bench.fleet`)
   central's state and pull the shared tables whole), measured apart; then per size, over
   ``duration`` s of steady state: pushes/s, changes/s, push and pull p50/p99, errors, central's
   CPU and RSS, PostgreSQL connections. The largest size with push p99 under 500 ms in steady
-  state and no error, ramp included, is the figure. During the largest size an administrator publishes an announcement (**fan-out**):
-  every install must see it in a pull within one interval plus 1 s.
+  state and no error, ramp included, is the figure. During the largest size an administrator
+  publishes an announcement (**fan-out**): every install must see it in a pull within one
+  interval plus 1 s.
 * **monday**: ``monday_installs`` installs come back with ``monday_changes`` queued changes each,
   all at once: time until everything is merged, and each install's wait for its first
   acknowledgement (fairness: the slowest at most 3x the median).

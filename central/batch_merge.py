@@ -22,6 +22,7 @@ changes crr_clock between the classification and the writes.
 
 from __future__ import annotations
 
+import functools
 import logging
 import weakref
 from collections import Counter
@@ -296,6 +297,45 @@ def _copy_in(conn: Connection, batch: Sequence[tuple[Change, SqlValue]]) -> None
             copy.write_row(row)
 
 
+_KINDS = "SELECT kind, count(*) FROM merge_rows GROUP BY kind"
+
+
+@dataclass(frozen=True)
+class _Done:
+    count: int  # rows the statement changed (or returned)
+    rows: list[tuple]  # what it returned
+
+
+def _pipelined(conn: Connection, statements: Sequence[str], params: dict) -> list[_Done]:
+    """Run ``statements`` in order, in one round trip to PostgreSQL (psycopg's pipeline mode).
+
+    A merge is a score of small statements, and on a busy machine each round trip costs more
+    than its statement: the wait for the server process, then for this thread to run again,
+    all of it with the merge lock held."""
+    raw = conn.connection.driver_connection
+    cursors = []
+    try:
+        with raw.pipeline() as pipeline:
+            for sql in statements:
+                cursor = raw.cursor()
+                cursors.append(cursor)
+                if ":dbv" in sql:
+                    cursor.execute(_driver_sql(sql), params)
+                else:  # no parameters: the text goes as it is
+                    cursor.execute(sql)
+            pipeline.sync()
+        return [_Done(c.rowcount, c.fetchall() if c.description else []) for c in cursors]
+    finally:
+        for cursor in cursors:
+            cursor.close()
+
+
+@functools.cache
+def _driver_sql(sql: str) -> str:
+    """``sql`` written for SQLAlchemy's text() (``:dbv``) in psycopg's parameter style."""
+    return sql.replace("%", "%%").replace(":dbv", "%(dbv)s")
+
+
 def _pg_type(column) -> str:
     return column.type.compile(dialect=postgresql.dialect())
 
@@ -362,38 +402,25 @@ def merge_batch(
     ``by_site`` also counts what each origin's changes applied (one more query)."""
     if not batch:
         return BatchResult(0, 0)
-    params = {"dbv": db_version}
     _ready_work_tables(conn)
     _copy_in(conn, batch)
-    conn.execute(text(_CLASSIFY))
-    kinds = dict(conn.execute(text("SELECT kind, count(*) FROM merge_rows GROUP BY kind")).all())
-    conn.execute(text(_CONFLICTS_ROWS), params)
-    conn.execute(text(_DELETE_CELLS))
-    conn.execute(text(_PUT_SENTINELS), params)
-    conn.execute(text(_ZERO_CELLS))
     tables = [_MIRROR_SQL[name] for name in {change.table for change, _ in batch}]
-    for table in tables:
-        if kinds.get("delete"):
-            conn.execute(text(table.delete))
-        if kinds.get("create"):
-            conn.execute(text(table.create))
     once = len({(change.table, change.pk, change.cid) for change, _ in batch}) == len(batch)
-    conn.execute(text(_ALL_WIN if once else _WINNERS))
-    conn.execute(text(_CONFLICTS_CELLS), params)
-    cells = 0
-    if kinds.get("new"):
-        cells += conn.execute(text(_PUT_NEW_CELLS), params).rowcount
-        for table in tables:
-            conn.execute(text(table.insert_new))
-            conn.execute(text(table.insert_bare))
-    if kinds.get("create") or kinds.get("merge"):
-        cells += conn.execute(text(_PUT_CELLS), params).rowcount
-        for table in tables:
-            conn.execute(text(table.update))
+    # Every step in order, each a no-op where its kind of row is absent.
+    steps = [_CLASSIFY, _KINDS, _CONFLICTS_ROWS, _DELETE_CELLS, _PUT_SENTINELS, _ZERO_CELLS]
+    steps += [sql for table in tables for sql in (table.delete, table.create)]
+    steps += [_ALL_WIN if once else _WINNERS, _CONFLICTS_CELLS, _PUT_NEW_CELLS]
+    steps += [sql for table in tables for sql in (table.insert_new, table.insert_bare)]
+    steps += [_PUT_CELLS, *(table.update for table in tables)]
+    if by_site:
+        steps.append(_APPLIED_BY_SITE)
+    done = _pipelined(conn, steps, {"dbv": db_version})
+    kinds = dict(done[steps.index(_KINDS)].rows)
+    cells = done[steps.index(_PUT_NEW_CELLS)].count + done[steps.index(_PUT_CELLS)].count
     applied = cells + sum(kinds.get(kind, 0) for kind in ("delete", "create", "new"))
     sites: Counter[bytes] = Counter()
     if by_site:
-        sites.update({bytes(site): int(n) for site, n in conn.execute(text(_APPLIED_BY_SITE))})
+        sites.update({bytes(site): int(n) for site, n in done[-1].rows})
     ordered = kinds.get("ordered", 0)
     if ordered:
         in_order = _merge_in_order(conn, batch, db_version)
