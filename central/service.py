@@ -4,6 +4,7 @@ names when the server allows), migrate, bootstrap the admin, serve HTTP on the p
 from __future__ import annotations
 
 import errno
+import gc
 import logging
 import os
 import socket
@@ -129,7 +130,18 @@ def worker_app() -> FastAPI:
     settings = CentralSettings()
     assert settings.dsn is not None
     engine = make_engine(settings.dsn, pool_size=settings.pool_size)
-    return create_app(settings, engine, read_engine=read_engine(settings))
+    app = create_app(settings, engine, read_engine=read_engine(settings))
+    freeze_startup_objects()
+    return app
+
+
+def freeze_startup_objects() -> None:
+    """Leave what startup made (modules, the app and its schemas, the console: about a million
+    objects) out of the garbage collector's full passes. Each pass stops every thread of the
+    process, the merging thread holding the merge lock included: measured at 1,000 installs,
+    55-170 ms every 3 s in each worker, the largest part of the push p99."""
+    gc.collect()
+    gc.freeze()
 
 
 def read_engine(settings: CentralSettings) -> Engine | None:
@@ -175,4 +187,5 @@ def serve(settings: CentralSettings, engine: Engine, sock: socket.socket, dsn: s
         ssl_certfile=settings.tls_cert,
         ssl_keyfile=settings.tls_key,
     )
+    freeze_startup_objects()
     GracefulServer(config).run(sockets=[sock])
