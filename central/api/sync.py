@@ -62,6 +62,12 @@ def held(notice: HeldNotice, engine: DbEngine, install: CurrentInstall, now: Now
     return notice
 
 
+# A push this small is checked on the event loop: its checks cost less than the hop to a worker
+# thread, which under load waits for a free thread and the GIL (a p99 of 140 ms measured at
+# 1,000 installs). Larger ones (a catch-up's) would hold up every other request meanwhile.
+INLINE_CHECK_CHANGES = 256
+
+
 @router.post("/push")
 async def push(request: Request, install: CurrentInstall) -> PushResponse:
     body = await read_limited(request, request.app.state.settings.max_body_bytes)
@@ -69,7 +75,10 @@ async def push(request: Request, install: CurrentInstall) -> PushResponse:
         changeset = PushRequest.model_validate_json(body)
     except ValidationError as exc:
         raise BadChangeset(f"malformed changeset: {describe(exc)}") from None
-    checked = await run_in_threadpool(ingest.check, install, changeset)
+    if len(changeset.changes) <= INLINE_CHECK_CHANGES:
+        checked = ingest.check(install, changeset)
+    else:
+        checked = await run_in_threadpool(ingest.check, install, changeset)
     # Merged with the pushes that arrive meanwhile, in one transaction; answered after it commits.
     groups: GroupCommit = request.app.state.group_commit
     return await groups.submit(checked)
