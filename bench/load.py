@@ -30,6 +30,7 @@ Figures are printed with their targets (PASS/MISS); only the checks decide the e
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import random
@@ -328,6 +329,14 @@ class Level:
         )
 
 
+def _settle_fleet_heap() -> None:
+    """Leave what the fleet holds so far (the ledger of every change sent: hundreds of thousands
+    of objects) out of the garbage collector's full passes, which stop the fleet's event loop
+    and would be measured as central's latency. :func:`run` gives them back at the end."""
+    gc.collect()
+    gc.freeze()
+
+
 class Window:
     """A level's measured window: its seconds, and the cores used meanwhile."""
 
@@ -467,6 +476,7 @@ async def run_steady(
         fleet.marker, fleet.published_at, fleet.seen = None, None, {}  # one during every size
         window = Window(sampler)
         publish = _publisher(central, fleet)
+        _settle_fleet_heap()
         traffic, ramp, published = await _steady(fleet, count, sizes, publish, window)
         seconds = window.seconds
         fanouts.append((count, dict(fleet.seen), published))
@@ -711,7 +721,10 @@ def run(
         with central_process(dsn, base, "load", args) as central:
             template = fleet_mod.record_template(base / "template", USER)
             wait_ready(central)
-            sections = _run_fleet(_drive(central, template, sizes, base, say))
+            try:
+                sections = _run_fleet(_drive(central, template, sizes, base, say))
+            finally:
+                gc.unfreeze()
         if compare_workers:
             sections.append(run_workers(dsn, template, sizes, base, say))
     return Report(sections)
