@@ -53,14 +53,21 @@ def cell_wins(col_version: int, value: SqlValue, local: Cell | None) -> bool:
     return sqlvalues.sort_key(value) > sqlvalues.sort_key(local.value)
 
 
+# One round trip: the version is drawn from the row the lock's CTE yields, so only once the
+# lock is held (a MATERIALIZED CTE is evaluated before the query reads its row).
+_LOCK_THEN_VERSION = text(
+    "WITH locked AS MATERIALIZED (SELECT pg_advisory_xact_lock(:k))"
+    " SELECT nextval('central_db_version') FROM locked"
+)
+
+
 def begin_merge(conn: Connection) -> int:
     """Take the merge lock for this transaction and allocate central's next db_version.
 
     Holding the lock until commit means versions become visible in the order they were handed
     out, so a puller's cursor never skips a version that commits late.
     """
-    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MERGE_LOCK})
-    return int(conn.execute(text("SELECT nextval('central_db_version')")).scalar_one())
+    return int(conn.execute(_LOCK_THEN_VERSION, {"k": MERGE_LOCK}).scalar_one())
 
 
 # The newest central db_version with a shared-table change, as the reading snapshot sees it

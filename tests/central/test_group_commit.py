@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 
 from central.api.app import create_app
 from central.group_commit import GroupCommit
-from central.merge import MERGE_LOCK
+from central.merge import MERGE_LOCK, begin_merge
 from central.settings import CentralSettings
 from engine.server import BackgroundServer
 from replicator import link
@@ -233,3 +233,29 @@ def test_pushes_checked_together_against_the_clocks_are_refused_alone(
     for i, (db, _) in enumerate(installs):
         last = bodies[i]["versions"][-1]["db_version"]
         assert acked[db.install_id] == (last if i in (0, 3) else 0)
+
+
+def test_a_merge_draws_its_version_only_once_it_holds_the_lock(
+    central_db: Engine, pg_dsn: str
+) -> None:
+    # Versions commit in the order they were drawn only if they are drawn under the lock: a
+    # merge that waits for the lock must get a version newer than one drawn meanwhile.
+    lock = psycopg.connect(_libpq(pg_dsn), autocommit=True)
+    try:
+        lock.execute("SELECT pg_advisory_lock(%s)", (MERGE_LOCK,))
+        with ThreadPoolExecutor(max_workers=1) as pool:
+
+            def merge() -> int:
+                with central_db.begin() as conn:
+                    return begin_merge(conn)
+
+            waiting = pool.submit(merge)
+            wait_for(
+                lambda: _waiting_for_lock(pg_dsn), timeout=30, what="the merge waiting for the lock"
+            )
+            drawn_meanwhile = lock.execute("SELECT nextval('central_db_version')").fetchone()
+            lock.execute("SELECT pg_advisory_unlock(%s)", (MERGE_LOCK,))
+            assert drawn_meanwhile is not None
+            assert waiting.result(timeout=30) > drawn_meanwhile[0]
+    finally:
+        lock.close()
