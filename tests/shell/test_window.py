@@ -234,6 +234,8 @@ logging.basicConfig(level=logging.INFO)
 from shell.dialogs import TauriDialogs
 from shell.window import WINDOW_LABEL, open_window
 
+asking = []
+
 def on_app(handle):
     dialogs = TauriDialogs(handle, WINDOW_LABEL)
 
@@ -241,9 +243,15 @@ def on_app(handle):
         print("CHOSEN", dialogs.pick_files({title!r}), flush=True)
         handle.exit(0)
 
-    threading.Thread(target=ask, daemon=True).start()
+    asking.append(threading.Thread(target=ask, daemon=True))
+    asking[-1].start()
 
-sys.exit(open_window({url!r}, title="LocaNext test", on_app=on_app))
+code = open_window({url!r}, title="LocaNext test", on_app=on_app)
+# The asking thread may still be returning from handle.exit: a daemon thread stopped inside that
+# native call while Python shuts down aborts the process ("exception not rethrown").
+for thread in asking:
+    thread.join(timeout=10)
+sys.exit(code)
 """
 
 
