@@ -95,9 +95,10 @@ class PullPage:
 
 
 # Changes kept: the shared rows of a busy team (a few hundred are hot at any time), each a few
-# hundred bytes. A value larger than CACHED_VALUE_BYTES is encoded each time it is served.
+# hundred bytes. A value larger than CACHED_VALUE_BYTES is encoded each time it is served, so the
+# cache stays under about 60 MB whatever is shared.
 CACHED_CHANGES = 20_000
-CACHED_VALUE_BYTES = 4096
+CACHED_VALUE_BYTES = 1024
 
 
 def _served(row: tuple) -> bytes:
