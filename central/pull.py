@@ -15,7 +15,7 @@ from sqlalchemy import Connection, select, text
 
 from central import epoch
 from central.accounts import Install
-from central.merge import NEWEST_SHARED_VERSION, change_from_clock
+from central.merge import CHANGE_FROM_CLOCK, NEWEST_SHARED_VERSION, change_from_clock
 from central.tables import SHARED_CLOCKS
 from replicator.wire import PullResponse
 
@@ -90,7 +90,7 @@ class PullPage:
         opening = b'{"changes":['
         if not encoded.startswith(opening + b"]"):  # changes is the model's first field
             raise AssertionError("PullResponse no longer starts with its changes")
-        changes = b",".join(_served(tuple(row[:12])) for row in self.rows)
+        changes = b",".join(_served(row[:_CHANGE_COLUMNS]) for row in self.rows)
         return opening + changes + encoded[len(opening) :]
 
 
@@ -101,8 +101,12 @@ CACHED_CHANGES = 20_000
 CACHED_VALUE_BYTES = 1024
 
 
+_CHANGE_COLUMNS = len(CHANGE_FROM_CLOCK)  # a row's slice (a tuple) that makes its change
+_VBYTES = CHANGE_FROM_CLOCK.index("vbytes")
+
+
 def _served(row: tuple) -> bytes:
-    vbytes = row[6]
+    vbytes = row[_VBYTES]
     if vbytes is not None and len(vbytes) > CACHED_VALUE_BYTES:
         return _encode(row)
     return _encoded(row)
