@@ -46,7 +46,7 @@ from sqlalchemy.engine import make_url
 
 from central import db as central_db
 from central.admin_client import session_headers
-from central.batch_merge import merge_batch, staging_rows
+from central.batch_merge import merge_batch, row_heads, staging_rows
 from central.db import make_engine, migrate
 from central.merge import begin_merge
 from engine.db import Database
@@ -80,12 +80,12 @@ _COPY_TABLE = """
 CREATE TABLE bench_copy (
     idx integer, tbl text, pk bytea, pkv text, cid text, vtype smallint, vrank smallint,
     vint bigint, vreal double precision, vbytes bytea, col_version bigint, site_id bytea,
-    cl bigint, seq integer, mval text
+    cl bigint, seq integer, mval text, top bigint, low bigint
 )
 """
 _COPY = (
     "COPY bench_copy (idx, tbl, pk, pkv, cid, vtype, vrank, vint, vreal, vbytes, col_version,"
-    " site_id, cl, seq, mval) FROM STDIN"
+    " site_id, cl, seq, mval, top, low) FROM STDIN"
 )
 
 Progress = Callable[[str], None]
@@ -315,7 +315,7 @@ def _bare_copy(dsn: str, batches: list[Sequence[tuple[Change, str]]]) -> float:
         started = time.perf_counter()
         for batch in batches:
             with conn.transaction(), conn.cursor() as cursor, cursor.copy(_COPY) as copy:
-                for row in staging_rows(batch):
+                for row in staging_rows(batch, row_heads(batch)):
                     copy.write_row(row)
         elapsed = time.perf_counter() - started
         copied = conn.execute("SELECT count(*) FROM bench_copy").fetchone()

@@ -3,9 +3,11 @@ and cr-sqlite's ordering for breaking ties between two values."""
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -93,6 +95,11 @@ def _json_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")  # PostgreSQL's jsonb refuses NaN and Infinity
 
 
+# Made once: json.loads and json.dumps with options build a new coder on every call.
+_JSON_IN = json.JSONDecoder(parse_constant=_json_constant)
+_JSON_OUT = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
+
+
 # A \u0000 escape (not an escaped backslash followed by "u0000") in json.dumps's output.
 _NUL_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
 
@@ -102,8 +109,8 @@ def _jsonb(value: str) -> tuple[Any, str] | None:
     cannot hold it: not JSON, NaN or Infinity (also a number such as 1e400 that only a double's
     infinity holds), a lone UTF-16 surrogate escape, a NUL, or nesting deeper than parsers go."""
     try:
-        parsed = json.loads(value, parse_constant=_json_constant)
-        canonical = json.dumps(parsed, ensure_ascii=False, allow_nan=False)
+        parsed = _JSON_IN.decode(value)
+        canonical = _JSON_OUT.encode(parsed)
         canonical.encode("utf-8")  # a lone surrogate cannot be encoded
     except (ValueError, RecursionError):  # UnicodeEncodeError is a ValueError
         return None
@@ -149,6 +156,21 @@ def to_mirror(value: SqlValue, column_type: TypeEngine) -> Any:
             return None
         return text.replace("\x00", "") if "\x00" in text else text
     return None
+
+
+def literal_maker(column_type: TypeEngine) -> Callable[[SqlValue], str | None]:
+    """:func:`to_mirror_literal` for one column type, quicker on the usual text: the merge stages
+    every cell this way."""
+    if isinstance(column_type, Text):
+        longest = LABEL_CHARS if isinstance(column_type, Label) else math.inf
+
+        def text(value: SqlValue) -> str | None:
+            if type(value) is str and "\x00" not in value and len(value) <= longest:
+                return value
+            return to_mirror_literal(value, column_type)
+
+        return text
+    return functools.partial(to_mirror_literal, column_type=column_type)
 
 
 def to_mirror_literal(value: SqlValue, column_type: TypeEngine) -> str | None:
