@@ -35,6 +35,7 @@ from sqlalchemy.dialects import postgresql
 
 from central import sqlvalues
 from central.merge import SENTINEL, Merger
+from central.new_rows import put_new_rows
 from central.tables import REPLICATED
 from replicator.wire import Change, SqlValue
 
@@ -433,6 +434,11 @@ def _mirror_statements(table: str) -> _MirrorSql:
 
 _MIRROR_SQL = {name: _mirror_statements(name) for name in REPLICATED}
 
+# From this many changes, a batch's new rows go in by COPY first (central.new_rows): a few more
+# round trips, each worth it for a large batch only (a small push waits on round trips, a
+# catch-up on writing tuples).
+BULK_MIN = 1_000
+
 
 def merge_batch(
     conn: Connection,
@@ -443,6 +449,18 @@ def merge_batch(
 ) -> BatchResult:
     """Merge validated ``(change, key)`` pairs, in delivery order, stamped ``db_version``;
     ``by_site`` also counts what each origin's changes applied (one more query)."""
+    if len(batch) >= BULK_MIN:
+        new = put_new_rows(conn, batch, db_version)
+        rest = _merge_staged(conn, new.rest, db_version, by_site=by_site)
+        sites = new.by_site + Counter(rest.by_site) if by_site else Counter()
+        return BatchResult(new.rows + new.cells + rest.applied, rest.ordered_rows, dict(sites))
+    return _merge_staged(conn, batch, db_version, by_site=by_site)
+
+
+def _merge_staged(
+    conn: Connection, batch: Sequence[tuple[Change, SqlValue]], db_version: int, *, by_site: bool
+) -> BatchResult:
+    """:func:`merge_batch` through the work tables, in one round trip after the COPY."""
     if not batch:
         return BatchResult(0, 0)
     _ready_work_tables(conn)

@@ -9,10 +9,12 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, text
 
+from central import batch_merge
 from central.batch_merge import merge_batch
 from central.merge import begin_merge
 from central.sqlvalues import from_clock, to_mirror
@@ -111,7 +113,12 @@ def _reset(engine: Engine) -> None:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(history=steps, data=st.data())
-def test_generated_histories_merge_like_a_crsqlite_hub(central_db: Engine, history, data):
+@pytest.mark.parametrize("bulk", [False, True], ids=["staged", "bulk"])
+def test_generated_histories_merge_like_a_crsqlite_hub(
+    central_db: Engine, history, data, bulk: bool, monkeypatch
+):
+    if bulk:  # new rows by COPY first, as for a batch of BULK_MIN changes or more
+        monkeypatch.setattr(batch_merge, "BULK_MIN", 1)
     _reset(central_db)
     with tempfile.TemporaryDirectory() as tmp:
         sites = [Database(Path(tmp) / f"site{i}" / "engine.db") for i in range(SITES)]

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.pool import NullPool
 
+from central import batch_merge
 from central.batch_merge import merge_batch
 from central.db import normalize_dsn
 from central.merge import Merger, begin_merge
@@ -78,7 +79,8 @@ def _merge(engine: Engine, batches: list[list[tuple]], set_based: bool) -> None:
         with engine.begin() as conn:
             version = begin_merge(conn)
             if set_based:
-                merge_batch(conn, keyed, version)
+                result = merge_batch(conn, keyed, version, by_site=True)
+                assert result.applied == sum(result.by_site.values())
             else:
                 merger = Merger(conn, version)
                 for change, key in keyed:
@@ -139,10 +141,18 @@ def _mirror_state(engine: Engine) -> tuple[list, list]:
     ]
 
 
-@pytest.mark.parametrize("set_based", [True, False], ids=["batch", "change-by-change"])
+@pytest.fixture(params=["staged", "bulk", "change-by-change"])
+def merge_path(request, monkeypatch) -> str:
+    """How central merges: the batch's staging statements, new rows by COPY first (as for a
+    batch of BULK_MIN changes or more), or one change at a time."""
+    if request.param == "bulk":
+        monkeypatch.setattr(batch_merge, "BULK_MIN", 1)
+    return request.param
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_mirror_equals_a_crsqlite_hub_in_any_order_with_duplicates(
-    make_db, central_db: Engine, seed: int, set_based: bool
+    make_db, central_db: Engine, seed: int, merge_path: str
 ) -> None:
     a, b, c = _history(make_db)
     changes = [row for db in (a, b, c) for row in _all_changes(db, own_only=True)]
@@ -155,7 +165,7 @@ def test_mirror_equals_a_crsqlite_hub_in_any_order_with_duplicates(
     hub = make_db(f"hub{seed}")
     for batch in batches:
         _apply(hub, batch)
-    _merge(central_db, batches, set_based)
+    _merge(central_db, batches, set_based=merge_path != "change-by-change")
 
     hub_rows, hub_clocks = _hub_state(hub)
     mirror_rows, mirror_clocks = _mirror_state(central_db)
