@@ -35,7 +35,7 @@ from sqlalchemy.dialects import postgresql
 
 from central import sqlvalues
 from central.merge import SENTINEL, Merger
-from central.new_rows import put_new_rows
+from central.new_rows import LITERALS, put_new_rows
 from central.tables import REPLICATED
 from replicator.wire import Change, SqlValue
 
@@ -253,15 +253,6 @@ class BatchResult:
     by_site: dict[bytes, int] = field(default_factory=dict)  # ``applied`` per origin, if asked
 
 
-# (table, column) -> its value as the text the mirror column's type takes (absent for the
-# sentinel and unknown columns).
-_LITERALS = {
-    (name, column): sqlvalues.literal_maker(spec.value_columns[column].type)
-    for name, spec in REPLICATED.items()
-    for column in spec.value_columns
-}
-
-
 def row_heads(batch: Sequence[tuple[Change, SqlValue]]) -> dict[int, tuple[int, int]]:
     """For each row the batch touches, its head: the index of its first change at the highest
     causal length the batch brings for it -> (that length, the lowest one)."""
@@ -283,7 +274,7 @@ def staging_rows(
 ) -> Iterator[tuple]:
     """The staging table's rows for a batch, in delivery order; ``heads`` from
     :func:`row_heads`."""
-    parts, literals = sqlvalues.clock_parts, _LITERALS
+    parts, literals = sqlvalues.clock_parts, LITERALS
     no_head = (None, None)
     for idx, (change, key) in enumerate(batch):
         value = change.val

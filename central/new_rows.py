@@ -43,8 +43,9 @@ _CLOCK_TYPES = [
     "text", "bytea", "text", "int8", "int8", "bytea", "int4", "int2", "int8", "float8", "bytea",
 ]  # fmt: skip
 
-# (table, column) -> its value as the text the mirror column's type takes.
-_LITERALS = {
+# (table, column) -> its value as the text the mirror column's type takes (absent for the
+# sentinel and unknown columns); the staging statements use it too.
+LITERALS = {
     (name, column): sqlvalues.literal_maker(spec.value_columns[column].type)
     for name, spec in REPLICATED.items()
     for column in spec.value_columns
@@ -132,7 +133,7 @@ def _put(raw, batch, new: list[list[int]], db_version: int, by_site: Counter[byt
                     cells += 1
                     by_site[change.site_id] += 1
                     if change.cid in mirror:
-                        mirror[change.cid] = _LITERALS[(change.table, change.cid)](change.val)
+                        mirror[change.cid] = LITERALS[(change.table, change.cid)](change.val)
                 mirrors.setdefault(first.table, []).append([batch[changes[0]][1], *mirror.values()])
         for table, values in mirrors.items():
             spec = REPLICATED[table]
