@@ -68,31 +68,31 @@ def put_new_rows(
     """Put the batch's new rows into crr_clock and the mirror, stamped ``db_version``."""
     rows: dict[tuple[str, bytes], list[int]] = {}
     cells: set[tuple[str, bytes, str]] = set()
-    mixed: set[tuple[str, bytes]] = set()  # not new whatever the clocks say
+    not_new: set[tuple[str, bytes]] = set()  # whatever the clocks say
     for idx, (change, _) in enumerate(batch):
         row = (change.table, change.pk)
         changes = rows.get(row)
         if changes is None:
             rows[row] = [idx]
             if change.cl % 2 == 0:
-                mixed.add(row)
+                not_new.add(row)
         else:
             changes.append(idx)
             if change.cl != batch[changes[0]][0].cl:
-                mixed.add(row)
+                not_new.add(row)
         if change.cid != SENTINEL:
             cell = (change.table, change.pk, change.cid)
             if cell in cells:
-                mixed.add(row)
+                not_new.add(row)
             cells.add(cell)
-    candidates = [row for row in rows if row not in mixed]
+    candidates = [row for row in rows if row not in not_new]
     raw = conn.connection.driver_connection
     known = {
         (tbl, bytes(pk))
         for tbl, pk in raw.execute(
             _KNOWN, {"tbls": [t for t, _ in candidates], "pks": [p for _, p in candidates]}
         )
-    }
+    } if candidates else set()  # fmt: skip
     new = [row for row in candidates if row not in known]
     done = NewRows([], len(new), 0, Counter())
     if new:
