@@ -16,6 +16,9 @@ A row whose changes in this batch span two or more causal lengths above its own 
 re-insert delivered together) depends on delivery order in cr-sqlite: those rare rows are merged
 change by change, in order, by :class:`central.merge.Merger`.
 
+A batch of :data:`BULK_MIN` changes or more first puts its new rows straight into the tables
+with COPY (:mod:`central.new_rows`); the statements here take the rest.
+
 The caller holds the merge lock (:func:`central.merge.begin_merge`), so no other transaction
 changes crr_clock between the classification and the writes.
 """

@@ -6,18 +6,20 @@ row whose key column holds a known key, writes the value into the target column 
 target (``name_transferred.xlsx``). Keys compare after normalisation (spaces, newlines). A key
 with two or more different values in the source is a conflict: nothing is written for it, and
 ``name_conflicts.tsv`` lists it with its values and source rows, together with target keys that
-the source lacks.
+the source lacks and values longer than an Excel cell holds (a workbook written by a script can
+carry them; they are held back, the rest is written).
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from engine.errors import ToolFailed
-from engine.formats.xlsx import column_index, read_columns, write_cells
+from engine.formats.xlsx import EXCEL_CELL_LIMIT, column_index, read_columns, write_cells
 from engine.text.normalize import normalize
 from engine.tools.base import ToolCall, ToolResult
 from engine.tools.reports import output_path, write_report
@@ -91,7 +93,15 @@ def simple_transfer(call: ToolCall[SimpleParams]) -> ToolResult:
                     sources = "; ".join(f"{v!r}: rows {r}" for v, r in values.items())
                     problems.append([n, "conflict", row, key, " | ".join(values), sources])
             else:
-                cells[(row, out_col)] = next(iter(values))
+                ((value, sources),) = values.items()
+                if len(value) > EXCEL_CELL_LIMIT:
+                    problem = (
+                        f"{len(value):,} characters, more than an Excel cell holds "
+                        f"({EXCEL_CELL_LIMIT:,})"
+                    )
+                    problems.append([n, "too_long", row, key, problem, f"rows {sources}"])
+                    continue
+                cells[(row, out_col)] = value
                 written += 1
             if rows_in % 1000 == 0:
                 call.progress(rows_in, None, f"rule {n}")
@@ -101,11 +111,16 @@ def simple_transfer(call: ToolCall[SimpleParams]) -> ToolResult:
     write_report(
         report, ("rule", "problem", "target_row", "key", "values", "source_rows"), problems
     )
-    conflicts = sum(1 for p in problems if p[1] == "conflict")
+    kinds = Counter(p[1] for p in problems)
     return ToolResult(
         rows_in=rows_in,
         rows_out=written,
         output_files=[out, report],
-        summary={"written": written, "conflicts": conflicts, "missing": len(problems) - conflicts},
+        summary={
+            "written": written,
+            "conflicts": kinds["conflict"],
+            "missing": kinds["missing"],
+            "too_long": kinds["too_long"],
+        },
         warnings=warnings,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zipfile
 
 import openpyxl
 import pytest
@@ -162,7 +163,34 @@ def test_simple_transfer_with_conflicts(tmp_path):
         "'Shield': rows [3]; 'Buckler': rows [4]",
     ]
     assert report[2] == ["1", "missing", "5", "ITEM_9", "", ""]
-    assert result.summary == {"written": 2, "conflicts": 1, "missing": 1}
+    assert result.summary == {"written": 2, "conflicts": 1, "missing": 1, "too_long": 0}
+
+
+def test_simple_transfer_holds_back_a_value_longer_than_a_cell(tmp_path):
+    # A workbook written by a script can hold more than Excel keeps in a cell (openpyxl cuts
+    # what it writes, so the value is put into the file's XML); the other keys are still
+    # transferred, and the report says which value was held back.
+    made = book(tmp_path / "made.xlsx", {"Items": [["key", "", "value"], ["A", "", "LONG"],
+                                                   ["B", "", "Bow"]]})  # fmt: skip
+    source = tmp_path / "src.xlsx"
+    with zipfile.ZipFile(made) as old, zipfile.ZipFile(source, "w") as new:
+        for item in old.infolist():
+            new.writestr(item, old.read(item).replace(b">LONG<", b">" + b"x" * 40_000 + b"<"))
+    made.unlink()
+    target = book(tmp_path / "dst.xlsx", {"Sheet": [["", "key", "", "out"], ["", "A"], ["", "B"]]})
+    result = run("simple_transfer", [source, target], tmp_path, rules=json.dumps([RULE]))
+    assert cells(tmp_path / "dst_transferred.xlsx", "Sheet", "D") == ["out", None, "Bow"]
+    report = read_report(tmp_path / "dst_conflicts.tsv")
+    assert report[1] == [
+        "1",
+        "too_long",
+        "2",
+        "A",
+        "40,000 characters, more than an Excel cell holds (32,767)",
+        "rows [2]",
+    ]
+    assert result.summary == {"written": 1, "conflicts": 0, "missing": 0, "too_long": 1}
+    assert result.rows_out == 1
 
 
 def test_simple_transfer_bad_inputs(tmp_path):
