@@ -201,6 +201,10 @@ SELECT now(), :dbv, w.tbl, w.pk, w.pkv, w.cid,
   JOIN crr_clock c ON c.tbl = w.tbl AND c.pk = w.pk AND c.cid = w.cid
  WHERE c.site_id <> w.site_id
    AND {_KEY.format("w", rank="w.vrank")} <> {_KEY.format("c", rank=_RANK.format("c"))}
+   -- A losing cell at col_version 0 is no one's edit: cr-sqlite hands a re-created row's cell
+   -- back once (an echo, see ARCHITECTURE.md), and the console would show it as a conflict.
+   AND (w.col_version > 0
+        OR {_KEY.format("w", rank="w.vrank")} > {_KEY.format("c", rank=_RANK.format("c"))})
    AND {_when("kind = 'merge'")}
 """
 _PUT_CELLS = f"""
