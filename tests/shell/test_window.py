@@ -112,7 +112,10 @@ def window_process(
 ) -> Iterator[WindowProcess]:
     """`open_window` on the page server's URL, in a child process on the private Xvfb."""
     code = (
-        "import logging, sys\n"
+        "import logging, signal, sys\n"
+        # SIGINT as a terminal starts a program, whatever started the tests: a job started with
+        # `&` by a script inherits it ignored, and the window rightly leaves an ignored one be.
+        "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
         "logging.basicConfig(level=logging.INFO)\n"
         "from shell.window import open_window\n"
         f"sys.exit(open_window({page_server.url!r}, title='LocaNext test',"
