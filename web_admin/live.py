@@ -1,6 +1,7 @@
 """The live feed's two halves: a listener of central's merge signal (``LISTEN locanext_merged``
-on a connection of its own, in a thread) that wakes the open Live pages, and the query each page
-then runs for what is new, newest first, with the page's filters."""
+on a connection of its own, in a thread; on a standby, its replay of the primary's WAL) that
+wakes the open Live pages, and the query each page then runs for what is new, newest first, with
+the page's filters."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ log = logging.getLogger(__name__)
 CHANNEL = "locanext_merged"  # central's notices.MERGED_CHANNEL
 SHOWN = 100  # rows a Live page keeps
 FILTERS = ("install", "user", "tool", "level")
+REPLAY_POLL_S = 0.5  # how often a console on a standby looks for replayed merges
 
 
 class MergeSignal:
@@ -55,14 +57,47 @@ class MergeSignal:
         while not self._stop.is_set():
             try:
                 with psycopg.connect(self._conninfo, autocommit=True, connect_timeout=10) as conn:
-                    conn.execute(f"LISTEN {CHANNEL}")
-                    while not self._stop.is_set():
-                        if any(True for _ in conn.notifies(timeout=0.5, stop_after=1)):
-                            assert self._loop is not None
-                            self._loop.call_soon_threadsafe(self._wake)
+                    if _in_recovery(conn):
+                        self._follow_replay(conn)
+                    else:
+                        self._follow_notices(conn)
             except psycopg.Error as exc:
                 log.warning("merge signal lost (%s); listening again", type(exc).__name__)
                 self._stop.wait(1.0)
+
+    def _signal(self) -> None:
+        assert self._loop is not None
+        self._loop.call_soon_threadsafe(self._wake)
+
+    def _follow_notices(self, conn: psycopg.Connection) -> None:
+        conn.execute(f"LISTEN {CHANNEL}")
+        while not self._stop.is_set():
+            if any(True for _ in conn.notifies(timeout=0.5, stop_after=1)):
+                self._signal()
+
+    def _follow_replay(self, conn: psycopg.Connection) -> None:
+        """On a standby, which gets no NOTIFY (not replicated; LISTEN is refused in recovery):
+        wake when it has replayed more of the primary's WAL, as it does after every merge (and
+        now and then for other writes: one more refresh of the pages, no harm). Until it is
+        promoted; then back to notices."""
+        seen = _replayed(conn)
+        while not self._stop.wait(REPLAY_POLL_S):
+            if not _in_recovery(conn):
+                return
+            replayed = _replayed(conn)
+            if replayed != seen:
+                seen = replayed
+                self._signal()
+
+
+def _in_recovery(conn: psycopg.Connection) -> bool:
+    row = conn.execute("SELECT pg_is_in_recovery()").fetchone()
+    return bool(row and row[0])
+
+
+def _replayed(conn: psycopg.Connection) -> str | None:
+    row = conn.execute("SELECT pg_last_wal_replay_lsn()::text").fetchone()
+    return row[0] if row else None
 
 
 def latest(conn: Connection, filters: dict[str, str], limit: int = SHOWN) -> list[dict[str, Any]]:

@@ -4,8 +4,10 @@ it has not shown, and shows it once the standby has it."""
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,6 +30,7 @@ from tests.central.test_sync_api import _create_user
 from tests.conftest import ADMIN_PASSWORD
 from tests.waiting import wait_for
 from web_admin.app import create_app as create_console
+from web_admin.live import MergeSignal
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -143,3 +146,39 @@ def test_pulls_and_console_on_a_lagging_standby_skip_nothing(
         server.stop()
         engine.dispose()
         replica.dispose()
+
+
+def test_a_console_on_a_standby_is_woken_by_merges_on_the_primary(
+    clusters: tuple[str, str],
+) -> None:
+    # A standby gets no NOTIFY (and refuses LISTEN): the Live pages of a console reading it must
+    # still hear of each merge once the standby has it.
+    primary_dsn, standby_dsn = clusters
+    replica: Engine = make_engine(standby_dsn, pool_size=1)
+    wakes: list[float] = []
+
+    async def follow() -> tuple[int, int]:
+        signal = MergeSignal(replica)
+        signal.subscribe(lambda: wakes.append(time.monotonic()))
+        signal.start()
+        try:
+            await asyncio.sleep(2)  # idle: at most a stray WAL record of the server's own
+            idle = len(wakes)
+            with psycopg.connect(_libpq(primary_dsn), autocommit=True) as conn:
+                conn.execute(
+                    "INSERT INTO operations (id, install_id, tool) VALUES ('op', 'i', 'text_stats')"
+                )
+            for _ in range(100):
+                if len(wakes) > idle:
+                    break
+                await asyncio.sleep(0.1)
+            return idle, len(wakes)
+        finally:
+            await asyncio.to_thread(signal.stop)
+
+    try:
+        idle, after = asyncio.run(follow())
+    finally:
+        replica.dispose()
+    assert idle <= 1, f"{idle} wakes in 2 idle seconds"
+    assert after > idle, "a commit on the primary did not wake the console on the standby"
