@@ -47,8 +47,16 @@ class RunState(StrEnum):
 RECORDED = tuple(s for s in RunState if s is not RunState.QUEUED)
 
 
+# A run's file names are kept up to this many, then "(and N more)": a run over tens of thousands
+# of files would otherwise pass the 1 MiB a synced value may hold, and could not start.
+MAX_NAMES = 1000
+
+
 def _names(paths: Sequence[str | PurePath]) -> str:
-    return json.dumps([PurePath(p).name for p in paths], ensure_ascii=False)
+    names = [PurePath(p).name for p in paths[:MAX_NAMES]]
+    if len(paths) > MAX_NAMES:
+        names.append(f"(and {len(paths) - MAX_NAMES:,} more)")
+    return json.dumps(names, ensure_ascii=False)
 
 
 _COLUMNS = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from engine.operations import OperationLog
+from engine.operations import MAX_NAMES, OperationLog, RunState
 from engine.runtime import EngineRuntime
 from engine.settings import EngineSettings
 from engine.tasks import TaskManager
@@ -72,3 +72,16 @@ def test_history_filters_by_status_tool_and_text(make_db) -> None:
     assert found(text="nothing like it") == []
     assert ops.get(ids[0])["duration"] == 1.25  # the worker's run time, when it is given
     assert ops.get("no-such-id") is None
+
+
+def test_a_run_over_many_files_records_the_first_names_and_how_many_more(make_db) -> None:
+    # 40,000 names would pass the 1 MiB a synced value may hold: the run could not even start.
+    files = [f"chapter_{n:05d}_quest_dialogue_strings_ko.txt" for n in range(40_000)]
+    ops = OperationLog(make_db())
+    op = ops.start(tool="text_stats", function="count", username="mina", input_files=files)
+    ops.finish(op, status=RunState.SUCCEEDED, output_files=files)
+    [row] = ops.recent()
+    for column in ("input_files", "output_files"):
+        names = json.loads(row[column])
+        assert names[:MAX_NAMES] == files[:MAX_NAMES]
+        assert names[MAX_NAMES:] == [f"(and {40_000 - MAX_NAMES:,} more)"]
