@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import psycopg
 from psycopg.types.string import BytesBinaryDumper
 from sqlalchemy import Connection
 
@@ -87,12 +88,12 @@ def put_new_rows(
             cells.add(cell)
     candidates = [row for row in rows if row not in not_new]
     raw = conn.connection.driver_connection
-    known = {
-        (tbl, bytes(pk))
-        for tbl, pk in raw.execute(
+    known: set[tuple[str, bytes]] = set()
+    if candidates:
+        found = raw.execute(
             _KNOWN, {"tbls": [t for t, _ in candidates], "pks": [p for _, p in candidates]}
         )
-    } if candidates else set()  # fmt: skip
+        known = {(tbl, bytes(pk)) for tbl, pk in found}
     new = [row for row in candidates if row not in known]
     done = NewRows([], len(new), 0, Counter())
     if new:
@@ -102,7 +103,13 @@ def put_new_rows(
     return done
 
 
-def _put(raw, batch, new: list[list[int]], db_version: int, by_site: Counter[bytes]) -> int:
+def _put(
+    raw: psycopg.Connection,
+    batch: Sequence[tuple[Change, SqlValue]],
+    new: list[list[int]],
+    db_version: int,
+    by_site: Counter[bytes],
+) -> int:
     """COPY the clocks and mirror rows of ``new`` (each a row's change indexes); its cells."""
     parts = sqlvalues.clock_parts
     mirrors: dict[str, list[list]] = {}
