@@ -9,6 +9,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -177,7 +178,9 @@ def test_a_console_on_a_standby_is_woken_by_merges_on_the_primary(
             await asyncio.to_thread(signal.stop)
 
     try:
-        idle, after = asyncio.run(follow())
+        # A loop of its own, in a thread: another test's loop may still run on this thread.
+        with ThreadPoolExecutor(1) as pool:
+            idle, after = pool.submit(asyncio.run, follow()).result()
     finally:
         replica.dispose()
     assert idle <= 1, f"{idle} wakes in 2 idle seconds"
