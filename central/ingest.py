@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, delete, func, select, text
+from sqlalchemy import ColumnElement, Connection, delete, func, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from central import epoch, sqlvalues
@@ -152,22 +152,32 @@ def _held(conn: Connection, installs: Sequence[Install]) -> dict[str, _Held]:
     return held
 
 
-def _unpark(conn: Connection, site: bytes, version: int) -> list[Change]:
-    """The parked parts of a version that is now complete, removed from the parking."""
-    where = (
+def _parts(site: bytes, version: int) -> ColumnElement[bool]:
+    """A version's parked parts (not its cells of unknown columns, which stay parked)."""
+    return (
         (parked_changes.c.site_id == site)
         & (parked_changes.c.db_version == version)
         & (parked_changes.c.reason == INCOMPLETE)
     )
+
+
+def _unpark(conn: Connection, site: bytes, version: int) -> list[Change]:
+    """The parked parts of a version that is now complete, removed from the parking."""
     columns = [parked_changes.c[name] for name in CHANGE_FROM_CLOCK]
+    where = _parts(site, version)
     rows = conn.execute(select(*columns).where(where).order_by(parked_changes.c.seq)).all()
-    conn.execute(delete(parked_changes).where(where))
+    _forget(conn, site, version)
+    return [change_from_clock(r) for r in rows]
+
+
+def _forget(conn: Connection, site: bytes, version: int) -> None:
+    """Remove a version's parked parts and declared size."""
+    conn.execute(delete(parked_changes).where(_parts(site, version)))
     conn.execute(
         delete(partial_versions).where(
             partial_versions.c.site_id == site, partial_versions.c.db_version == version
         )
     )
-    return [change_from_clock(r) for r in rows]
 
 
 def _declare(conn: Connection, site: bytes, spans: Sequence[VersionSpan]) -> None:
@@ -297,7 +307,9 @@ def prepare_all(
 
 def _writes(plan: PushPlan) -> bool:
     """Whether taking the push writes to the parking (so is prepared alone, in a savepoint)."""
-    return bool(plan.park_unknown or plan.park_incomplete or plan.declare or plan.unpark)
+    return bool(
+        plan.park_unknown or plan.park_incomplete or plan.declare or plan.unpark or plan.discard
+    )
 
 
 def _plan(push: CheckedPush, held: _Held, group: Group | None) -> PushPlan:
@@ -343,6 +355,8 @@ def _park_and_complete(
     _park(conn, plan.park_unknown, UNKNOWN_COLUMN, push.request.schema_version)
     _park(conn, plan.park_incomplete, INCOMPLETE, push.request.schema_version)
     _declare(conn, site, plan.declare)
+    for version in plan.discard:
+        _forget(conn, site, version)
     ready = list(plan.merge)
     for version in plan.unpark:
         ready += [(c, pk.unpack(c.pk)[0]) for c in _unpark(conn, site, version)]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from central.errors import AheadOfCentral, BadChangeset
 from replicator.wire import Change, PushRequest, SqlValue, VersionSpan
@@ -31,6 +31,10 @@ class PushPlan:
     park_unknown: list[Change]  # cells of columns central does not know
     declare: list[VersionSpan]  # versions whose last part came but which are not complete
     watermark: int  # the newest version of the site that central now holds whole
+    # Versions with parts parked that the watermark passes without their completing: the install
+    # no longer has them (a later transaction rewrote those cells, so cr-sqlite lists them under
+    # its own version), and their parked parts are stale.
+    discard: list[int] = field(default_factory=list)
 
     @property
     def parked(self) -> int:
@@ -120,4 +124,8 @@ def plan_push(
         if carries_end:
             declare.append(span)
         incomplete = [c for c, _ in part]
-    return PushPlan(merge, unpark, incomplete, unknown, declare, watermark)
+    # A push holds every version the install has past ``since``, in order: a parked version
+    # that it passes over is gone from the install.
+    waiting = parked.keys() | declared.keys()
+    discard = sorted(v for v in waiting if v <= watermark and v not in unpark)
+    return PushPlan(merge, unpark, incomplete, unknown, declare, watermark, discard)

@@ -161,3 +161,23 @@ def test_spans_that_do_not_describe_the_changes_are_refused(changes, spans, mess
     request = PushRequest(site_id=SITE, schema_version=2, versions=spans, changes=changes)
     with pytest.raises(BadChangeset, match=message):
         check_spans(request)
+
+
+def test_parked_parts_of_a_version_the_install_no_longer_has_are_discarded() -> None:
+    # Version 2 was parked half-way; the install then rewrote its cells in version 3, so its
+    # next push after version 1 holds version 3 only: version 2 will never complete.
+    plan = _plan(
+        [_change(3, 0)],
+        [VersionSpan(db_version=3, count=1, last_seq=0)],
+        acked=1,
+        since=1,
+        parked={2: 13, 4: 1},
+        declared={2: 14},
+    )
+    assert plan.watermark == 3
+    assert plan.discard == [2]  # version 4, past the watermark, may still complete
+    assert plan.unpark == []
+    # a version completed from its parked parts is unparked, not discarded
+    done = _plan([_change(2, 1)], [VersionSpan(db_version=2, count=2, last_seq=1)],
+                 acked=1, since=1, parked={2: 1})  # fmt: skip
+    assert (done.unpark, done.discard, done.watermark) == ([2], [], 2)
