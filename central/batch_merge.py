@@ -32,7 +32,6 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from psycopg.types.string import BytesBinaryDumper
 from sqlalchemy import Connection, text
 from sqlalchemy.dialects import postgresql
 
@@ -326,14 +325,10 @@ def _ready_work_tables(conn: Connection) -> None:
 
 def _copy_in(conn: Connection, batch: Sequence[tuple[Change, SqlValue]]) -> None:
     raw = conn.connection.driver_connection
-    with raw.cursor() as cursor:
-        # psycopg dumps bytea by type with its DB-API Binary dumper, written in Python; ours are
-        # plain bytes, which its C dumper takes (about 0.1 s less per 200,000 changes).
-        cursor.adapters.register_dumper(bytes, BytesBinaryDumper)
-        with cursor.copy(_COPY) as copy:
-            copy.set_types(_COPY_TYPES)
-            for row in staging_rows(batch, row_heads(batch)):
-                copy.write_row(row)
+    with raw.cursor() as cursor, cursor.copy(_COPY) as copy:  # bytes dumped in C (central.db)
+        copy.set_types(_COPY_TYPES)
+        for row in staging_rows(batch, row_heads(batch)):
+            copy.write_row(row)
 
 
 _KINDS = "SELECT kind, count(*) FROM merge_rows GROUP BY kind"

@@ -8,12 +8,14 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, text
+from psycopg.types.string import BytesBinaryDumper
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -70,13 +72,22 @@ def make_engine(dsn: str, *, pool_size: int = 5) -> Engine:
     PostgreSQL's ``max_connections``."""
     # Central's statements are short; on staging tables without statistics their estimates can
     # look large enough for PostgreSQL to JIT-compile them, which costs more than running them.
-    return create_engine(
+    engine = create_engine(
         normalize_dsn(dsn),
         pool_size=pool_size,
         max_overflow=0,
         pool_pre_ping=True,
         connect_args={"options": "-c jit=off"},
     )
+    event.listen(engine, "connect", _dump_bytes_in_c)
+    return engine
+
+
+def _dump_bytes_in_c(dbapi_connection: Any, _record: Any) -> None:
+    """psycopg dumps bytea by type (the merge's binary COPYs) with its DB-API ``Binary`` dumper,
+    written in Python; central sends plain bytes, which its C dumper takes (about 0.1 s less per
+    200,000 changes merged)."""
+    dbapi_connection.adapters.register_dumper(bytes, BytesBinaryDumper)
 
 
 # SQLSTATE classes of a database that is gone or full, not of a statement that failed:

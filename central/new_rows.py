@@ -22,7 +22,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import psycopg
-from psycopg.types.string import BytesBinaryDumper
 from sqlalchemy import Connection
 
 from central import sqlvalues
@@ -115,7 +114,6 @@ def _put(
     mirrors: dict[str, list[list]] = {}
     cells = 0
     with raw.cursor() as cursor:
-        cursor.adapters.register_dumper(bytes, BytesBinaryDumper)  # see batch_merge._copy_in
         with cursor.copy(_COPY_CLOCKS) as copy:
             copy.set_types(_CLOCK_TYPES)
             for changes in new:

@@ -57,10 +57,11 @@ class MergeSignal:
         while not self._stop.is_set():
             try:
                 with psycopg.connect(self._conninfo, autocommit=True, connect_timeout=10) as conn:
-                    if _in_recovery(conn):
-                        self._follow_replay(conn)
-                    else:
+                    replayed = _replayed(conn)
+                    if replayed is None:
                         self._follow_notices(conn)
+                    else:
+                        self._follow_replay(conn, replayed)
             except psycopg.Error as exc:
                 log.warning("merge signal lost (%s); listening again", type(exc).__name__)
                 self._stop.wait(1.0)
@@ -75,28 +76,25 @@ class MergeSignal:
             if any(True for _ in conn.notifies(timeout=0.5, stop_after=1)):
                 self._signal()
 
-    def _follow_replay(self, conn: psycopg.Connection) -> None:
+    def _follow_replay(self, conn: psycopg.Connection, seen: str) -> None:
         """On a standby, which gets no NOTIFY (not replicated; LISTEN is refused in recovery):
         wake when it has replayed more of the primary's WAL, as it does after every merge (and
         now and then for other writes: one more refresh of the pages, no harm). Until it is
         promoted; then back to notices."""
-        seen = _replayed(conn)
         while not self._stop.wait(REPLAY_POLL_S):
-            if not _in_recovery(conn):
-                return
             replayed = _replayed(conn)
+            if replayed is None:  # promoted
+                return
             if replayed != seen:
                 seen = replayed
                 self._signal()
 
 
-def _in_recovery(conn: psycopg.Connection) -> bool:
-    row = conn.execute("SELECT pg_is_in_recovery()").fetchone()
-    return bool(row and row[0])
-
-
 def _replayed(conn: psycopg.Connection) -> str | None:
-    row = conn.execute("SELECT pg_last_wal_replay_lsn()::text").fetchone()
+    """How far a standby has replayed the primary's WAL; None on a server not in recovery."""
+    row = conn.execute(
+        "SELECT CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()::text END"
+    ).fetchone()
     return row[0] if row else None
 
 
